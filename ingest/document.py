@@ -1,0 +1,136 @@
+"""The contract between ingest and index: what one source file turns into.
+
+An ingester reads one file and returns an :class:`IngestResult` holding zero or
+more :class:`Document` objects (a WordPress export yields many, a PDF one) or
+a failure reason. Nothing here knows about indexes.
+
+>>> doc = Document(kind="post", title="Illinois leaves S-Comm",
+...                pages=[Page(number=1, text="Governor Pat Quinn wrote to DHS.")])
+>>> doc.text
+'Governor Pat Quinn wrote to DHS.'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Actor:
+    """A named entity: canonical name plus one of person, agency,
+    organization, place, program."""
+
+    name: str
+    type: str
+
+
+@dataclass
+class Email:
+    """One printed e-mail header block found on a PDF page."""
+
+    sender: str = ""
+    recipients: list[str] = field(default_factory=list)
+    date: str | None = None
+    subject: str = ""
+    page: int | None = None
+
+
+@dataclass
+class Page:
+    """One page of text. HTML documents have a single page numbered 1.
+
+    ``needs_ocr`` marks a page with no usable text layer that was not OCRed
+    (tesseract missing or ``--no-ocr``); ``ocr`` marks text that came from OCR.
+    """
+
+    number: int
+    text: str
+    needs_ocr: bool = False
+    ocr: bool = False
+    exemptions: list[str] = field(default_factory=list)
+    bates: str | None = None
+
+
+@dataclass
+class Document:
+    """One searchable document.
+
+    ``id``, ``paths``, ``collection``, ``content_hash`` and ``ingested_at`` are
+    filled in by the indexer (it knows where the file came from); ingesters
+    fill in the rest. For a file that yields several documents (a feed or a
+    WordPress export) the indexer derives each id from the file hash plus
+    ``part``.
+    """
+
+    kind: str  # "post" | "release" | "page" (a WXR page) | "feed-item" ...
+    title: str = ""
+    pages: list[Page] = field(default_factory=list)
+    part: str = ""  # distinguishes documents that come from one file
+    id: str = ""
+    paths: list[str] = field(default_factory=list)
+    url: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None  # ISO 8601, published
+    modified: str | None = None
+    site: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    exemptions: list[str] = field(default_factory=list)
+    bates_range: tuple[str, str] | None = None
+    emails: list[Email] = field(default_factory=list)
+    comments: str = ""  # comment threads, kept apart from the main text
+    collection: str = ""
+    content_hash: str = ""
+    ingested_at: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """All page texts joined by blank lines."""
+        return "\n\n".join(page.text for page in self.pages)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (pages included)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Document":
+        """Inverse of :meth:`to_dict`; unknown keys are ignored so that stores
+        written by an older version still load."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["pages"] = [Page(**p) for p in values.get("pages", [])]
+        values["actors"] = [Actor(**a) for a in values.get("actors", [])]
+        values["emails"] = [Email(**e) for e in values.get("emails", [])]
+        if values.get("bates_range"):
+            values["bates_range"] = tuple(values["bates_range"])
+        return cls(**values)
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested. The message is the one-line reason
+    shown to the user, e.g. ``"encrypted: password required"``."""
+
+
+@dataclass
+class IngestResult:
+    """What one file became: documents, or a skip/failure with a reason.
+
+    ``status`` is one of ``"ok"``, ``"skipped"`` (a type we do not index) or
+    ``"failed"``; ``counts`` lets multi-document formats report what they left
+    out (e.g. ``{"drafts": 3, "attachments": 37}``).
+    """
+
+    status: str
+    documents: list[Document] = field(default_factory=list)
+    reason: str = ""
+    counts: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,24 @@
+"""Settings that change how files are ingested, passed to every ingester."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Picklable ingest settings (they travel to worker processes).
+
+    >>> IngestOptions(ocr=False).ocr
+    False
+    """
+
+    ocr: bool = True
+    passwords: tuple[str, ...] = ()
+    ocr_cache_dir: Path | None = None
+    timeout_seconds: int = 300
+    extra: dict = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # dict field: hash by identity-free repr
+        return hash((self.ocr, self.passwords, self.ocr_cache_dir, self.timeout_seconds))

@@ -1,0 +1,78 @@
+"""Pick the ingester for a file by sniffing its content, then run it.
+
+Content wins over the name: a PDF without an extension, with ``.PDF`` or
+with stray bytes before ``%PDF`` is still a PDF; a ``.html`` file full of
+binary junk is not HTML.
+
+>>> sniff_format(b"\\r\\n%PDF-1.5 ...", "broken-mime.pdf")
+'pdf'
+>>> sniff_format(b"<!DOCTYPE html><html>", "post")
+'html'
+>>> sniff_format(b'{"a": 1}', "data.json") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest import html, pdf
+from ingest.document import IngestError, IngestResult
+from ingest.options import IngestOptions
+
+SNIFF_BYTES = 4096
+
+# Each ingester module exposes ``accepts(head, name) -> bool`` and
+# ``ingest(path, options) -> IngestResult``. Order matters: the first module
+# that accepts the file handles it, so the most specific sniffers go first.
+INGESTERS = {
+    "pdf": pdf,
+    "html": html,
+}
+
+_PDF_EXTENSIONS = {".pdf"}
+
+
+def sniff_format(head: bytes, name: str) -> str | None:
+    """Name of the format of a file whose first bytes are ``head``, or None."""
+    for fmt, module in INGESTERS.items():
+        if module.accepts(head, name):
+            return fmt
+    return None
+
+
+def read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(SNIFF_BYTES)
+
+
+def ingest_file(path: Path, options: IngestOptions | None = None) -> IngestResult:
+    """Turn one file into documents, or a skipped/failed result with a reason.
+
+    Never raises for a bad file: every problem becomes ``status="failed"``
+    with a one-line reason.
+    """
+    options = options or IngestOptions()
+    try:
+        head = read_head(path)
+    except OSError as exc:
+        return IngestResult("failed", reason=f"unreadable: {exc.strerror or exc}")
+    if not head:
+        return IngestResult("failed", reason="empty file")
+    fmt = sniff_format(head, path.name)
+    if fmt is None:
+        if Path(path.name).suffix.lower() in _PDF_EXTENSIONS:
+            return IngestResult("failed", reason="not a valid PDF (no %PDF header)")
+        return IngestResult("skipped", reason="not a type foiasearch indexes")
+    try:
+        return INGESTERS[fmt].ingest(path, options)
+    except IngestError as exc:
+        return IngestResult("failed", reason=str(exc))
+    except RecursionError:
+        return IngestResult("failed", reason=f"corrupt {fmt}: structure nested too deeply")
+    except MemoryError:
+        return IngestResult("failed", reason=f"{fmt} too large to process in memory")
+    except Exception as exc:  # a parser bug must not stop the run: report it
+        message = re.sub(r"\s+", " ", str(exc)).strip()[:200]
+        return IngestResult("failed", reason=f"corrupt {fmt}: {type(exc).__name__}: {message}")
