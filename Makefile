@@ -1,0 +1,31 @@
+# foiasearch: `make demo` runs the product on its demo corpus; `make test` runs the suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_INDEX := .demo-index
+
+.PHONY: demo test venv system-deps-demo system-deps-test clean
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+system-deps-demo:
+	scripts/system-deps.sh demo
+
+system-deps-test:
+	scripts/system-deps.sh test
+
+demo: system-deps-demo venv
+	$(BIN)/foiasearch index examples/corpus --index $(DEMO_INDEX)
+	$(BIN)/foiasearch search '"Secure Communities" opt out' --index $(DEMO_INDEX)
+
+test: system-deps-test venv
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(DEMO_INDEX) .pytest_cache

@@ -1,0 +1,5 @@
+"""``python -m foiasearch`` runs the CLI."""
+
+from foiasearch.cli import main
+
+main()

@@ -1,0 +1,345 @@
+"""Index a set of files and folders, incrementally and crash-safely.
+
+Extraction runs in a pool of worker processes (one per core); this process
+is the only writer. Every file seen ends as exactly one outcome: indexed,
+unchanged, skipped or failed (with a reason); failures are retried on the
+next run.
+
+Crash safety: Whoosh commits atomically (it renames its table of contents
+into place) and the SQLite store commits after Whoosh. A run killed at any
+point leaves both readable; whatever was not yet recorded in the store as
+done is redone by the next run, and records are written by id, so redoing
+is harmless.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.html").write_text("<html><title>A</title><p>opt out</p></html>")
+>>> summary = Indexer(IndexLocation(folder / "ix")).run([folder / "a.html"])
+>>> (summary.seen, summary.indexed)
+(1, 1)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.document import Document, IngestResult
+from ingest.options import IngestOptions
+from index.extract import Extracted, extract, file_sha256, init_worker
+from index.location import IndexLocation
+from index.records import records_for
+from index.store import DocumentStore, FileRecord
+from index.walk import walk_files
+
+INDEXED, UNCHANGED, SKIPPED, FAILED = "indexed", "unchanged", "skipped", "failed"
+
+
+class IndexError_(Exception):
+    """The run could not happen at all (bad path, locked index, ...)."""
+
+
+@dataclass
+class RunSummary:
+    """What one ``index`` run did. The four outcome counts add up to ``seen``."""
+
+    seen: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    removed: int = 0
+    documents_written: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # e.g. skipped drafts in exports
+    seconds: float = 0.0
+
+    def add(self, outcome: str) -> None:
+        if outcome == INDEXED:
+            self.indexed += 1
+        elif outcome == UNCHANGED:
+            self.unchanged += 1
+        elif outcome == SKIPPED:
+            self.skipped += 1
+
+
+# progress(done, total, display_path, outcome)
+Progress = Callable[[int, int, str, str], None]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def document_id(sha256: str, part: str, single: bool) -> str:
+    """The hash of the file's bytes; a file that yields several documents
+    (a feed, an export) gives each one the hash of (file hash, part)."""
+    if single and not part:
+        return sha256
+    return hashlib.sha256(f"{sha256}\0{part}".encode()).hexdigest()
+
+
+class WriteLock:
+    """An exclusive, non-blocking lock on the index for the whole run.
+
+    ``flock`` is released by the kernel when the process dies, so a killed
+    indexer never leaves a stale lock behind.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = None
+
+    def __enter__(self) -> "WriteLock":
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise IndexError_(f"index {self.path.parent} is locked by another writer; try again when it finishes")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+class Indexer:
+    """Index paths into the index at ``location``.
+
+    ``commit_every`` bounds how much work a crash can lose (seconds between
+    commits); ``workers`` is the size of the extraction pool (0: in-process).
+    """
+
+    def __init__(
+        self,
+        location: IndexLocation,
+        options: IngestOptions | None = None,
+        workers: int | None = None,
+        commit_every: float = 5.0,
+        progress: Progress | None = None,
+    ) -> None:
+        self.location = location
+        self.options = options or IngestOptions(ocr_cache_dir=location.ocr_cache_dir)
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.commit_every = commit_every
+        self.progress = progress or (lambda done, total, path, outcome: None)
+
+    # -- the run ---------------------------------------------------------
+    def run(self, paths: Iterable[Path]) -> RunSummary:
+        started = time.monotonic()
+        roots = [Path(p) for p in paths]
+        for root in roots:
+            if not os.path.exists(root):
+                raise IndexError_(f"{root}: no such file or folder")
+            if not os.access(root, os.R_OK):
+                raise IndexError_(f"{root}: permission denied")
+        try:
+            self.location.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexError_(f"cannot create index folder {self.location.root}: {exc.strerror}") from exc
+        with WriteLock(self.location.lock_path):
+            self.ix = self.location.open_or_create_index()
+            self.store = self.location.open_store()
+            try:
+                summary = self._run(roots)
+            finally:
+                self.store.close()
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _run(self, roots: list[Path]) -> RunSummary:
+        summary = RunSummary()
+        files = [(path, root) for root in roots for path in walk_files(root)]
+        total = len(files)
+        summary.seen = total
+        self._writer = None
+        self._pending: set[str] = set()  # doc ids whose records must be rewritten
+        self._last_commit = time.monotonic()
+        done = 0
+        to_extract: list[str] = []
+        displays: dict[str, str] = {}
+        seen_abs: set[str] = set()
+        for path, _root in files:
+            absolute = os.path.abspath(path)
+            if absolute in seen_abs:  # the same file reached twice (overlapping args)
+                summary.seen -= 1
+                total -= 1
+                continue
+            seen_abs.add(absolute)
+            displays[absolute] = str(path)
+            outcome = self._check_unchanged(absolute, str(path))
+            if outcome is None:
+                to_extract.append(absolute)
+            else:
+                done += 1
+                summary.add(outcome)
+                self.progress(done, total, str(path), outcome)
+        self.store.commit()
+
+        for item in self._extract_all(to_extract):
+            outcome, reason = self._apply(item, displays[item.path], summary)
+            done += 1
+            summary.add(outcome)
+            if outcome == FAILED:
+                summary.failed.append((displays[item.path], reason))
+            self.progress(done, total, displays[item.path], outcome)
+            self._maybe_commit()
+
+        for root in roots:
+            if os.path.isdir(root):
+                gone = set(self.store.files_under(os.path.abspath(root))) - seen_abs
+                for absolute in sorted(gone):
+                    self._pending.update(self.store.remove_file(absolute))
+                    summary.removed += 1
+        self._pending.update(self.store.orphan_document_ids())
+        summary.documents_written = self._commit(final=True)
+        return summary
+
+    # -- deciding what to do ---------------------------------------------
+    def _check_unchanged(self, absolute: str, display: str) -> str | None:
+        """The outcome for a file that needs no extraction, else None.
+
+        Size and mtime first (free); when they differ, the content hash
+        decides, so a touched-but-identical file is not re-extracted.
+        """
+        record = self.store.get_file(absolute)
+        try:
+            stat = os.stat(absolute)
+        except OSError:
+            return None  # let the worker report why it cannot be read
+        if record and record.status in (INDEXED, SKIPPED):
+            if record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
+                if record.display != display:
+                    record.display = display
+                    self.store.put_file(record, None)
+                return UNCHANGED
+            if record.size == stat.st_size:
+                try:
+                    sha = file_sha256(absolute)
+                except OSError:
+                    return None
+                if sha == record.sha256:
+                    record.mtime_ns, record.display = stat.st_mtime_ns, display
+                    self.store.put_file(record, None)
+                    return UNCHANGED
+        return None
+
+    def _extract_all(self, paths: list[str]):
+        """Yield an :class:`Extracted` per path, from a process pool."""
+        if not paths:
+            return
+        if self.workers <= 0 or len(paths) == 1:
+            for path in paths:
+                yield extract(path, self.options)
+            return
+        window = self.workers * 4  # bounded in-flight work keeps memory flat
+        with cf.ProcessPoolExecutor(max_workers=self.workers, initializer=init_worker) as pool:
+            queue = iter(paths)
+            running: dict[cf.Future, str] = {}
+
+            def submit_next() -> None:
+                for path in queue:
+                    running[pool.submit(extract, path, self.options)] = path
+                    return
+
+            for _ in range(window):
+                submit_next()
+            while running:
+                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    path = running.pop(future)
+                    try:
+                        yield future.result()
+                    except cf.process.BrokenProcessPool:
+                        yield Extracted(path, "", 0, 0, IngestResult(
+                            "failed", reason="extraction process crashed (will retry next run)"))
+                        continue
+                    submit_next()
+
+    # -- writing -----------------------------------------------------------
+    def _apply(self, item: Extracted, display: str, summary: RunSummary) -> tuple[str, str]:
+        """Record one extracted file in the store; returns (outcome, reason)."""
+        result = item.result
+        old_ids = self.store.doc_ids_of(item.path)
+        record = FileRecord(item.path, display, item.size or None, item.mtime_ns or None,
+                            item.sha256 or None, "", result.reason, _now())
+        for key, value in result.counts.items():
+            summary.counts[key] = summary.counts.get(key, 0) + value
+        if result.status == "ok":
+            new_ids = []
+            single = len(result.documents) == 1
+            for doc in result.documents:
+                doc.id = document_id(item.sha256, doc.part, single)
+                doc.content_hash = item.sha256
+                doc.ingested_at = record.updated_at
+                self.store.put_document(doc)
+                new_ids.append(doc.id)
+            record.status = INDEXED
+            self.store.put_file(record, new_ids)
+            self._pending.update(old_ids, new_ids)
+            return INDEXED, ""
+        record.status = SKIPPED if result.status == "skipped" else FAILED
+        self.store.put_file(record, [])
+        self._pending.update(old_ids)
+        return record.status, result.reason
+
+    def _maybe_commit(self) -> None:
+        if time.monotonic() - self._last_commit >= self.commit_every:
+            self._commit()
+
+    def _commit(self, final: bool = False) -> int:
+        """Write pending documents to Whoosh, commit it, then the store."""
+        written = 0
+        if self._pending:
+            writer = self.ix.writer(limitmb=128)
+            try:
+                for doc_id in sorted(self._pending):
+                    writer.delete_by_term("parent", doc_id)
+                    doc = self.store.get_document(doc_id)
+                    if doc is None or not doc.paths:
+                        if doc is not None:
+                            self.store.delete_document(doc_id)
+                        continue
+                    for record in records_for(doc, doc.paths):
+                        writer.add_document(**record)
+                    written += 1
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            self._pending.clear()
+        self.store.set_meta("last_updated", _now())
+        self.store.commit()
+        self._last_commit = time.monotonic()
+        return written
+
+
+def refresh_documents(location: IndexLocation, transform: Callable[[Document], Document | None]) -> int:
+    """Rewrite stored documents through ``transform`` (e.g. recompute actors)
+    without reading the files again. ``transform`` returns the changed
+    document, or None when nothing changed. Returns how many changed."""
+    with WriteLock(location.lock_path):
+        ix = location.open_or_create_index()
+        store = location.open_store()
+        try:
+            changed = []
+            for doc_id in store.all_document_ids():
+                doc = store.get_document(doc_id)
+                new = transform(doc) if doc else None
+                if new is not None:
+                    store.put_document(new)
+                    changed.append(doc_id)
+            indexer = Indexer(location)
+            indexer.ix, indexer.store = ix, store
+            indexer._pending = set(changed)
+            indexer._commit(final=True)
+            return len(changed)
+        finally:
+            store.close()

@@ -1,0 +1,85 @@
+"""The worker side of indexing: hash a file and extract it, within a time
+and memory limit, in a pool process.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+>>> _ = path.write_text("{}")
+>>> extract(str(path), IngestOptions()).result.status
+'skipped'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.document import IngestResult
+from ingest.options import IngestOptions
+from ingest.pipeline import process_file
+
+# A worker may use this much address space; a pathological file then fails
+# with MemoryError (reported) instead of taking the machine down.
+WORKER_MEMORY_LIMIT = 6 * 1024**3
+
+
+@dataclass
+class Extracted:
+    """What a worker sends back for one file."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    result: IngestResult
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Timeout(BaseException):  # BaseException: parsers catch Exception
+    pass
+
+
+def _on_alarm(signum, frame):  # pragma: no cover - signal handler
+    raise _Timeout()
+
+
+def init_worker() -> None:
+    """Pool initializer: cap memory, let the parent handle Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = WORKER_MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(hard, WORKER_MEMORY_LIMIT)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def extract(path: str, options: IngestOptions) -> Extracted:
+    """Hash and ingest one file; never raises for a bad file."""
+    try:
+        stat = os.stat(path)
+        sha = file_sha256(path)
+    except OSError as exc:
+        return Extracted(path, "", 0, 0, IngestResult("failed", reason=f"unreadable: {exc.strerror or exc}"))
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(max(1, options.timeout_seconds))
+    try:
+        result = process_file(Path(path), options)
+    except _Timeout:
+        result = IngestResult("failed", reason=f"timed out after {options.timeout_seconds} s")
+    except MemoryError:
+        result = IngestResult("failed", reason="too large: ran out of memory while extracting")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result)

@@ -1,0 +1,123 @@
+"""Turn a stored Document into Whoosh records (one doc record, one per page).
+
+>>> from ingest.document import Document, Page
+>>> doc = Document(kind="release", id="abc", title="Emails",
+...                pages=[Page(1, "From: A"), Page(2, "(b)(6)", exemptions=["b6"])])
+>>> [r["id"] for r in records_for(doc, ["a.pdf"])]
+['abc', 'abc/p1', 'abc/p2']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import Any
+
+from dateutil import parser as dateparser
+
+from ingest.document import Document
+
+
+def keywords(values: Iterable[str]) -> str:
+    """Join facet values for a comma-separated KEYWORD field."""
+    cleaned = (v.replace(",", " ").strip() for v in values if v)
+    return ",".join(dict.fromkeys(v for v in cleaned if v))
+
+
+def parse_date(value: str | None) -> dt.datetime | None:
+    """ISO date string -> naive UTC datetime for Whoosh (None if unparseable)."""
+    if not value:
+        return None
+    try:
+        parsed = dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            parsed = dateparser.parse(value)
+        except (ValueError, OverflowError):
+            return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def collection_of(path: str) -> str:
+    """The folder a file sits in: the collection it belongs to."""
+    parent = PurePath(path).parent.name
+    return parent or "."
+
+
+def facet_display(doc: Document, collection: str, date: dt.datetime | None) -> dict[str, list]:
+    """Facet values as shown to users (display case; actors with their type)."""
+    def clean(values):
+        return list(dict.fromkeys(v.replace(",", " ").strip() for v in values if v and v.strip()))
+
+    return {
+        "tag": clean(doc.tags),
+        "category": clean(doc.categories),
+        "actor": [[a.name.replace(",", " ").strip(), a.type] for a in doc.actors if a.name.strip()],
+        "exemption": clean(doc.exemptions),
+        "collection": clean([collection]),
+        "kind": clean([doc.kind]),
+        "year": [str(date.year)] if date else [],
+        "site": clean([doc.site or ""]),
+        "language": clean([doc.language or ""]),
+    }
+
+
+def page_id(doc_id: str, number: int) -> str:
+    return f"{doc_id}/p{number}"
+
+
+def records_for(doc: Document, paths: list[str]) -> list[dict[str, Any]]:
+    """The doc record first, then one record per page for multi-page kinds."""
+    date = parse_date(doc.date)
+    collection = doc.collection or (collection_of(paths[0]) if paths else "")
+    emails = doc.emails
+    record: dict[str, Any] = {
+        "id": doc.id,
+        "rtype": "doc",
+        "parent": doc.id,
+        "title": doc.title,
+        "content": doc.text,
+        "author": " ; ".join(doc.authors),
+        "path": " ".join(paths),
+        "tag": keywords(doc.tags),
+        "category": keywords(doc.categories),
+        "actor": keywords(a.name for a in doc.actors),
+        "exemption": keywords(doc.exemptions),
+        "collection": keywords([collection]),
+        "kind": keywords([doc.kind]),
+        "site": keywords([doc.site or ""]),
+        "language": keywords([doc.language or ""]),
+        "bates": keywords(p.bates for p in doc.pages if p.bates),
+        "sender": " ; ".join(e.sender for e in emails),
+        "recipient": " ; ".join(r for e in emails for r in e.recipients),
+        "subject": " ; ".join(e.subject for e in emails),
+    }
+    if doc.url:
+        record["url"] = doc.url
+    if date:
+        record["date"] = date
+        record["year"] = str(date.year)
+    record["facets"] = json.dumps(facet_display(doc, collection, date))
+    records = [{k: v for k, v in record.items() if v != ""}]
+    if doc.kind != "release":
+        return records
+    for page in doc.pages:
+        page_emails = [e for e in emails if e.page == page.number]
+        page_record = {
+            "id": page_id(doc.id, page.number),
+            "rtype": "page",
+            "parent": doc.id,
+            "page": page.number,
+            "content": page.text,
+            "exemption": keywords(page.exemptions),
+            "bates": keywords([page.bates or ""]),
+            "sender": " ; ".join(e.sender for e in page_emails),
+            "recipient": " ; ".join(r for e in page_emails for r in e.recipients),
+            "subject": " ; ".join(e.subject for e in page_emails),
+        }
+        records.append({k: v for k, v in page_record.items() if v != ""})
+    return records

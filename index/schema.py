@@ -1,0 +1,53 @@
+"""The Whoosh schema: one record per document and one per PDF page.
+
+Both record types live in one index, told apart by ``rtype`` ("doc" or
+"page"). Page records carry ``parent`` (the document id) and ``page`` so that
+a hit can name the pages that matched. Facet values are kept as lower-cased
+comma-separated KEYWORD fields for filtering; their display forms live in the
+document store (index/store.py), not here.
+"""
+
+from __future__ import annotations
+
+from whoosh import fields
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+
+# No stop list: "opt out", "may", "not" and "us" matter in legal text, and
+# phrase queries must match what is printed.
+TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
+NAME_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)
+
+# Multi-valued facet fields: lower-cased, comma-separated keywords.
+FACET_FIELDS = ("tag", "category", "actor", "exemption", "collection", "kind", "year", "site", "language")
+
+
+def _keyword() -> fields.KEYWORD:
+    return fields.KEYWORD(commas=True, lowercase=True, scorable=False)
+
+
+def build_schema() -> fields.Schema:
+    """The schema of a new index.
+
+    >>> "content" in build_schema().names()
+    True
+    """
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        rtype=fields.ID(stored=True),
+        parent=fields.ID(stored=True),
+        page=fields.NUMERIC(stored=True),
+        title=fields.TEXT(analyzer=TEXT_ANALYZER, field_boost=2.0),
+        content=fields.TEXT(analyzer=TEXT_ANALYZER),
+        author=fields.TEXT(analyzer=NAME_ANALYZER),
+        date=fields.DATETIME(sortable=True),
+        path=fields.TEXT(analyzer=NAME_ANALYZER),
+        url=fields.ID(),
+        bates=fields.KEYWORD(commas=True, lowercase=False),
+        sender=fields.TEXT(analyzer=NAME_ANALYZER),
+        recipient=fields.TEXT(analyzer=NAME_ANALYZER),
+        subject=fields.TEXT(analyzer=TEXT_ANALYZER),
+        # Display forms of the facet values (JSON), read once per searcher to
+        # build the docnum -> values map that facet counts use.
+        facets=fields.STORED(),
+        **{name: _keyword() for name in FACET_FIELDS},
+    )

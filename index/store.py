@@ -1,0 +1,225 @@
+"""The document store and file manifest: one SQLite database in the index dir.
+
+Whoosh holds what is searched; this store holds what is shown and what is
+needed to rebuild a Whoosh record without reading the file again: each
+document's metadata (JSON) and each page's text (zlib-compressed), plus the
+manifest of files seen (path, size, mtime, hash, outcome).
+
+>>> import tempfile, pathlib
+>>> store = DocumentStore(pathlib.Path(tempfile.mkdtemp()) / "store.db")
+>>> store.get_document("nope") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.document import Document, Page
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,      -- absolute path: the manifest key
+    display TEXT NOT NULL,      -- the path as the user gave it
+    size INTEGER, mtime_ns INTEGER, sha256 TEXT,
+    status TEXT NOT NULL,       -- indexed | skipped | failed
+    reason TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS file_docs (
+    path TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (path, doc_id)
+);
+CREATE INDEX IF NOT EXISTS file_docs_doc ON file_docs (doc_id);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, page_count INTEGER NOT NULL,
+    data BLOB NOT NULL          -- zlib(JSON of Document without page texts)
+);
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL, number INTEGER NOT NULL, text BLOB NOT NULL,
+    meta TEXT NOT NULL,         -- JSON of the Page without its text
+    PRIMARY KEY (doc_id, number)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass
+class FileRecord:
+    path: str
+    display: str
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+    status: str
+    reason: str
+    updated_at: str
+
+
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
+
+
+class DocumentStore:
+    """SQLite-backed store. One writer process; any number of readers (WAL)."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:
+            uri = f"file:{path}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+        else:
+            self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- files ---------------------------------------------------------
+    def get_file(self, path: str) -> FileRecord | None:
+        row = self.db.execute(
+            "SELECT path, display, size, mtime_ns, sha256, status, reason, updated_at FROM files WHERE path=?",
+            (path,),
+        ).fetchone()
+        return FileRecord(*row) if row else None
+
+    def files_under(self, root: str) -> list[str]:
+        """Absolute paths recorded at or below ``root``."""
+        prefix = root.rstrip("/") + "/"
+        rows = self.db.execute(
+            "SELECT path FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
+            (root, len(prefix), prefix),
+        )
+        return [r[0] for r in rows]
+
+    def put_file(self, record: FileRecord, doc_ids: Iterable[str] | None) -> None:
+        """Record a file's outcome; ``doc_ids`` replaces its document links
+        (None leaves them as they are)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
+            (record.path, record.display, record.size, record.mtime_ns, record.sha256,
+             record.status, record.reason, record.updated_at),
+        )
+        if doc_ids is not None:
+            self.db.execute("DELETE FROM file_docs WHERE path=?", (record.path,))
+            self.db.executemany("INSERT OR IGNORE INTO file_docs VALUES (?,?)", [(record.path, d) for d in doc_ids])
+
+    def remove_file(self, path: str) -> list[str]:
+        """Forget a file; returns the ids of the documents it was linked to."""
+        ids = self.doc_ids_of(path)
+        self.db.execute("DELETE FROM files WHERE path=?", (path,))
+        self.db.execute("DELETE FROM file_docs WHERE path=?", (path,))
+        return ids
+
+    def doc_ids_of(self, path: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM file_docs WHERE path=?", (path,))]
+
+    def doc_ids_by_hash(self, sha256: str) -> list[str] | None:
+        """Documents already made from a file with these bytes, if any."""
+        row = self.db.execute(
+            "SELECT path FROM files WHERE sha256=? AND status='indexed' LIMIT 1", (sha256,)
+        ).fetchone()
+        return self.doc_ids_of(row[0]) if row else None
+
+    def paths_of(self, doc_id: str) -> list[str]:
+        """Display paths of the files a document came from."""
+        rows = self.db.execute(
+            "SELECT f.display FROM file_docs d JOIN files f ON f.path = d.path WHERE d.doc_id=? ORDER BY f.display",
+            (doc_id,),
+        )
+        return [r[0] for r in rows]
+
+    def failures(self) -> list[FileRecord]:
+        rows = self.db.execute(
+            "SELECT path, display, size, mtime_ns, sha256, status, reason, updated_at FROM files "
+            "WHERE status='failed' ORDER BY display"
+        )
+        return [FileRecord(*r) for r in rows]
+
+    def file_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall())
+
+    # -- documents -----------------------------------------------------
+    def put_document(self, doc: Document) -> None:
+        data = doc.to_dict()
+        pages = data.pop("pages")
+        self.db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?)",
+            (doc.id, doc.kind, len(pages), _pack(json.dumps(data))),
+        )
+        self.db.execute("DELETE FROM pages WHERE doc_id=?", (doc.id,))
+        self.db.executemany(
+            "INSERT INTO pages VALUES (?,?,?,?)",
+            [(doc.id, p["number"], _pack(p.pop("text")), json.dumps(p)) for p in pages],
+        )
+
+    def delete_document(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+        self.db.execute("DELETE FROM pages WHERE doc_id=?", (doc_id,))
+
+    def get_document(self, doc_id: str, with_pages: bool = True) -> Document | None:
+        """The stored document, its pages (if asked) and its current paths."""
+        row = self.db.execute("SELECT data FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(_unpack(row[0]))
+        data["pages"] = []
+        doc = Document.from_dict(data)
+        if with_pages:
+            doc.pages = list(self.iter_pages(doc_id))
+        doc.paths = self.paths_of(doc_id)
+        return doc
+
+    def iter_pages(self, doc_id: str, numbers: Iterable[int] | None = None) -> Iterator[Page]:
+        if numbers is None:
+            rows = self.db.execute("SELECT text, meta FROM pages WHERE doc_id=? ORDER BY number", (doc_id,))
+        else:
+            wanted = sorted(set(numbers))
+            marks = ",".join("?" * len(wanted))
+            rows = self.db.execute(
+                f"SELECT text, meta FROM pages WHERE doc_id=? AND number IN ({marks}) ORDER BY number",
+                (doc_id, *wanted),
+            )
+        for text, meta in rows:
+            yield Page(text=_unpack(text), **json.loads(meta))
+
+    def all_document_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM documents")]
+
+    def orphan_document_ids(self) -> list[str]:
+        """Documents no file links to any more (e.g. after a crash mid-run)."""
+        rows = self.db.execute(
+            "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM file_docs)"
+        )
+        return [r[0] for r in rows]
+
+    def document_counts(self) -> dict[str, tuple[int, int]]:
+        """kind -> (documents, pages)."""
+        rows = self.db.execute("SELECT kind, count(*), sum(page_count) FROM documents GROUP BY kind")
+        return {kind: (n, pages or 0) for kind, n, pages in rows}
+
+    def pages_needing_ocr(self) -> list[tuple[str, int]]:
+        rows = self.db.execute("SELECT doc_id, number FROM pages WHERE meta LIKE '%\"needs_ocr\": true%'")
+        return [(d, n) for d, n in rows]
+
+    # -- meta ----------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def commit(self) -> None:
+        self.db.commit()

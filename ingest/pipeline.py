@@ -1,0 +1,32 @@
+"""One file in, finished documents out: parse, then run the extractors.
+
+This is what each worker process of the indexer runs. Pure: it reads the
+file and returns data; it never touches an index.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "p.html"
+>>> _ = path.write_text("<html><title>Hi</title><body><p>ICE and DHS</p></body></html>")
+>>> process_file(path).documents[0].title
+'Hi'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.document import Document, IngestResult
+from ingest.options import IngestOptions
+from ingest.registry import ingest_file
+
+
+def enrich(doc: Document, options: IngestOptions) -> Document:
+    """Run the text extractors over a parsed document (actors, ...)."""
+    return doc
+
+
+def process_file(path: Path, options: IngestOptions | None = None) -> IngestResult:
+    """Parse ``path`` and enrich every document it yields."""
+    options = options or IngestOptions()
+    result = ingest_file(path, options)
+    result.documents = [enrich(doc, options) for doc in result.documents]
+    return result

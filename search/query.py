@@ -1,0 +1,107 @@
+"""The Query contract and the parsing of what users type.
+
+Users type Whoosh's syntax: words, "phrases", AND/OR/NOT, parentheses,
+``field:value``; AND is the default operator and English words are stemmed.
+Field aliases make the printed-e-mail fields read naturally (``from:``,
+``to:``) and ``tag:``, ``actor:``, ``exemption:`` search facet values.
+
+>>> print(parse_text('"opt out" from:smith'))
+((title:"opt out" OR content:"opt out") AND sender:smith)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh import qparser, query as wq
+from whoosh.qparser.dateparse import DateParserPlugin
+
+from index.schema import FACET_FIELDS, build_schema
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_QUERY_LENGTH = 2000
+FIELD_ALIASES = {
+    "sender": ["from"],
+    "recipient": ["to"],
+    "tag": ["tags"],
+    "actor": ["actors"],
+    "exemption": ["exemptions"],
+    "author": ["by"],
+}
+
+
+class QueryError(ValueError):
+    """A query or parameter that cannot be run; the message is one line for users."""
+
+
+@dataclass
+class Query:
+    """A search as the CLI and the web app describe it.
+
+    ``filters`` maps a facet name (tag, actor, kind, collection, year,
+    exemption, ...) to the values selected: OR within a facet, AND across.
+    """
+
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def validate(self) -> "Query":
+        if len(self.text) > MAX_QUERY_LENGTH:
+            raise QueryError(f"query is too long ({len(self.text)} characters; the limit is {MAX_QUERY_LENGTH})")
+        if self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
+        if not 1 <= self.per_page <= 1000:
+            raise QueryError("limit must be between 1 and 1000")
+        if not 1 <= self.page <= 10_000:
+            raise QueryError("page must be between 1 and 10000")
+        for name in self.filters:
+            if name not in FACET_FIELDS:
+                raise QueryError(f"unknown filter {name!r}; use one of {', '.join(FACET_FIELDS)}")
+        return self
+
+
+_SCHEMA = build_schema()
+
+
+def make_parser() -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(["title", "content"], _SCHEMA, group=qparser.AndGroup)
+    parser.add_plugin(DateParserPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+_PARSER = make_parser()
+
+
+def parse_text(text: str) -> wq.Query:
+    """Parse the query box's text; an empty text matches every document.
+
+    Whoosh's parser is forgiving (an unbalanced quote or parenthesis is
+    closed for you, a lone operator is ignored); what it still cannot parse
+    becomes a QueryError.
+    """
+    text = text.strip()
+    if not text:
+        return wq.Every()
+    try:
+        parsed = _PARSER.parse(text)
+    except Exception as exc:  # whoosh raises assorted errors on odd input
+        raise QueryError(f"could not understand the query {text!r}: {exc}") from exc
+    if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+        raise QueryError(f"the query {text!r} has no words to search for")
+    return parsed
+
+
+def filter_query(filters: dict[str, list[str]]) -> wq.Query | None:
+    """Facet selections as a Whoosh filter: OR within a facet, AND across."""
+    parts = []
+    for name, values in sorted(filters.items()):
+        terms = [wq.Term(name, v.strip().lower()) for v in values if v.strip()]
+        if terms:
+            parts.append(wq.Or(terms) if len(terms) > 1 else terms[0])
+    if not parts:
+        return None
+    return wq.And(parts) if len(parts) > 1 else parts[0]
