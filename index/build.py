@@ -161,6 +161,7 @@ class Indexer:
         summary.seen = total
         self._writer = None
         self._pending: set[str] = set()  # doc ids whose records must be rewritten
+        self._analyzed: dict[str, dict] = {}  # doc id -> content analysed by a worker
         self._last_commit = time.monotonic()
         done = 0
         to_extract: list[str] = []
@@ -281,6 +282,8 @@ class Indexer:
                 doc.ingested_at = record.updated_at
                 self.store.put_document(doc)
                 new_ids.append(doc.id)
+                if item.analyzed and doc.part in item.analyzed:
+                    self._analyzed[doc.id] = item.analyzed[doc.part]
             record.status = INDEXED
             self.store.put_file(record, new_ids)
             self._pending.update(old_ids, new_ids)
@@ -307,7 +310,11 @@ class Indexer:
                         if doc is not None:
                             self.store.delete_document(doc_id)
                         continue
+                    analyzed = self._analyzed.get(doc_id, {})
                     for record in records_for(doc, doc.paths):
+                        number = record.get("page", 0)
+                        if number in analyzed:
+                            record["content"] = analyzed[number]
                         writer.add_document(**record)
                     written += 1
                 writer.commit()
@@ -315,6 +322,7 @@ class Indexer:
                 writer.cancel()
                 raise
             self._pending.clear()
+            self._analyzed.clear()
         self.store.set_meta("last_updated", _now())
         self.store.commit()
         self._last_commit = time.monotonic()
@@ -338,7 +346,7 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
                     changed.append(doc_id)
             indexer = Indexer(location)
             indexer.ix, indexer.store = ix, store
-            indexer._pending = set(changed)
+            indexer._pending, indexer._analyzed = set(changed), {}
             indexer._commit(final=True)
             return len(changed)
         finally:

@@ -20,6 +20,9 @@ from pathlib import Path
 from ingest.document import IngestResult
 from ingest.options import IngestOptions
 from ingest.pipeline import process_file
+from index.schema import Analyzed, analyze, build_schema
+
+_CONTENT_FIELD = build_schema()["content"]
 
 # A worker may use this much address space; a pathological file then fails
 # with MemoryError (reported) instead of taking the machine down.
@@ -35,6 +38,19 @@ class Extracted:
     size: int
     mtime_ns: int
     result: IngestResult
+    # part -> {0: doc text items, n: page n items}; see index.schema.Analyzed
+    analyzed: dict[str, dict[int, Analyzed]] | None = None
+
+
+def pre_analyze(result: IngestResult) -> dict[str, dict[int, Analyzed]]:
+    """Analyse the content of every document and page now, in the worker."""
+    analyzed = {}
+    for doc in result.documents:
+        texts = {0: doc.text}
+        if doc.kind == "release":
+            texts.update((page.number, page.text) for page in doc.pages)
+        analyzed[doc.part] = {n: Analyzed(analyze(_CONTENT_FIELD, text)) for n, text in texts.items()}
+    return analyzed
 
 
 def file_sha256(path: str) -> str:
@@ -82,4 +98,5 @@ def extract(path: str, options: IngestOptions) -> Extracted:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result)
+    analyzed = pre_analyze(result) if result.status == "ok" else None
+    return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed)

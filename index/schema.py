@@ -21,6 +21,40 @@ NAME_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)
 FACET_FIELDS = ("tag", "category", "actor", "exemption", "collection", "kind", "year", "site", "language")
 
 
+class Analyzed:
+    """Text already analysed into Whoosh posting items, in a worker process.
+
+    Analysis (tokenising and stemming) is most of the cost of adding a
+    document; doing it in the extraction pool leaves the single writer
+    process only the postings to write.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
+        self.items = items
+
+
+class PreAnalyzedText(fields.TEXT):
+    """A TEXT field that also accepts an :class:`Analyzed` value.
+
+    >>> field = PreAnalyzedText(analyzer=TEXT_ANALYZER)
+    >>> items = analyze(field, "Detainers and detainer")
+    >>> sorted((t, f) for t, f, _, _ in field.index(Analyzed(items)))
+    [(b'and', 1), (b'detain', 2)]
+    """
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Analyzed):
+            return iter(value.items)
+        return super().index(value, **kwargs)
+
+
+def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float, bytes]]:
+    """Posting items for ``text`` as ``field`` would index it."""
+    return list(fields.TEXT.index(field, text)) if isinstance(field, PreAnalyzedText) else list(field.index(text))
+
+
 def _keyword() -> fields.KEYWORD:
     return fields.KEYWORD(commas=True, lowercase=True, scorable=False)
 
@@ -37,7 +71,7 @@ def build_schema() -> fields.Schema:
         parent=fields.ID(stored=True),
         page=fields.NUMERIC(stored=True),
         title=fields.TEXT(analyzer=TEXT_ANALYZER, field_boost=2.0),
-        content=fields.TEXT(analyzer=TEXT_ANALYZER),
+        content=PreAnalyzedText(analyzer=TEXT_ANALYZER),
         author=fields.TEXT(analyzer=NAME_ANALYZER),
         date=fields.DATETIME(sortable=True),
         path=fields.TEXT(analyzer=NAME_ANALYZER),
