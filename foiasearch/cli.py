@@ -12,9 +12,7 @@ from pathlib import Path
 
 import click
 
-from index.build import Indexer, IndexError_, RunSummary
 from index.location import IndexLocation, IndexNotFound
-from ingest.options import IngestOptions
 from search.engine import SearchEngine
 from search.query import Query, QueryError
 from search.snippets import to_plain
@@ -58,7 +56,7 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _print_summary(summary) -> None:
     parts = [f"{summary.seen} files seen", f"{summary.indexed} indexed", f"{summary.unchanged} unchanged",
              f"{summary.skipped} skipped", f"{len(summary.failed)} failed"]
     if summary.removed:
@@ -90,6 +88,11 @@ def index_command(paths, index_dir, no_ocr, password_file, workers, commit_every
 
         foiasearch index ~/foia/releases ~/foia/posts --index ~/foia/.foiasearch
     """
+    # Imported here: the parsers cost half a second of start-up that
+    # `search` and `status` do not need.
+    from index.build import Indexer, IndexError_
+    from ingest.options import IngestOptions
+
     location = IndexLocation.resolve(index_dir)
     passwords = tuple(line.strip() for line in password_file) if password_file else ()
     passwords = tuple(p for p in passwords if p)

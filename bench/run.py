@@ -1,0 +1,166 @@
+"""Benchmarks: first index, unchanged re-index, index size, query latency
+(with and without facets), web throughput; side by side with recoll and
+pdfgrep on the same files in the same run. Prints a Markdown table.
+
+    python bench/run.py --scales 2000,20000 [--shared ../shared/corpus] [--web]
+
+Figures are wall-clock on whatever else the machine is doing: compare the
+ratios within one run, not absolute numbers across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.gen_corpus import generate  # noqa: E402
+
+QUERIES = ["detention", "sheriff", '"secure communities"', "fingerprints", "deportation families",
+           "governor", "compliance database", "oversight", "hearing", "ordinance",
+           "priorities", "jurisdiction", "letter", "statistics", "removal"]
+FOIASEARCH = [sys.executable, "-m", "foiasearch"]
+
+
+def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB, largest process of the tree)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def query_latency(index_dir: Path, facets: bool, rounds: int = 3) -> tuple[float, float]:
+    from search.engine import SearchEngine
+    from search.query import Query
+
+    engine = SearchEngine.open(str(index_dir))
+    for text in QUERIES:  # warm the searcher and value map
+        engine.search(Query(text), facets=facets)
+    times = []
+    for _ in range(rounds):
+        for text in QUERIES:
+            started = time.perf_counter()
+            engine.search(Query(text), facets=facets)
+            times.append((time.perf_counter() - started) * 1000)
+    engine.close()
+    return percentile(times, 0.5), percentile(times, 0.95)
+
+
+def cli_query_seconds(index_dir: Path) -> float:
+    """Median wall time of one `foiasearch search` process (startup included)."""
+    times = []
+    for text in QUERIES:
+        times.append(run_measured([*FOIASEARCH, "search", text, "--index", str(index_dir)], cwd=ROOT)[0])
+    return statistics.median(times)
+
+
+def recoll(corpus: Path, work: Path) -> dict[str, float] | None:
+    if not shutil.which("recollindex"):
+        return None
+    conf = work / "recoll"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "recoll.conf").write_text(f"topdirs = {corpus}\nloglevel = 1\n")
+    first, rss = run_measured(["recollindex", "-c", str(conf)])
+    again, _ = run_measured(["recollindex", "-c", str(conf)])
+    times = [run_measured(["recollq", "-c", str(conf), "-n", "10", text.strip('"')])[0] for text in QUERIES]
+    return {"first": first, "rss": rss, "again": again, "query": statistics.median(times), "size": du(conf)}
+
+
+def pdfgrep_seconds(corpus: Path) -> float | None:
+    if not shutil.which("pdfgrep"):
+        return None
+    times = []
+    for text in QUERIES[:5]:
+        started = time.perf_counter()
+        subprocess.run(["pdfgrep", "-ril", text.strip('"'), str(corpus)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_corpus(label: str, corpus: Path, docs: int, pages: int, work: Path) -> list[str]:
+    index_dir = work / "ix"
+    first, rss = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
+    again, _ = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
+    size = du(index_dir)
+    plain = query_latency(index_dir, facets=False)
+    faceted = query_latency(index_dir, facets=True)
+    cli = cli_query_seconds(index_dir)
+    theirs = recoll(corpus, work)
+    grep = pdfgrep_seconds(corpus)
+    rows = [
+        f"| {label} | first index | {first:.1f} s ({docs / first:.0f} docs/s, {pages / first:.0f} pages/s), "
+        f"peak RSS {rss / 1024:.0f} MB |" + (f" {theirs['first']:.1f} s, peak RSS {theirs['rss'] / 1024:.0f} MB "
+                                             f"| {first / theirs['first']:.2f} |" if theirs else " n/a | |"),
+        f"| {label} | unchanged re-index | {again:.2f} s ({100 * again / first:.1f}% of first) |"
+        + (f" {theirs['again']:.2f} s | {again / theirs['again']:.2f} |" if theirs else " n/a | |"),
+        f"| {label} | index size | {size / 1e6:.1f} MB |" + (f" {theirs['size'] / 1e6:.1f} MB | "
+                                                             f"{size / theirs['size']:.2f} |" if theirs else " n/a | |"),
+        f"| {label} | query p50 / p95, no facets (in-process) | {plain[0]:.1f} / {plain[1]:.1f} ms | | |",
+        f"| {label} | query p50 / p95, all facets (in-process) | {faceted[0]:.1f} / {faceted[1]:.1f} ms | | |",
+        f"| {label} | one CLI search, process start included (median) | {cli * 1000:.0f} ms |"
+        + (f" recollq {theirs['query'] * 1000:.0f} ms | {cli / theirs['query']:.2f} |" if theirs else " n/a | |"),
+    ]
+    if grep is not None:
+        rows.append(f"| {label} | answer one query over the PDFs (median) | {cli * 1000:.0f} ms (indexed) |"
+                    f" pdfgrep -r {grep * 1000:.0f} ms | {cli / grep:.3f} |")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="2000,20000", help="total documents per synthetic corpus")
+    parser.add_argument("--pages", type=int, default=10, help="pages per PDF release")
+    parser.add_argument("--release-share", type=float, default=0.05, help="share of documents that are PDFs")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--keep", type=Path, help="keep corpora and indexes here")
+    args = parser.parse_args()
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("| corpus | measure | foiasearch | recoll / pdfgrep | ratio ours/theirs |")
+    print("|---|---|---|---|---|")
+    base = args.keep or Path(tempfile.mkdtemp(prefix="foiasearch-bench-"))
+    for scale in [int(s) for s in args.scales.split(",") if s]:
+        releases = int(scale * args.release_share)
+        posts = scale - releases
+        work = base / f"synthetic-{scale}"
+        corpus = work / "corpus"
+        if not corpus.exists():
+            generate(corpus, posts, releases, args.pages, seed=1)
+        for row in bench_corpus(f"synthetic {scale}", corpus, scale, posts + releases * args.pages, work):
+            print(row, flush=True)
+        if not args.keep:
+            shutil.rmtree(work)
+    if args.shared.is_dir():
+        work = base / "shared"
+        work.mkdir(parents=True, exist_ok=True)
+        for row in bench_corpus("../shared/corpus", args.shared, 150, 600, work):
+            print(row, flush=True)
+        if not args.keep:
+            shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
