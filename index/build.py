@@ -26,6 +26,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -163,6 +164,8 @@ class Indexer:
         self._pending: set[str] = set()  # doc ids whose records must be rewritten
         self._analyzed: dict[str, dict] = {}  # doc id -> content analysed by a worker
         self._last_commit = time.monotonic()
+        # Pages indexed as "needs OCR" get another chance once OCR can run.
+        self._awaiting_ocr = self._docs_awaiting_ocr()
         done = 0
         to_extract: list[str] = []
         displays: dict[str, str] = {}
@@ -215,6 +218,8 @@ class Indexer:
             stat = os.stat(absolute)
         except OSError:
             return None  # let the worker report why it cannot be read
+        if record and self._awaiting_ocr and set(self.store.doc_ids_of(absolute)) & self._awaiting_ocr:
+            return None
         if record and record.status in (INDEXED, SKIPPED):
             if record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
                 if record.display != display:
@@ -231,6 +236,11 @@ class Indexer:
                     self.store.put_file(record, None)
                     return UNCHANGED
         return None
+
+    def _docs_awaiting_ocr(self) -> set[str]:
+        if not self.options.ocr or not shutil.which("tesseract") or not shutil.which("pdftoppm"):
+            return set()
+        return {doc_id for doc_id, _ in self.store.pages_needing_ocr()}
 
     def _extract_all(self, paths: list[str]):
         """Yield an :class:`Extracted` per path, from a process pool."""
