@@ -112,3 +112,34 @@ def main_text(tree: lxml.html.HtmlElement) -> tuple[str, str]:
     if result is None:
         return "", ""
     return clean_text(result.text or ""), clean_text(result.comments or "")
+
+
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "template", "svg", "button")
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote pre table tr td th figure figcaption "
+    "section article header footer dl dt dd hr address".split()
+)
+_SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s[^\]]*)?\]")
+
+
+def fragment_text(markup: str) -> str:
+    """Plain text of an HTML fragment whose every part is content (a feed entry,
+    a WXR post body): scripts dropped, blocks on their own lines, entities
+    decoded, WordPress ``[shortcodes]`` removed, whitespace normalised.
+
+    >>> fragment_text("<p>Opt&nbsp;out</p><script>x()</script>[gallery ids=1]<p>now</p>")
+    'Opt out\\n\\nnow'
+    """
+    if not markup or not markup.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return clean_text(_SHORTCODE.sub("", markup))
+    for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
+        el.drop_tree()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+            el.text = "\n" + (el.text or "")
+    return clean_text(_SHORTCODE.sub("", root.text_content()))
