@@ -207,10 +207,11 @@ def render(table: dict[str, dict[str, str]]) -> str:
     for col in table.values():
         rows += [k for k in col if k not in rows]
     width = max(len(r) for r in rows)
-    lines = ["| " + "figure".ljust(width) + " | " + " | ".join(names) + " |",
-             "|" + "-" * (width + 2) + "|" + "|".join("-" * (len(n) + 2) for n in names) + "|"]
+    widths = {n: max([len(n)] + [len(v) for v in table[n].values()]) for n in names}
+    lines = ["| " + "figure".ljust(width) + " | " + " | ".join(n.rjust(widths[n]) for n in names) + " |",
+             "|" + "-" * (width + 2) + "|" + "|".join("-" * (widths[n] + 2) for n in names) + "|"]
     for row in rows:
-        cells = [table[n].get(row, "n/a").rjust(len(n)) for n in names]
+        cells = [table[n].get(row, "n/a").rjust(widths[n]) for n in names]
         lines.append("| " + row.ljust(width) + " | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

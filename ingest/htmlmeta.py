@@ -35,7 +35,7 @@ _BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por)\s*[:\-]?\s+", re.I)
 _CDATA = re.compile(r"^\s*(//)?\s*<!\[CDATA\[|(//)?\s*\]\]>\s*$")
 # containers whose links are site navigation, not this post's tags
 # (a post's own <footer class="entry-footer"> holds its tags: footers are not excluded)
-_NAV_CONTAINER = re.compile(r"^(nav|aside) |menu|(^|[\s_-])nav|sidebar|widget|taxonomy-list|tag-?cloud", re.I)
+_NAV_CONTAINER = re.compile(r"^(nav|aside) |menu|(^|[\s_-])nav|sidebar|widget|taxonomy-list|tag-?cloud|related|headlines", re.I)
 _BYLINE_CLASS = re.compile(r"byline|author", re.I)
 _NOT_BYLINE_CLASS = re.compile(r"avatar|bio|box|comment|description|image|photo|social|about", re.I)
 _URLISH = re.compile(r"^(https?:)?//|^www\.", re.I)
