@@ -1,10 +1,20 @@
 """HTML pages (saved blog posts, press releases) -> one Document.
 
-Basic extraction: the title and the text of the main content element, with
-navigation, sidebars, scripts and comment threads removed.
+The bytes are decoded whatever their charset (:mod:`ingest.htmlenc`), parsed
+once with lxml, the metadata read from the tree (:mod:`ingest.htmlmeta`) and
+the article body and comment thread extracted by trafilatura.
+
+Why trafilatura and not hand-written beautifulsoup4 heuristics: on the shared
+evaluation pages (bench/html_extraction.py) it kept more article text and less
+boilerplate than readability-lxml, and a hand-written extractor would have to
+re-learn its many site rules. With ``favor_precision`` it drops more
+boilerplate for a small loss of recall; it returns comments separately, so
+they never mix into the main text.
 
 >>> accepts(b"<!doctype html><title>x</title>", "a.html")
 True
+>>> accepts(b"<?xml version='1.0'?><rss version='2.0'>", "feed.xml")
+False
 """
 
 from __future__ import annotations
@@ -12,17 +22,27 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+import lxml.etree
+import lxml.html
+import trafilatura
 
 from ingest.document import Document, IngestError, IngestResult, Page
+from ingest.htmlenc import decode_html
+from ingest.htmlmeta import page_meta
 from ingest.options import IngestOptions
+from ingest.textnorm import clean_text
 
 _MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|article|div|p)\b", re.I)
-_BOILERPLATE_TAGS = ["script", "style", "noscript", "nav", "footer", "aside", "form", "header", "iframe", "svg"]
-_BOILERPLATE_CLASS = re.compile(r"\b(comments?|sidebar|share|social|related|menu|nav|footer|widget)\b", re.I)
+MAX_BYTES = 50 * 1024 * 1024  # larger is not a web page; refuse rather than exhaust memory
+# trafilatura's passes grow faster than linearly: a generated 20 MB page took 169 s.
+# Real articles have a few thousand elements; above this the simple extractor runs.
+MAX_TRAFILATURA_ELEMENTS = 30_000
+_COMMENT_BLOCK = re.compile(r"(^|[\s_-])comments?($|[\s_-])|disqus", re.I)
 
 
 def _looks_binary(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 with a byte-order mark is text
     if b"\x00" in head:
         return True
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
@@ -31,37 +51,123 @@ def _looks_binary(head: bytes) -> bool:
 
 def accepts(head: bytes, name: str) -> bool:
     """True when ``head`` looks like HTML markup (any extension)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "ignore").encode("utf-8", "ignore")
     return not _looks_binary(head) and bool(_MARKUP.search(head))
 
 
 def ingest(path: Path, options: IngestOptions) -> IngestResult:
+    """One page -> ``IngestResult("ok", [Document(kind="post", ...)])``."""
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError("empty file")
+    if size > MAX_BYTES:
+        raise IngestError(f"HTML page too large ({size // 2**20} MB > {MAX_BYTES // 2**20} MB)")
     raw = path.read_bytes()
-    soup = BeautifulSoup(raw, "lxml")
-    title = _title(soup)
-    for tag in soup(_BOILERPLATE_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(class_=_BOILERPLATE_CLASS):
-        if tag.name not in ("html", "body", "article", "main"):
-            tag.decompose()
-    main = soup.find("article") or soup.find("main") or soup.body or soup
-    text = _clean(main.get_text("\n"))
-    if not text and not title:
+    if _looks_binary(raw[:4096]):
+        raise IngestError("not HTML: binary content")
+    return IngestResult("ok", documents=[document_from_html(raw)])
+
+
+def document_from_html(raw: bytes | str, kind: str = "post") -> Document:
+    """A Document from the bytes (or decoded text) of one HTML page or fragment.
+
+    >>> doc = document_from_html(b"<title>T</title><article><p>Governor Quinn wrote to DHS.</p></article>")
+    >>> doc.title, doc.text
+    ('T', 'Governor Quinn wrote to DHS.')
+    """
+    text = decode_html(raw)[0] if isinstance(raw, bytes) else raw
+    tree = parse_html(text)
+    meta = page_meta(tree)
+    body, comments = main_text(tree)
+    if not body and not meta.title:
         raise IngestError("no text: the page has no readable content")
-    doc = Document(kind="post", title=title, pages=[Page(number=1, text=text)])
-    return IngestResult("ok", documents=[doc])
+    return Document(
+        kind=kind, title=meta.title, pages=[Page(number=1, text=body)], url=meta.url,
+        authors=meta.authors, date=meta.date, modified=meta.modified, site=meta.site,
+        language=meta.language, description=meta.description, tags=meta.tags,
+        categories=meta.categories, comments=comments,
+    )
 
 
-def _title(soup: BeautifulSoup) -> str:
-    for attrs in ({"property": "og:title"}, {"name": "twitter:title"}):
-        meta = soup.find("meta", attrs=attrs)
-        if meta and meta.get("content", "").strip():
-            return _clean(meta["content"])
-    h1 = soup.find("h1")
-    if soup.title and soup.title.string:
-        return _clean(soup.title.string)
-    return _clean(h1.get_text(" ")) if h1 else ""
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Parse decoded HTML; never raises for bad markup.
+
+    libxml2 stops nesting at 255 levels (what lies deeper is dropped), which
+    also keeps trafilatura's recursive passes safe on 10,000-deep pages.
+    """
+    # lxml refuses str input that carries an XML encoding declaration
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text[:512]) + text[512:]
+    if not text.strip():
+        raise IngestError("no text: the page is empty")
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise IngestError(f"unparseable HTML: {exc}") from None
+    return tree
 
 
-def _clean(text: str) -> str:
-    lines = (re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+def main_text(tree: lxml.html.HtmlElement) -> tuple[str, str]:
+    """``(article body, comment thread)`` of a parsed page."""
+    if sum(1 for _ in tree.iter()) > MAX_TRAFILATURA_ELEMENTS:
+        return _simple_main_text(tree)
+    result = trafilatura.bare_extraction(
+        tree, include_comments=True, with_metadata=False, favor_precision=True,
+        include_tables=True, deduplicate=False,
+    )
+    if result is None:
+        return "", ""
+    return clean_text(result.text or ""), clean_text(result.comments or "")
+
+
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "template", "svg", "button")
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote pre table tr td th figure figcaption "
+    "section article header footer dl dt dd hr address".split()
+)
+_SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s[^\]]*)?\]")
+
+
+def fragment_text(markup: str) -> str:
+    """Plain text of an HTML fragment whose every part is content (a feed entry,
+    a WXR post body): scripts dropped, blocks on their own lines, entities
+    decoded, WordPress ``[shortcodes]`` removed, whitespace normalised.
+
+    >>> fragment_text("<p>Opt&nbsp;out</p><script>x()</script>[gallery ids=1]<p>now</p>")
+    'Opt out\\n\\nnow'
+    """
+    if not markup or not markup.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return clean_text(_SHORTCODE.sub("", markup))
+    for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
+        el.drop_tree()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
+            el.text = "\n" + (el.text or "")
+    return _SHORTCODE.sub("", _block_text(root))
+
+
+def _simple_main_text(tree: lxml.html.HtmlElement) -> tuple[str, str]:
+    """Linear-time extraction for huge pages: drop page furniture, keep the
+    first <article>/<main> (else <body>); comment blocks go apart."""
+    for el in tree.xpath("//nav|//header|//footer|//aside|//form|//script|//style|//noscript"):
+        el.drop_tree()
+    comments = []
+    for el in tree.xpath("//*[@id or @class]"):
+        if _COMMENT_BLOCK.search(f"{el.get('id', '')} {el.get('class', '')}") and el.getparent() is not None:
+            comments.append(_block_text(el))
+            el.drop_tree()
+    main = next(iter(tree.xpath("//article|//main")), None)
+    if main is None:
+        main = tree.find("body") if tree.find("body") is not None else tree
+    return _block_text(main), clean_text("\n".join(comments))
+
+
+def _block_text(root: lxml.html.HtmlElement) -> str:
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+    return clean_text(root.text_content())

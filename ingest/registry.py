@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest import html, pdf
+from ingest import feeds, html, pdf
 from ingest.document import IngestError, IngestResult
 from ingest.options import IngestOptions
 
@@ -28,6 +28,7 @@ SNIFF_BYTES = 4096
 # that accepts the file handles it, so the most specific sniffers go first.
 INGESTERS = {
     "pdf": pdf,
+    "feeds": feeds,  # before html: an XML feed must not be taken for a page
     "html": html,
 }
 

@@ -1,0 +1,41 @@
+"""Small text normalisers shared by the HTML and feed ingesters.
+
+>>> squash("  Opt\\xa0out\\n now ")
+'Opt out now'
+>>> merge_terms([" Blog", "", " , ", "blog", "S-Comm"])
+['Blog', 'S-Comm']
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Iterable
+
+_SPACES = re.compile(r"\s+")
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def squash(text: str | None) -> str:
+    """One line: entities decoded, runs of whitespace (incl. NBSP) -> one space."""
+    return _SPACES.sub(" ", html.unescape(text or "")).strip()
+
+
+def clean_text(text: str) -> str:
+    """Multi-line text: spaces squashed per line, at most one blank line in a row."""
+    lines = (_LINE_SPACES.sub(" ", line).strip() for line in (text or "").splitlines())
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def merge_terms(values: Iterable[str]) -> list[str]:
+    """Trimmed, non-empty, de-duplicated case-insensitively; first display case kept."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        term = squash(value).strip(" ,;|#")
+        key = term.casefold()
+        if term and key not in seen:
+            seen.add(key)
+            out.append(term)
+    return out
