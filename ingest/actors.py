@@ -1,0 +1,587 @@
+"""Who is named in a document: agencies, programs, organisations, places and
+people, as canonical, deduplicated actors a facet can show.
+
+Precision comes first: an actor is reported only when it is in the gazetteer
+(``ingest/gazetteer.toml`` plus user files), or when its form says what it is:
+a person named with a title ("Gov. Quinn", "Rep. Zoe Lofgren"), named by a
+reporting verb or apposition ("said Jason Foy", "Bruce Bagley, a professor"),
+written the records way ("OWEN, Ben James" next to "Mr. OWEN"), an e-mail
+sender or recipient; an organisation named by its suffix ("... Police
+Department", "... Coalition", "... Circuit Court"). Capitalised words alone
+never make an actor, so "The", "Sent" or "Page 3" cannot appear.
+
+>>> from ingest.document import Document, Page
+>>> doc = Document(kind="post", pages=[Page(1,
+...     "Governor Pat Quinn told DHS that Illinois would leave S-Comm. "
+...     "Gov. Quinn's letter reached ICE.")])
+>>> [(a.name, a.type) for a in extract_actors(doc)]
+[('DHS', 'agency'), ('ICE', 'agency'), ('Illinois', 'place'), ('Pat Quinn', 'person'), ('Secure Communities', 'program')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.document import Actor, Document, Email
+from ingest.gazetteer import Gazetteer, default_gazetteer
+
+# ---------------------------------------------------------------- text forms
+_SEP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a space, or one line break (PDF wrapping)
+_WORD = r"(?:Ma?c|O['’]|D['’])?[A-Z][a-zà-ÿ]+(?:-[A-Z]?[a-zà-ÿ]+|-[A-Z]{2,})*"
+_CAPS = r"[A-Z]{2,}(?:-[A-Z]?[a-zA-Z]+)*"  # OWEN, BAMACA-Zacarias
+_INIT = r"[A-Z]\."
+_SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)(?!\w))?"
+_TOKEN = rf"(?:{_WORD}|{_CAPS}|{_INIT})"
+_NAME = rf"{_TOKEN}(?:{_SEP}{_TOKEN}){{0,3}}{_SUFFIX}"
+
+_TITLES = (
+    r"Governor|Gov\.|Lt\.[ \t]Gov\.|Lieutenant[ \t]Governor|Representative|Rep\.|Congressman|"
+    r"Congresswoman|Senator|Sen\.|Sheriff|(?:Acting[ \t]|Deputy[ \t]|Assistant[ \t]|Field[ \t]Office[ \t])?Director|"
+    r"(?:Police[ \t])?Chief|Superintendent|Secretary(?:[ \t]of[ \t](?:State|Homeland[ \t]Security|Labor))??|"
+    r"Mayor|Commissioner|(?:Chief[ \t]|U\.S\.[ \t]District[ \t]|District[ \t]|Magistrate[ \t])?Judge|Justice|"
+    r"Attorney[ \t]General|President|Alderman|Ald\.|Officer|Detective|Sergeant|Sgt\.|Lieutenant|"
+    r"Lt\.|Captain|Capt\.|(?:Special[ \t])?Agent|Dr\.|Mr\.|Ms\.|Mrs\.|Hon\.|Honorable|Ambassador|"
+    r"Councilman|Councilwoman|Assemblyman|Assemblywoman|Assemblymember|Warden|Chairman|Chairwoman|"
+    r"State['’]s[ \t]Attorney|Inspector[ \t]General"
+)
+_HONORIFIC = re.compile(r"(?:Mr|Ms|Mrs|Dr)\.$")
+_TITLED = re.compile(rf"(?<![\w.])(?P<title>{_TITLES}|/s/){_SEP}(?:the[ \t]+)?(?P<name>{_NAME})")
+
+_REPORTING = r"said|says|told|wrote|added|testified|stated|argued|explained|asked|warned|noted"
+_SAID_NAME = re.compile(rf"\b(?:{_REPORTING}|according[ \t]to){_SEP}(?P<name>{_NAME})")
+_NAME_SAID = re.compile(
+    rf"(?<![\w.])(?P<name>{_NAME})(?:,[^,.;\n]{{1,80}},)?,?{_SEP}(?:{_REPORTING}|has[ \t]said)\b"
+)
+# A sentence that opens with a plain two- or three-word name and a verb of being.
+_NAME_VERB = re.compile(
+    rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,2}})[ \t]+(?:was|had|pleaded|died)\b",
+    re.MULTILINE,
+)
+# Printed e-mail headers and letter sign-offs name people.
+_HEADER = re.compile(r"^[ \t]*(?:From|To|Cc|CC|Sent by):[ \t]*(?P<value>.+)$", re.MULTILINE)
+_SIGN_OFF = re.compile(
+    rf"^[ \t]*(?:Sincerely|Respectfully|Regards|Best regards|Thanks|Thank you),?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<name>{_NAME})[ \t]*$",
+    re.MULTILINE,
+)
+# Offices of a known agency: "ICE Office of Public Affairs".
+_AGENCY_OFFICE = re.compile(
+    r"\b(?P<agency>ICE|DHS|CBP|USCIS|DOJ|FBI|EOIR|ERO|HSI)[ \t]+(?P<office>Office[ \t]+of[ \t]+(?:the[ \t]+)?"
+    r"[A-Z][\w-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w-]*)*)"
+)
+# A county named as a jurisdiction: "Alder County", not "Lowndes County Jail".
+_COUNTY = re.compile(r"(?<![\w-])(?P<name>(?:[A-Z][a-z]+[ \t]+){1,2}County)(?:['’]s)?(?![\w-])")
+_SAID_AT = re.compile(rf"\b(?:{_REPORTING}|has[ \t]said)\b")
+_APPOSITION_AT = re.compile(r",[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
+_APPOSITION = re.compile(rf"(?<![\w.])(?P<name>{_NAME}),[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
+
+# Records write the surname in capitals first: "OWEN, Ben James".
+_RECORD_NAME = re.compile(
+    rf"(?<![\w-])(?P<last>{_CAPS}),[ \t]+(?P<first>{_WORD}(?:[ \t]+{_WORD}){{0,2}})(?![\w-])"
+)
+
+# Organisations and agencies by their form: capitalised words + a suffix.
+_ORG_PREFIX = rf"(?P<prefix>(?:(?:[A-Z0-9][\w'’&.-]*|of|and|for|on|&){_SEP}){{1,7}}?)"
+_ORG_SUFFIXES = {
+    "agency": r"Police_Department|Police_Dept\.?|Sheriff['’]s_(?:Office|Department|Police)|"
+    r"State_Police|Township_Police|Department_of_Corrections|Coroner|"
+    r"Attorney['’]s_Office(?:_for_the_(?:[A-Z]\w+_){1,3}of_[A-Z]\w+(?:_[A-Z]\w+)?)?|Public_Defender|"
+    r"District_Attorney|Board_of_Supervisors|Standards_Agency|Protection_Agency",
+    "organization": r"(?:Coalition|Network|Project|Alliance|Foundation)"
+    r"(?:_(?:for|of|on)_(?:the_)?[A-Z][\w-]+(?:_(?:and_)?[A-Z][\w-]+){0,3})?|LLP|LLC|Legal_Aid_Society|"
+    r"Immigrant_Rights_Center",
+}
+_ORG_SUFFIXES = {k: v.replace("_", _SEP) for k, v in _ORG_SUFFIXES.items()}
+_ORG_AT = re.compile("|".join(_ORG_SUFFIXES.values()))
+_ORG = re.compile(
+    rf"(?<![\w'’-]){_ORG_PREFIX}(?P<suffix>{'|'.join(f'(?P<{k}>{v})' for k, v in _ORG_SUFFIXES.items())})(?!\w)"
+)
+_COURT_AT = re.compile(r"Court")
+_COURT = re.compile(
+    rf"(?<![\w-])(?P<prefix>(?:(?:[A-Z0-9][\w.'’]*|of|for|the){_SEP}){{0,8}}?)Court"
+    rf"(?P<tail>(?:{_SEP}(?:[Oo]f|[Ff]or){_SEP}(?:[Tt]he{_SEP})?(?:[A-Z0-9][\w.'’]*(?:{_SEP}(?=[A-Z0-9]))?){{1,4}}){{0,2}})"
+)
+
+# Words that are capitalised but are not (parts of) personal names.
+_STOP = set(
+    """The A An This That These Those His Her Its Their Our We I He She They It In On At By For From
+    To Of And Or But As If When While After Before During Since Under Upon With Without Per Re Dear
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June
+    July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    Page Sent Subject Date Cc Bcc From To Attachments Importance Yes No Not None Case Docket Exhibit
+    Police Department Dept County State States City Court Office Agency Government Border Customs
+    Immigration Enforcement Federal National American United Homeland Security Sheriff Officer
+    Congress Senate House Republican Republicans Democrat Democrats Democratic News Press Associated
+    Secretary Director Chief Governor Gov Rep Sen President Mayor Judge Justice Attorney General
+    Department Program Programs Act Section Form Notice Order Report Center Detention Facility Jail
+    Hospital Medical Emergency Services Health Care Unit New Los San Santa Las El North South East West
+    Fort Saint St Mount Lake Port Street Road Avenue Drive Plaintiff Plaintiffs Defendant Defendants
+    Appellant Appellants Appellees Counsel Honorable Hon Mr Ms Mrs Dr Sir Madam Inc LLC LLP Co Corp
+    Internet Twitter Facebook Instagram Google Microsoft Apple Christmas Easter God Lord Jesus
+    Administration Committee Commission Council Board Bureau Division Service Network Coalition Project
+    Foundation Alliance Association Union University College School Church Times Post Journal Daily
+    Tribune Herald Magazine Review Study Summary Introduction Conclusion Background Table Figure
+    Covid COVID Coronavirus Mexico California Texas Illinois Florida Arizona Washington America
+    Chicago Cook Ninth Second First Third Circuit District Supreme Appeals Northern Southern Eastern
+    Western Central Only Also Then Thus However Moreover Meanwhile Instead Therefore Although Both
+    Each Every All Some Many Most Any Such Other Another Since Because Even Still Yet Just Here There
+    Where Why How What Who Whom Which Whose Whoever Please Thank Thanks Regards Sincerely Respectfully
+    Submitted Signed Signature Title Name Address Phone Telephone Fax Facsimile Email Re Fwd FW RE
+    ICE DHS CBP ERO FBI DOJ USCIS HSI EOIR ACLU NDLON CPD FOIA USA US U.S. Mrs. Mr. Ms. Dr.
+    Detainee Detainees Inmate Inmates Alien Aliens Staff Nurse Doctor Officers Agents Lawmakers
+    Opinion Editorial Letters Letter Breaking Latest Related More Read Share Follow Subscribe""".split()
+)
+# Words that open a sentence or clause before an organisation's name.
+_ORG_LEAD = set(
+    """The A An In On At By For From To Of And Or But As If When While After Before During Since Under
+    With Per Re This That These His Her Its Their Our Mr. Ms. Mrs. Dr. Between Both Each Every Via
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July
+    August September October November December Contact Call Dear Plaintiff Defendant Defendants""".split()
+)
+# Titles that may be printed before a name inside a longer name span.
+_TITLE_WORDS = {"Governor", "Gov.", "Rep.", "Sen.", "Senator", "Representative", "Sheriff", "Director",
+                "Chief", "Secretary", "Mayor", "Judge", "Justice", "President", "Dr.", "Mr.", "Ms.",
+                "Mrs.", "Hon.", "Attorney", "General", "Acting", "Deputy", "Police", "U.S.", "Officer",
+                "Detective", "Commissioner", "Superintendent", "Agent", "Special"}
+_KEEP_CAPS = {"LLP", "LLC", "II", "III", "IV", "USA", "PA", "NY"}
+_ADDRESS_AFTER = re.compile(r"^(?:,\s*(?:[A-Z]{2}|[A-Z]\w+\.?)(?![\w])|[ \t]*\([A-Z]{2}\))")
+_ADDRESS_BEFORE = re.compile(r"(?:[A-Z][\w.'’-]*),[ \t]*$|Citizenship:[ \t]*$|[Bb]orn[ \t]in[ \t]*$")
+
+
+@dataclass
+class _Found:
+    name: str
+    type: str
+    start: int  # offset in the normalised document text
+
+
+# ---------------------------------------------------------------- helpers
+def normalise_text(text: str) -> str:
+    """Undo what printing does to names: hyphenated line breaks, curly
+    apostrophes, non-breaking spaces. Offsets shift, so callers that need
+    pages normalise page by page.
+
+    >>> normalise_text("Enforce-\\nment by BAMACA-\\nZacarias’s")
+    "Enforcement by BAMACA-Zacarias's"
+    """
+    text = text.replace("\u00a0", " ").replace("’", "'").replace("\u00ad", "")
+    text = re.sub(r"(?<=[a-z])-[ \t]*\n[ \t]*(?=[a-z])", "", text)
+    return re.sub(r"(?<=\w)-[ \t]*\n[ \t]*(?=[A-Z])", "-", text)
+
+
+def _titlecase_caps(text: str) -> str:
+    """A same-length copy with capitals-only words title-cased, so that
+    "IN THE CIRCUIT COURT OF COOK COUNTY" is read like ordinary text.
+
+    >>> _titlecase_caps("THE CIRCUIT COURT OF COOK COUNTY, COOLEY LLP")
+    'the Circuit Court of Cook County, Cooley LLP'
+    """
+    small = {"OF", "FOR", "THE", "AND", "ON", "IN", "AT"}
+
+    def fix(m: re.Match) -> str:
+        word = m.group(0)
+        if word in _KEEP_CAPS:
+            return word
+        return word.lower() if word in small else word.capitalize()
+
+    return re.sub(r"(?<![\w'’])[A-Z]{2,}(?![a-z])", fix, text)
+
+
+def _tokens(span: str) -> list[str]:
+    return re.sub(r"[ \t]*,?[ \t]+(?=(?:Jr|Sr)\.)", " ", span).split()
+
+
+def _display(token: str) -> str:
+    """OWEN -> Owen, BAMACA-Zacarias -> Bamaca-Zacarias; keep LLP, II."""
+    if token in _KEEP_CAPS or len(token) < 2 or "." in token:
+        return token
+    return "-".join(p.capitalize() if p.isupper() and len(p) > 1 else p for p in token.split("-"))
+
+
+def _clean_person(tokens: list[str]) -> list[str]:
+    """Drop title words at the front and non-name words anywhere at the end."""
+    while tokens and (tokens[0] in _TITLE_WORDS or tokens[0].rstrip(".,") in _STOP):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].rstrip(",").rstrip(".") in _STOP - {"Jr", "Sr"}:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _is_name_like(tokens: list[str]) -> bool:
+    core = [t for t in tokens if t not in ("Jr.", "Sr.", "II", "III", "IV")]
+    if not 1 <= len(core) <= 4:
+        return False
+    if any(t.rstrip(".,'s") in _STOP for t in core):
+        return False
+    # Not all initials, not all capitals unless the record form (handled apart).
+    return any(len(t.rstrip(".")) > 1 for t in core)
+
+
+def person_from_email(value: str) -> str | None:
+    """Normalise a printed e-mail participant to "First Last", or None.
+
+    >>> person_from_email("Smith, John")
+    'John Smith'
+    >>> person_from_email('"John Smith" <jsmith@ice.dhs.gov>')
+    'John Smith'
+    >>> person_from_email("jsmith@ice.dhs.gov") is None
+    True
+    """
+    value = re.sub(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)", " ", value).strip().strip('"\'').strip()
+    value = re.sub(r"\s+", " ", value)
+    if not value or "@" in value or re.search(r"\d", value):
+        return None
+    if value.count(",") == 1:
+        last, first = (p.strip() for p in value.split(","))
+        value = f"{first} {last}"
+    if any(t.rstrip(".,") in _STOP for t in value.split()):
+        return None  # "ICE FOIA Office", "DHS Office of ...": not a person
+    tokens = [_display(t) for t in value.split()]
+    if not 2 <= len(tokens) <= 4 or not all(re.fullmatch(rf"{_WORD}|{_CAPS}|{_INIT}", t) for t in tokens):
+        return None
+    tokens = _clean_person(tokens)
+    return " ".join(tokens) if len(tokens) >= 2 and _is_name_like(tokens) else None
+
+
+# ---------------------------------------------------------------- extraction
+class _Extractor:
+    """One pass over a document's normalised text; collects candidates with
+    offsets so that pages can be derived from them."""
+
+    def __init__(self, text: str, gazetteer: Gazetteer) -> None:
+        self.text = text
+        self.gaz = gazetteer
+        self.found: list[_Found] = []
+        lowered = text.lower()
+        self.folded = lowered if len(lowered) == len(text) else text  # offsets must line up
+        self.taken = bytearray(len(text) + 1)  # 1 where a found actor claims the text
+        self.full_names: dict[str, str] = {}  # surname (folded) -> full name
+        self.surnames: list[tuple[str, int]] = []
+        self.canonical_person: dict[str, str] = {}  # printed name -> gazetteer name  # unresolved single-name mentions
+
+    def run(self) -> list[_Found]:
+        matches = self.gaz.find(self.text)
+        self._gazetteer([m for m in matches if m.entry.type != "place"])
+        self._agency_offices()
+        self._organisations()
+        self._gazetteer([m for m in matches if m.entry.type == "place"])
+        self._counties()
+        self._people()
+        return self.found
+
+    def _overlaps(self, start: int, end: int) -> bool:
+        return self.taken.find(1, start, end) != -1
+
+    def _claim(self, start: int, end: int) -> None:
+        self.taken[start:end] = b"\x01" * (end - start)
+
+    def _given_before(self, name: str, flags: int = 0) -> list[str] | None:
+        """Capitalised words printed right before ``name`` somewhere in the
+        text ("Kathleen" before "Hawk Sawyer"), or None. Finds the name first:
+        one scan for a literal is far cheaper than a pattern with a prefix."""
+        haystack, needle = (self.folded, name.lower()) if flags else (self.text, name)
+        at, seen = haystack.find(needle), 0
+        while at != -1 and seen < 12:  # the full name is printed early or not at all
+            start, end = at, at + len(needle)
+            at = haystack.find(needle, end)
+            if re.match(r"[\w-]", self.text[end:end + 1]) or re.match(r"[\w-]", self.text[start - 1:start] if start else ""):
+                continue
+            seen += 1
+            before = re.search(r"((?:[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?[ \t]+){1,3})$",
+                               self.text[max(0, start - 60):start])
+            if before:
+                given = _clean_person(before.group(1).split())
+                if given and all(t not in _STOP and t not in _TITLE_WORDS for t in given):
+                    return given
+        return None
+
+    def _organisations(self) -> None:
+        self._organisations_in(self.text)
+        # Signature blocks in capitals are one name per line: do not join lines.
+        self._organisations_in(_titlecase_caps(self.text), one_line=True)
+
+    def _agency_offices(self) -> None:
+        for m in _AGENCY_OFFICE.finditer(self.text):
+            if not self._overlaps(m.start(), m.end()):
+                office = re.sub(r"\s+", " ", m.group("office"))
+                self.found.append(_Found(f"{m.group('agency')} {office}", "agency", m.start()))
+                self._claim(m.start(), m.end())
+
+    def _counties(self) -> None:
+        for m in _COUNTY.finditer(self.text):
+            words = m.group("name").split()
+            if words[0] in _ORG_LEAD or words[0] in ("Are", "Is", "Was", "Your", "Our") or words[0] in _STOP and words[0] not in ("Cook", "Los", "San", "Santa", "New"):
+                words = words[1:]
+            if len(words) < 2 or self._overlaps(m.start(), m.end()):
+                continue
+            if self._is_address(m.start(), m.end(), "") or re.match(r"[ \t]+[A-Z]", self.text[m.end():m.end() + 3]):
+                continue
+            self.found.append(_Found(" ".join(words), "place", m.start()))
+
+    def _windows(self, text: str, suffix: re.Pattern) -> list[tuple[int, int]]:
+        """Stretches of text that end in an organisation suffix: the full
+        patterns run only there (running them everywhere cost 40 ms a page)."""
+        spans: list[tuple[int, int]] = []
+        for m in suffix.finditer(text):
+            start, end = max(0, m.start() - 160), min(len(text), m.end() + 120)
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return spans
+
+    def _organisations_in(self, text: str, one_line: bool = False) -> None:
+        for m in (m for s, e in self._windows(text, _ORG_AT) for m in _ORG.finditer(text, s, e)):
+            if self._overlaps(m.start(), m.end()):
+                continue
+            kind = "agency" if m.group("agency") else "organization"
+            one_line = one_line or m.group("suffix") in ("LLP", "LLC")  # firm names sit on one line
+            prefix = m.group("prefix").rsplit("\n", 1)[-1] if one_line else m.group("prefix")
+            self._add_org(prefix, m.group("suffix"), "", m.start("prefix"), m.end(), kind)
+        for m in (m for s, e in self._windows(text, _COURT_AT) for m in _COURT.finditer(text, s, e)):
+            if self._overlaps(m.start(), m.end()):
+                continue
+            self._add_org(m.group("prefix"), "Court", m.group("tail"), m.start("prefix"), m.end(), "agency")
+
+    def _add_org(self, prefix: str, suffix: str, tail: str, start: int, end: int, kind: str) -> None:
+        words = prefix.split()
+        # Keep the run of name words just before the suffix: stop at a number,
+        # a sentence end ("Fl."), or a word that opens a clause ("This Court").
+        for i in range(len(words) - 1, -1, -1):
+            w = words[i]
+            if (w in _ORG_LEAD or w.isdigit() or w.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", w)
+                    or w[0].isalpha() and w.islower() and w not in ("of", "and", "for", "on", "the")):
+                words = words[i + 1:]
+                break
+        tail_words = []
+        for w in tail.split():
+            if w.rstrip(".,") in ("No", "Case", "Docket", "Page", "I"):
+                break
+            tail_words.append(w.rstrip("."))
+            if w.endswith("."):
+                break
+        tail = " ".join(tail_words)
+        # Trim leading words that start a sentence or a clause, not a name.
+        while words and (words[0].rstrip(",") in _ORG_LEAD or words[0][0].isalpha() and words[0].islower()
+                         or re.fullmatch(r"[A-Z]{2,}", words[0]) and len(words) > 1 and suffix != "LLP"):
+            words = words[1:]
+        if not words or all(re.fullmatch(r"[A-Z]{1,3}|\d+", w) for w in words) and suffix != "LLP":
+            return  # "PA Coroner", "the Coroner": no name
+        while words and words[-1] in ("of", "and", "for", "on", "&", "the"):
+            words = words[:-1]
+        if suffix == "Court" and (not words or words == ["Supreme"]) and not tail_words:
+            return
+        if "Attorney" in suffix and not tail_words and words[-1:] == ["U.S."]:
+            return  # which U.S. Attorney's Office is not said
+        if suffix == "Court" and not words and not re.search(r"County|District|Circuit|City|State", tail):
+            return  # "Court of Appeals" alone names no particular court
+        words = [w.rstrip(",") for w in words]
+        words = [w[:-2] if w.endswith("'s") and suffix != "LLP" else w for w in words]
+        name = " ".join(_display(w) for w in [*words, *suffix.split(), *tail_words])
+        name = re.sub(r"\s+", " ", name).strip(" .,")
+        self.found.append(_Found(name, kind, start))
+        self._claim(start, end)
+
+    def _gazetteer(self, matches: list) -> None:
+        for m in matches:
+            if self._overlaps(m.start, m.end):
+                continue
+            if m.entry.type == "place" and self._is_address(m.start, m.end, m.entry.level):
+                continue
+            self.found.append(_Found(m.entry.name, m.entry.type, m.start))
+            if m.entry.type == "person":
+                self.full_names.setdefault(m.entry.name.split()[-1].casefold(), m.entry.name)
+            self._claim(m.start, m.end)
+
+    def _is_address(self, start: int, end: int, level: str) -> bool:
+        """A place printed as part of an address ("Valdosta, GA", "El Paso,
+        Texas (TX)", "Country of Citizenship: Mexico") is not an actor."""
+        after = self.text[end:end + 12]
+        before = self.text[max(0, start - 40):start]
+        if re.match(r"[ \t]+[A-Z][a-z]", after) or re.search(r"\b[RDI]-$", before):
+            return True  # "HCA Florida Kendall Hospital", "Sen. Cruz, R-Texas"
+        if level != "state" and _ADDRESS_AFTER.match(after):
+            return True
+        m = _ADDRESS_BEFORE.search(before)
+        if not m:
+            return False
+        if level == "state" and m.group(0).endswith(", ") or m.group(0).endswith(","):
+            # "Texas, Illinois, California": a list of states is not an address.
+            previous = m.group(0).rstrip(", \t")
+            entry = next((e for e in self.gaz.entries.values()
+                          if e.level == "state" and (previous in e.exact or previous == e.name)), None)
+            return entry is None
+        return True
+
+    def _person(self, span: str, start: int) -> None:
+        tokens = _clean_person(_tokens(span))
+        if not tokens or not _is_name_like(tokens):
+            return
+        if len(tokens) == 1:
+            self.surnames.append((tokens[0].rstrip(".,"), start))
+            return
+        name = " ".join(_display(t) for t in tokens)
+        if name not in self.canonical_person:
+            hits = self.gaz.find(name)
+            self.canonical_person[name] = (hits[0].entry.name if hits and hits[0].entry.type == "person"
+                                           else name)
+        name = self.canonical_person[name]
+        self.full_names.setdefault(tokens[-1].casefold(), name)
+        self.found.append(_Found(name, "person", start))
+
+    def _people(self) -> None:
+        text = self.text
+        honorific_surnames = set()
+        for m in _TITLED.finditer(text):
+            if self._overlaps(m.start("name"), m.end("name")):
+                continue
+            name = m.group("name")
+            first = name.split()[0]
+            if _HONORIFIC.match(m.group("title")) or re.fullmatch(_CAPS, first):
+                # "Mr. JONES HCTZ": records print the surname alone in capitals.
+                if re.fullmatch(_CAPS, first):
+                    name = first
+                honorific_surnames.add(first.casefold())
+            self._person(name, m.start("name"))
+        for m in _RECORD_NAME.finditer(text):
+            if m.group("last").casefold() in honorific_surnames:
+                self._person(f"{m.group('first')} {m.group('last')}", m.start())
+        for m in _HEADER.finditer(text):
+            for value in re.split(r";", m.group("value")):
+                name = person_from_email(value)
+                if name:
+                    self._person(name, m.start("value"))
+        for m in _SIGN_OFF.finditer(text):
+            self._person(m.group("name"), m.start("name"))
+        # The name patterns are costly where they start; run them only near
+        # the verb or comma that anchors them.
+        runs = [(_SAID_NAME, _SAID_AT), (_NAME_SAID, _SAID_AT), (_APPOSITION, _APPOSITION_AT), (_NAME_VERB, None)]
+        for pattern, anchor in runs:
+            windows = self._windows(text, anchor) if anchor else [(0, len(text))]
+            for m in (m for s, e in windows for m in pattern.finditer(text, s, e)):
+                if not self._overlaps(m.start("name"), m.end("name")) and len(m.group("name").split()) > 1:
+                    self._person(m.group("name"), m.start("name"))
+        self._expand_people()
+        self._resolve_surnames()
+
+    def _expand_people(self) -> None:
+        """"Hawk Sawyer" -> "Kathleen Hawk Sawyer" when the longer form is in
+        the document: one actor, not two."""
+        for f in self.found:
+            if f.type != "person" or self.gaz.entries.get(f.name):
+                continue
+            extra = self._given_before(f.name)
+            if extra:
+                f.name = " ".join([*extra[-2:], f.name])
+
+    def _resolve_surnames(self) -> None:
+        """A later (or earlier) short mention, "Gov. Quinn" or "Mr. OWEN",
+        resolves to the full name seen in the document or the gazetteer."""
+        people = [f for f in self.found if f.type == "person"]
+        by_last: dict[str, str] = {}
+        for f in people:
+            for part in f.name.split()[-1].split("-"):
+                by_last.setdefault(part.casefold(), f.name)
+            by_last.setdefault(f.name.split()[-1].casefold(), f.name)
+        known = self.gaz.surname_index()
+        for surname, start in self.surnames:
+            key = surname.casefold()
+            if key in by_last:
+                continue  # already counted under its full name
+            if key in known:
+                entry = known[key]
+                self.found.append(_Found(entry.name, "person", start))
+                by_last[key] = entry.name
+                continue
+            # "Brendy Yohana BAMACA-Zacarias": given names printed before the surname.
+            given = self._given_before(surname, re.IGNORECASE if surname.isupper() else 0)
+            if given:
+                if all(t[0].isupper() and t[1:].islower() for t in given):
+                    tokens = [*given, surname]
+                    if _is_name_like(tokens):
+                        name = " ".join(_display(t) for t in tokens)
+                        self.found.append(_Found(name, "person", start))
+                        by_last[key] = name
+
+
+def _page_texts(doc: Document) -> tuple[str, list[tuple[int, int]]]:
+    """Normalised full text (title first) and the (start, page number) of each page."""
+    parts, starts, offset = [], [], 0
+    if doc.title:
+        parts.append(normalise_text(doc.title))
+        offset += len(parts[-1]) + 2
+    for page in doc.pages:
+        chunk = normalise_text(page.text)
+        starts.append((offset, page.number))
+        parts.append(chunk)
+        offset += len(chunk) + 2
+    return "\n\n".join(parts), starts
+
+
+def _email_actors(emails: list[Email]) -> list[str]:
+    names = []
+    for email in emails:
+        for value in [email.sender, *email.recipients]:
+            name = person_from_email(value or "")
+            if name:
+                names.append(name)
+    return names
+
+
+def _collect(doc: Document, gazetteer: Gazetteer | None) -> tuple[list[_Found], list[tuple[int, int]]]:
+    gaz = gazetteer or default_gazetteer()
+    text, starts = _page_texts(doc)
+    found = _Extractor(text, gaz).run()
+    for name in _email_actors(doc.emails):
+        found.append(_Found(name, "person", -1))
+    return found, starts
+
+
+def _canonical(found: list[_Found], gaz: Gazetteer) -> dict[str, Actor]:
+    """Deduplicate by folded name; a gazetteer entry's name and type win."""
+    actors: dict[str, Actor] = {}
+    for f in found:
+        entry = gaz.entries.get(f.name)
+        name, kind = (entry.name, entry.type) if entry else (f.name, f.type)
+        key = re.sub(r"[^\w]+", " ", name).casefold().strip()
+        if key not in actors or entry:
+            actors[key] = Actor(name=name, type=kind)
+    return actors
+
+
+def extract_actors(doc: Document, gazetteer: Gazetteer | None = None) -> list[Actor]:
+    """Canonical, deduplicated actors named in ``doc`` (title, all pages and
+    printed e-mails), sorted by name. Pure; the gazetteer defaults to the
+    shipped one, compiled once per process."""
+    gaz = gazetteer or default_gazetteer()
+    found, _ = _collect(doc, gaz)
+    return sorted(_canonical(found, gaz).values(), key=lambda a: (a.name.casefold(), a.type))
+
+
+def actor_pages(doc: Document, gazetteer: Gazetteer | None = None) -> dict[str, list[int]]:
+    """Canonical actor name -> sorted page numbers that name it. Actors found
+    only in the title or e-mail headers map to the pages of those mentions
+    when known, else to an empty list.
+
+    >>> from ingest.document import Page
+    >>> d = Document(kind="release", pages=[Page(1, "ICE wrote."), Page(2, "DHS and ICE.")])
+    >>> actor_pages(d)
+    {'DHS': [2], 'ICE': [1, 2]}
+    """
+    gaz = gazetteer or default_gazetteer()
+    found, starts = _collect(doc, gaz)
+    canonical = _canonical(found, gaz)
+    pages: dict[str, set[int]] = {a.name: set() for a in canonical.values()}
+    for f in found:
+        key = re.sub(r"[^\w]+", " ", (gaz.entries[f.name].name if f.name in gaz.entries else f.name)).casefold().strip()
+        actor = canonical[key]
+        number = next((n for s, n in reversed(starts) if s <= f.start), None) if f.start >= 0 else None
+        if number is not None:
+            pages[actor.name].add(number)
+    for email in doc.emails:
+        for value in [email.sender, *email.recipients]:
+            name = person_from_email(value or "")
+            if name and email.page is not None:
+                key = re.sub(r"[^\w]+", " ", name).casefold().strip()
+                pages[canonical[key].name].add(email.page)
+    return {name: sorted(nums) for name, nums in sorted(pages.items())}

@@ -1,0 +1,221 @@
+"""The actors gazetteer: known agencies, programs, organisations, places and
+officials, loaded from TOML and compiled once into two big regexes.
+
+The shipped list is ``ingest/gazetteer.toml``; users add their own files, and a
+later file replaces an entry with the same canonical name.
+
+>>> gaz = load_gazetteer()
+>>> [(m.entry.name, m.text) for m in gaz.find("Illinois left S-Comm, ICE said.")]
+[('Illinois', 'Illinois'), ('Secure Communities', 'S-Comm'), ('ICE', 'ICE')]
+>>> gaz.find("We ate ice cream.")
+[]
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ingest.document import IngestError
+
+DEFAULT_GAZETTEER = Path(__file__).with_name("gazetteer.toml")
+ACTOR_TYPES = ("person", "agency", "organization", "place", "program")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One canonical actor and the ways it is written."""
+
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()  # case-insensitive
+    exact: tuple[str, ...] = ()  # case-sensitive (acronyms, common words)
+    context: tuple[str, ...] = ()  # document must mention one of these
+    level: str = ""  # "state" for states: a list of states is not an address
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    start: int
+    end: int
+    text: str
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:\([a-z0-9]\))?|&")
+# What may sit between two tokens of one name: spaces, a line break, the dots
+# of "U.S.", the hyphen of "S-Comm", the apostrophe of "Sheriff's".
+_GAP = re.compile(r"[ \t.,'’-]*\n?[ \t.'’-]*")
+
+
+_INITIAL_GAP = re.compile(r"\.[ \t]?")
+
+
+def _token_stream(text: str) -> list[tuple[int, int, str]]:
+    """Word tokens with offsets; the letters of "U.S." or "U. S." become one
+    token "US", so that "U.S. Border Patrol" and "US Border Patrol" match.
+
+    >>> [w for _, _, w in _token_stream("U.S. ICE's I-247")]
+    ['US', 'ICE', 's', 'I', '247']
+    """
+    out: list[tuple[int, int, str, bool]] = []  # ..., is a run of initials
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        initial = len(word) == 1 and word.isupper()
+        if initial and out and out[-1][3] and _INITIAL_GAP.fullmatch(text, out[-1][1], m.start()):
+            start, _, previous, _ = out[-1]
+            out[-1] = (start, m.end(), previous + word, True)
+            continue
+        out.append((m.start(), m.end(), word, initial))
+    return [(s, e, w) for s, e, w, _ in out]
+
+
+def _alias_key(alias: str, fold: bool) -> tuple[str, ...]:
+    key = tuple(w for _, _, w in _token_stream(alias.replace("’", "'")))
+    return tuple(t.casefold() for t in key) if fold else key
+
+
+@dataclass
+class Gazetteer:
+    """Entries by canonical name, with compiled matchers built on first use."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._index: tuple[dict, dict, frozenset, frozenset] | None = None
+
+    def _compile(self) -> tuple[dict, dict, frozenset, frozenset]:
+        """Token n-gram dictionaries (folded and exact) and the set of their
+        prefixes: a walk over the text stops as soon as no alias can follow."""
+        if self._index is None:
+            folded: dict[tuple[str, ...], Entry] = {}
+            exact: dict[tuple[str, ...], Entry] = {}
+            for entry in self.entries.values():
+                for alias in entry.aliases:
+                    folded[_alias_key(alias, True)] = entry
+                for alias in entry.exact:
+                    exact[_alias_key(alias, False)] = entry
+            fprefix = frozenset(k[:n] for k in folded for n in range(1, len(k) + 1))
+            eprefix = frozenset(k[:n] for k in exact for n in range(1, len(k) + 1))
+            self._index = (folded, exact, fprefix, eprefix)
+        return self._index
+
+    def find(self, text: str) -> list[Match]:
+        """Non-overlapping gazetteer mentions in ``text``, in order, longest
+        first at each position. Context rules are applied here."""
+        folded, exact, fprefix, eprefix = self._compile()
+        spans = _token_stream(text)
+        n = len(spans)
+        found: list[Match] = []
+        i = 0
+        while i < n:
+            word = spans[i][2]
+            fkey: tuple[str, ...] | None = (word.casefold(),)
+            ekey: tuple[str, ...] | None = (word,)
+            if fkey not in fprefix and ekey not in eprefix:
+                i += 1
+                continue
+            best: tuple[int, Entry] | None = None
+            j = i
+            while True:
+                if fkey is not None and fkey not in fprefix:
+                    fkey = None
+                if ekey is not None and ekey not in eprefix:
+                    ekey = None
+                if fkey is None and ekey is None:
+                    break
+                entry = (exact.get(ekey) if ekey else None) or (folded.get(fkey) if fkey else None)
+                if entry:
+                    best = (j, entry)
+                if j + 1 >= n or _GAP.fullmatch(text, spans[j][1], spans[j + 1][0]) is None:
+                    break
+                j += 1
+                nxt = spans[j][2]
+                fkey = fkey + (nxt.casefold(),) if fkey else None
+                ekey = ekey + (nxt,) if ekey else None
+            if best:
+                j, entry = best
+                found.append(Match(entry, spans[i][0], spans[j][1], text[spans[i][0]:spans[j][1]]))
+                i = j
+            i += 1
+        return [m for m in found if _context_ok(m.entry, text)]
+
+    def surname_index(self) -> dict[str, Entry]:
+        """Last name -> person entry, for names no other entry shares."""
+        index: dict[str, Entry] = {}
+        clashes: set[str] = set()
+        for entry in self.entries.values():
+            if entry.type != "person":
+                continue
+            last = entry.name.split()[-1].casefold()
+            if last in index and index[last] is not entry:
+                clashes.add(last)
+            index[last] = entry
+        return {k: v for k, v in index.items() if k not in clashes}
+
+
+@lru_cache(maxsize=256)
+def _context_regex(word: str) -> re.Pattern:
+    flags = 0 if word.isupper() else re.IGNORECASE
+    return re.compile(r"(?<!\w)" + re.escape(word), flags)
+
+
+def _context_ok(entry: Entry, text: str) -> bool:
+    return not entry.context or any(_context_regex(w).search(text) for w in entry.context)
+
+
+def _entries_from(path: Path) -> list[Entry]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"gazetteer {path}: unreadable: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise IngestError(f"gazetteer {path}: invalid TOML: {exc}") from None
+    entries = []
+    for i, raw in enumerate(data.get("actor", []), 1):
+        name, kind = raw.get("name"), raw.get("type")
+        if not isinstance(name, str) or not name.strip():
+            raise IngestError(f"gazetteer {path}: actor #{i} has no name")
+        if kind not in ACTOR_TYPES:
+            raise IngestError(f"gazetteer {path}: {name}: type must be one of {', '.join(ACTOR_TYPES)}")
+        aliases = [str(a) for a in raw.get("aliases", [])]
+        exact = [str(a) for a in raw.get("exact", [])]
+        if not aliases and not exact:
+            aliases = [name]
+        entries.append(
+            Entry(
+                name=name.strip(),
+                type=kind,
+                aliases=tuple(aliases),
+                exact=tuple(exact),
+                context=tuple(str(c) for c in raw.get("context", [])),
+                level=str(raw.get("level", "")),
+            )
+        )
+    return entries
+
+
+def load_gazetteer(extra_files: Sequence[Path] = ()) -> Gazetteer:
+    """The shipped gazetteer plus ``extra_files``, later files overriding
+    entries by canonical name. Raises IngestError with a one-line reason for
+    a missing or malformed file.
+
+    >>> load_gazetteer().entries["ICE"].type
+    'agency'
+    """
+    entries: dict[str, Entry] = {}
+    for path in (DEFAULT_GAZETTEER, *map(Path, extra_files)):
+        for entry in _entries_from(path):
+            entries.pop(entry.name, None)
+            entries[entry.name] = entry
+    return Gazetteer(entries)
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The shipped gazetteer, loaded and compiled once per process."""
+    return load_gazetteer()

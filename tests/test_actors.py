@@ -1,0 +1,145 @@
+"""Actors: gazetteer, forms, coreference, e-mails, speed, and the pinned
+precision/recall on the labelled set (tests/data/actors_labelled.json)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.actors import actor_pages, extract_actors, person_from_email
+from ingest.document import Document, Email, IngestError, Page
+from ingest.gazetteer import load_gazetteer
+
+REPO = Path(__file__).resolve().parents[1]
+LABELS = json.loads((REPO / "tests" / "data" / "actors_labelled.json").read_text(encoding="utf-8"))
+sys.path.insert(0, str(REPO / "bench"))
+import actors_eval  # noqa: E402
+
+# Written for this test: the events of the Illinois withdrawal, told anew.
+QUINN_POST = """Sheriffs Say: Let Us Police
+
+Police chiefs in Texas, Illinois and California are telling lawmakers to keep
+immigration enforcement out of local policing. This week Illinois, under
+Governor Pat Quinn, told the Department of Homeland Security it is leaving
+Secure Communities. Gov. Quinn's letter to DHS says most people deported
+under S-Comm had no serious conviction.
+
+The National Day Laborer Organizing Network obtained records suggesting ICE
+misled counties about opting out. Rep. Zoe Lofgren (D-CA) asked for an
+inquiry. Quinn said the state would not take part again.
+
+Sent from the editor. Page 3 of the newsletter. The End."""
+
+
+def names(doc: Document) -> set[str]:
+    return {a.name for a in extract_actors(doc)}
+
+
+def post(text: str, title: str = "") -> Document:
+    return Document(kind="post", title=title, pages=[Page(1, text)])
+
+
+def test_quinn_post_names_exactly_the_actors():
+    actors = extract_actors(post(QUINN_POST))
+    assert {(a.name, a.type) for a in actors} == {
+        ("Pat Quinn", "person"), ("Zoe Lofgren", "person"), ("DHS", "agency"), ("ICE", "agency"),
+        ("Secure Communities", "program"), ("National Day Laborer Organizing Network", "organization"),
+        ("Illinois", "place"), ("California", "place"), ("Texas", "place"),
+    }
+    assert [a.name for a in actors] == sorted((a.name for a in actors), key=str.casefold)
+
+
+def test_common_words_are_not_actors():
+    doc = post("We had ice cream. Secure communities need parks. The Sent Page 3 Subject.\n"
+               "A secure communities grant for playgrounds was announced.")
+    assert names(doc) == set()
+
+
+def test_secure_communities_needs_immigration_context():
+    assert names(post("Secure Communities Week: a festival of neighbourhood parks.")) == set()
+    assert "Secure Communities" in names(post("ICE expanded Secure Communities."))
+
+
+def test_aliases_possessives_and_line_breaks_collapse_to_one_actor():
+    doc = post("U.S. Immigration & Customs Enforcement wrote. ICE's reply came. Immigration and "
+               "Customs\nEnforce-\nment agreed; SComm and S-Comm are one program.")
+    assert names(doc) == {"ICE", "Secure Communities"}
+
+
+def test_short_mentions_resolve_to_full_names():
+    doc = post("Detainee Death Report: OWEN, Ben James\nMr. OWEN was detained. Mr. OWEN's cell.\n"
+               "Sen. Ben Sasse spoke. Sasse said the system failed.")
+    assert names(doc) == {"Ben James Owen", "Ben Sasse"}
+
+
+def test_unresolved_bare_surname_is_dropped():
+    assert names(post("Mr. Hollis was late. Officer Brand said nothing.")) == set()
+
+
+def test_email_participants_become_people():
+    doc = Document(kind="release", pages=[Page(1, "Subject: detainers")],
+                   emails=[Email(sender="Smith, John", recipients=["Mary K. Jones <mjones@ice.dhs.gov>",
+                                                                    "(b)(6)", "foia@ice.dhs.gov"])])
+    assert names(doc) == {"John Smith", "Mary K. Jones"}
+    assert person_from_email("ICE FOIA Office") is None
+
+
+def test_organisations_by_form_and_addresses_are_not_places():
+    doc = post("The Sturgis Police Department arrested him in Valdosta, GA. The Echols County "
+               "Sheriff's Office and the Illinois Coalition for Fair Policing objected.")
+    assert names(doc) == {"Sturgis Police Department", "Echols County Sheriff's Office",
+                          "Illinois Coalition for Fair Policing"}
+
+
+def test_user_gazetteer_extends_and_overrides(tmp_path):
+    extra = tmp_path / "mine.toml"
+    extra.write_text('[[actor]]\nname = "ICE"\ntype = "agency"\nexact = ["ICE"]\n'
+                     'aliases = ["la migra"]\n\n[[actor]]\nname = "Mijente"\ntype = "organization"\n',
+                     encoding="utf-8")
+    gaz = load_gazetteer([extra])
+    found = {a.name for a in extract_actors(post("Mijente says la migra came."), gaz)}
+    assert found == {"ICE", "Mijente"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[actor]]\nname = "X"\ntype = "planet"\n', encoding="utf-8")
+    with pytest.raises(IngestError, match="type must be one of"):
+        load_gazetteer([bad])
+
+
+def test_actor_pages():
+    doc = Document(kind="release", pages=[Page(1, "ICE wrote to Cook County."), Page(2, "DHS and ICE.")])
+    assert actor_pages(doc) == {"Cook County": [1], "DHS": [2], "ICE": [1, 2]}
+
+
+def test_forty_pages_extract_fast():
+    page = QUINN_POST * 4  # about 3,300 characters, 500 words, every sentence naming actors
+    doc = Document(kind="release", pages=[Page(i, page) for i in range(1, 41)])
+    extract_actors(doc)  # compile once
+    started = time.perf_counter()
+    extract_actors(doc)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms for 40 pages"  # loose: the CI box is shared
+
+
+def _labelled(source: str) -> list[dict]:
+    return [item for item in LABELS if item["source"] == source]
+
+
+def test_labelled_set_shape():
+    assert len(LABELS) >= 40
+    for item in LABELS:
+        assert item["source"] in ("demo", "corpus")
+        assert all(a["type"] in ("person", "agency", "organization", "place", "program") for a in item["actors"])
+
+
+@pytest.mark.parametrize("source,root", [("demo", actors_eval.DEFAULT_DEMO), ("corpus", actors_eval.DEFAULT_CORPUS)])
+def test_precision_and_recall_are_pinned(source, root):
+    if not root.is_dir():
+        pytest.skip(f"{root} absent")
+    report = actors_eval.evaluate(LABELS, actors_eval.DEFAULT_CORPUS, actors_eval.DEFAULT_DEMO, (source,))
+    assert report.documents == len(_labelled(source)), report.skipped
+    assert report.precision >= 0.90, report.errors
+    assert report.recall >= 0.70, report.errors
