@@ -70,33 +70,74 @@ def _print_summary(summary) -> None:
             click.echo(f"  {path}: {reason}")
 
 
+def _config():
+    from foiasearch.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _location(index_dir: str | None) -> IndexLocation:
+    return IndexLocation.resolve(index_dir or _config().index)
+
+
 @main.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--no-ocr", is_flag=True, help="Do not OCR pages without a text layer (they are marked 'needs OCR').")
 @click.option("--password-file", type=click.File("r"), help="File of PDF passwords to try, one per line.")
+@click.option("--actors", "actor_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra gazetteer (TOML) of actors; repeatable. Adds to the config file's.")
+@click.option("--refresh-actors", is_flag=True,
+              help="Recompute actors from the stored text (after a gazetteer change); reads no files.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Extraction processes (default: one per core; 0: extract in this process).")
 @click.option("--commit-every", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True,
               metavar="SECONDS", help="Seconds between commits: at most this much work is redone after a crash.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output, only the summary.")
-def index_command(paths, index_dir, no_ocr, password_file, workers, commit_every, quiet) -> None:
+def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_actors, workers,
+                  commit_every, quiet) -> None:
     """Index files and folders of HTML posts and PDF releases.
 
     Incremental: unchanged files are not read again, changed files are
     re-indexed, files gone from an indexed folder are removed.
 
         foiasearch index ~/foia/releases ~/foia/posts --index ~/foia/.foiasearch
+        foiasearch index --refresh-actors --actors my-actors.toml
     """
     # Imported here: the parsers cost half a second of start-up that
     # `search` and `status` do not need.
     from index.build import Indexer, IndexError_
+    from ingest.document import IngestError
     from ingest.options import IngestOptions
+    from ingest.pipeline import gazetteer_for
 
-    location = IndexLocation.resolve(index_dir)
-    passwords = tuple(line.strip() for line in password_file) if password_file else ()
-    passwords = tuple(p for p in passwords if p)
-    options = IngestOptions(ocr=not no_ocr, passwords=passwords, ocr_cache_dir=location.ocr_cache_dir)
+    config = _config()
+    location = IndexLocation.resolve(index_dir or config.index)
+    actor_files = tuple(config.actors) + tuple(actor_files)
+    try:
+        gazetteer_for(actor_files)  # a bad gazetteer stops here, not in every worker
+    except IngestError as exc:
+        raise click.ClickException(str(exc)) from None
+    if refresh_actors:
+        if paths:
+            raise click.UsageError("--refresh-actors reads no files: give it no PATH")
+        _refresh_actors(location, actor_files)
+        return
+    if not paths:
+        raise click.UsageError("give at least one PATH to index (or --refresh-actors)")
+    passwords: tuple[str, ...] = ()
+    if password_file is None and config.password_file:
+        try:
+            password_file = open(config.password_file, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"{config.password_file}: {exc.strerror}") from None
+    if password_file is not None:
+        passwords = tuple(p for p in (line.strip() for line in password_file) if p)
+    options = IngestOptions(ocr=config.ocr and not no_ocr, passwords=passwords,
+                            ocr_cache_dir=location.ocr_cache_dir, actor_files=actor_files)
     progress = _Progress(quiet)
     try:
         summary = Indexer(location, options, workers=workers, commit_every=commit_every,
@@ -108,10 +149,49 @@ def index_command(paths, index_dir, no_ocr, password_file, workers, commit_every
     _print_summary(summary)
 
 
+def _refresh_actors(location: IndexLocation, actor_files: tuple[Path, ...]) -> None:
+    from index.build import IndexError_, refresh_documents
+    from ingest.actors import extract_actors
+    from ingest.pipeline import gazetteer_for
+
+    if not location.exists():
+        raise click.ClickException(f"no index at {location.root} (run 'foiasearch index PATH' first)")
+    gazetteer = gazetteer_for(actor_files)
+
+    def recompute(doc):
+        actors = extract_actors(doc, gazetteer)
+        if [(a.name, a.type) for a in actors] == [(a.name, a.type) for a in doc.actors]:
+            return None
+        doc.actors = actors
+        return doc
+
+    try:
+        changed = refresh_documents(location, recompute)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Actors recomputed from stored text: {changed} documents changed")
+
+
 # -- search ----------------------------------------------------------------------
+FILTERS = ("tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language")
+
+
+def filter_options(command):
+    """--tag, --actor, ... : repeatable facet filters (OR within one, AND across)."""
+    for name in reversed(FILTERS):
+        command = click.option(f"--{name}", f"filter_{name}", multiple=True, metavar="VALUE",
+                               help=f"Only documents with this {name} (repeatable).")(command)
+    return command
+
+
+def _filters(options: dict) -> dict[str, list[str]]:
+    return {key[len("filter_"):]: list(values) for key, values in options.items()
+            if key.startswith("filter_") and values}
+
+
 def _open_engine(index_dir: str | None) -> SearchEngine:
     try:
-        return SearchEngine.open(index_dir)
+        return SearchEngine(_location(index_dir))
     except IndexNotFound as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -130,8 +210,9 @@ def _pages_label(pages: list[int], shown: int = 8) -> str:
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1, 10_000), default=1, help="Page of results.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def search_command(query_text, index_dir, limit, page, sort, as_json) -> None:
+def search_command(query_text, index_dir, limit, page, sort, as_json, **filters) -> None:
     """Search the index. Words, "phrases", AND/OR/NOT, (parentheses), field:value.
 
         foiasearch search '"opt out" AND "Secure Communities"'
@@ -139,7 +220,8 @@ def search_command(query_text, index_dir, limit, page, sort, as_json) -> None:
     """
     with _open_engine(index_dir) as engine:
         try:
-            results = engine.search(Query(query_text, per_page=limit, page=page, sort=sort))
+            query = Query(query_text, filters=_filters(filters), per_page=limit, page=page, sort=sort)
+            results = engine.search(query)
         except QueryError as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:
@@ -168,7 +250,7 @@ def search_command(query_text, index_dir, limit, page, sort, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def status_command(index_dir, as_json) -> None:
     """Documents and pages by kind, last update, and current failures."""
-    location = IndexLocation.resolve(index_dir)
+    location = _location(index_dir)
     if not location.exists():
         raise click.ClickException(f"no index at {location.root} (run 'foiasearch index PATH' first)")
     store = location.open_store(readonly=True)
@@ -201,6 +283,32 @@ def status_command(index_dir, as_json) -> None:
         click.echo(f"Failures ({len(failures)}, retried on the next run):")
         for record in failures:
             click.echo(f"  {record.display}: {record.reason}")
+
+
+# -- actors --------------------------------------------------------------------------
+@main.command("actors")
+@index_option
+@click.option("--type", "actor_type", type=click.Choice(["person", "agency", "organization", "place", "program"]),
+              help="Only actors of this type.")
+@click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, type, count}.")
+def actors_command(index_dir, actor_type, limit, as_json) -> None:
+    """Actors named in the indexed documents, most frequent first.
+
+        foiasearch actors --type agency --limit 20
+    """
+    from search.actors import count_actors
+
+    with _open_engine(index_dir) as engine:
+        _, value_map = engine.searcher()
+        actors = count_actors(value_map, actor_type, limit)
+    if as_json:
+        click.echo(json.dumps([{"name": a.value, "type": a.type, "count": a.count} for a in actors],
+                              ensure_ascii=False, indent=2))
+        return
+    width = max((len(a.value) for a in actors), default=0)
+    for actor in actors:
+        click.echo(f"{actor.count:6d}  {actor.value:<{width}}  {actor.type or ''}")
 
 
 if __name__ == "__main__":  # pragma: no cover

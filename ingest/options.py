@@ -18,7 +18,8 @@ class IngestOptions:
     passwords: tuple[str, ...] = ()
     ocr_cache_dir: Path | None = None
     timeout_seconds: int = 300
+    actor_files: tuple[Path, ...] = ()  # user gazetteers, after the shipped one
     extra: dict = field(default_factory=dict)
 
     def __hash__(self) -> int:  # dict field: hash by identity-free repr
-        return hash((self.ocr, self.passwords, self.ocr_cache_dir, self.timeout_seconds))
+        return hash((self.ocr, self.passwords, self.ocr_cache_dir, self.timeout_seconds, self.actor_files))

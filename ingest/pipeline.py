@@ -12,15 +12,25 @@ file and returns data; it never touches an index.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
+from ingest.actors import extract_actors
 from ingest.document import Document, IngestResult
+from ingest.gazetteer import Gazetteer, load_gazetteer
 from ingest.options import IngestOptions
 from ingest.registry import ingest_file
 
 
+@lru_cache(maxsize=4)
+def gazetteer_for(actor_files: tuple[Path, ...]) -> Gazetteer:
+    """The shipped gazetteer plus the user's files, compiled once per process."""
+    return load_gazetteer(actor_files)
+
+
 def enrich(doc: Document, options: IngestOptions) -> Document:
     """Run the text extractors over a parsed document (actors, ...)."""
+    doc.actors = extract_actors(doc, gazetteer_for(options.actor_files))
     return doc
 
 

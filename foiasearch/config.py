@@ -1,0 +1,74 @@
+"""The optional configuration file.
+
+Looked for at ``$FOIASEARCH_CONFIG``, then ``./foiasearch.toml``, then
+``$XDG_CONFIG_HOME/foiasearch/config.toml`` (``~/.config/...``). Example::
+
+    # foiasearch.toml
+    index = "~/foia/.foiasearch"       # default for --index
+    actors = ["my-actors.toml"]        # extra gazetteers (paths relative to this file)
+    ocr = true                         # false: like --no-ocr
+    password_file = "passwords.txt"    # like --password-file
+
+>>> Config().actors
+()
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The config file cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    index: str | None = None
+    actors: tuple[Path, ...] = ()
+    ocr: bool = True
+    password_file: Path | None = None
+
+
+def config_path(env: dict | None = None, cwd: Path | None = None) -> Path | None:
+    env = os.environ if env is None else env
+    if env.get("FOIASEARCH_CONFIG"):
+        return Path(env["FOIASEARCH_CONFIG"])
+    local = (cwd or Path.cwd()) / "foiasearch.toml"
+    if local.is_file():
+        return local
+    home = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "foiasearch" / "config.toml"
+    return home if home.is_file() else None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file (none: defaults); raises ConfigError."""
+    path = path or config_path()
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+    def resolve(value: str) -> Path:
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else path.parent / candidate
+
+    actors = data.get("actors", [])
+    if isinstance(actors, str):
+        actors = [actors]
+    index = data.get("index")
+    return Config(
+        path=path,
+        index=str(Path(index).expanduser()) if index else None,
+        actors=tuple(resolve(a) for a in actors),
+        ocr=bool(data.get("ocr", True)),
+        password_file=resolve(data["password_file"]) if data.get("password_file") else None,
+    )
