@@ -8,9 +8,11 @@ index.location.IndexNotFound: no index at /nonexistent ...
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
@@ -269,6 +271,35 @@ class SearchEngine:
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
         return self.store.get_document(doc_id)
+
+    def highlight_terms(self, text: str) -> set[str]:
+        """The analysed words of a query text that occur in the index, to
+        mark in a document's pages; empty for a text that does not parse."""
+        if not text.strip():
+            return set()
+        try:
+            parsed = parse_text(text)
+        except QueryError:
+            return set()
+        searcher, _ = self.searcher()
+        return self._highlight_terms(searcher, parsed)
+
+    def pages_matching(self, doc_id: str, text: str) -> list[int]:
+        """Pages of one document that match a query text, best first."""
+        try:
+            parsed = parse_text(text)
+        except QueryError:
+            return []
+        searcher, _ = self.searcher()
+        return self._matching_pages(searcher, parsed, [doc_id]).get(doc_id, [])
+
+    def original_path(self, doc_id: str) -> Path | None:
+        """The first still-existing file recorded in the index for
+        ``doc_id``; never a path from anywhere else."""
+        for path in self.store.file_paths_of(doc_id):
+            if os.path.isfile(path):
+                return Path(path)
+        return None
 
     def page_id(self, doc_id: str, number: int) -> str:
         return page_id(doc_id, number)
