@@ -9,6 +9,7 @@ index.location.IndexNotFound: no index at /nonexistent ...
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from whoosh.searching import Searcher
 from ingest.document import Document
 from index.location import IndexLocation
 from index.records import page_id
+from index.schema import TEXT_ANALYZER
 from index.store import DocumentStore
 from search.facets import FACETS, FacetValue, ValueMap
 from search.query import Query, QueryError, filter_query, parse_text
@@ -258,15 +260,35 @@ class SearchEngine:
         return counts
 
     def _suggest(self, searcher: Searcher, text: str) -> str | None:
-        try:
-            from search.query import _PARSER
+        """A corrected query that finds something, in words people type.
 
-            corrected = searcher.correct_query(_PARSER.parse(text), text)
+        Whoosh corrects against the index's terms, which are stems
+        ("commun"); the stems are turned back into the words they came from
+        in the corrected query's best document ("communities").
+        """
+        from search.query import _PARSER
+
+        try:
+            parsed = _PARSER.parse(text)
+            # prefix=1: misspellings rarely change the first letter, and the
+            # candidate list shrinks twenty-fold (see bench/web_load.py).
+            corrected = searcher.correct_query(parsed, text, prefix=1)
         except Exception:
             return None
-        if corrected.query != _PARSER.parse(text):
-            return corrected.string
-        return None
+        if corrected.query == parsed:
+            return None
+        found = searcher.search(corrected.query, limit=1, filter=wq.Term("rtype", "doc"))
+        if found.is_empty():
+            return None
+        doc = self.store.get_document(found[0]["id"], with_pages=False)
+        pages = list(self.store.iter_pages(found[0]["id"], range(1, 51))) if doc else []
+        sample = " ".join([doc.title if doc else ""] + [p.text[:20_000] for p in pages])
+        surface: dict[str, str] = {}
+        for token in TEXT_ANALYZER(sample, chars=True, mode="query"):
+            surface.setdefault(token.text, sample[token.startchar:token.endchar].lower())
+        typed = set(re.findall(r"\w+", text.lower()))
+        return re.sub(r"\w+", lambda m: m.group(0) if m.group(0).lower() in typed
+                      else surface.get(m.group(0), m.group(0)), corrected.string)
 
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:

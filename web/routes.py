@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
 from index.location import IndexNotFound
 from index.records import collection_of
@@ -201,6 +201,15 @@ def _wants_json() -> bool:
 
 
 def install_handlers(app: Flask) -> None:
+    @app.before_request
+    def utf8_only():
+        # Werkzeug decodes the raw query string as strict UTF-8 (percent-
+        # escapes are decoded leniently): stray raw bytes are a bad request.
+        try:
+            request.query_string.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestError("the query string is not valid UTF-8") from None
+
     @app.errorhandler(IndexNotFound)
     def no_index(exc):
         if _wants_json():
@@ -219,7 +228,7 @@ def install_handlers(app: Flask) -> None:
         # The safety net: log the traceback, show a short page.
         if isinstance(exc, HTTPException):
             return http_error(exc)
-        log.exception("unexpected error on %s", request.full_path)
+        log.exception("unexpected error on %s?%r", request.path, request.query_string)
         if _wants_json():
             return jsonify(error="internal error"), 500
         return render_template("error.html", code=500, title="Something went wrong",
