@@ -204,6 +204,12 @@ class DocumentStore:
         for text, meta in rows:
             yield Page(text=_unpack(text), **json.loads(meta))
 
+    def page_meta(self, doc_id: str) -> list[Page]:
+        """A document's pages without their texts (``text`` is ""): the
+        per-page exemptions, Bates numbers and OCR flags, no decompression."""
+        rows = self.db.execute("SELECT meta FROM pages WHERE doc_id=? ORDER BY number", (doc_id,))
+        return [Page(text="", **json.loads(meta)) for (meta,) in rows]
+
     def all_document_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM documents")]
 
