@@ -244,6 +244,32 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
         click.echo(f"   {prefix}{snippet}")
 
 
+# -- serve -----------------------------------------------------------------------
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (the default is this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Worker processes (searches are CPU-bound: about one per core).")
+@click.option("--access-log", is_flag=True, help="Log every request to stderr.")
+def serve_command(index_dir, host, port, workers, access_log) -> None:
+    """Serve the search site in the browser (gunicorn worker processes).
+
+        foiasearch serve --index ~/foia/.foiasearch      # then open http://127.0.0.1:8080/
+
+    The index is opened read-only and new documents from a running
+    'foiasearch index' show up without a restart.
+    """
+    from web.server import serve
+
+    location = IndexLocation.resolve(index_dir)
+    if not location.exists():
+        click.echo(f"No index at {location.root} yet: the site will say how to create one.", err=True)
+    click.echo(f"Serving {location.root} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    serve(str(location.root), host=host, port=port, workers=workers, access_log=access_log)
+
+
 # -- status -------------------------------------------------------------------------
 @main.command("status")
 @index_option

@@ -140,6 +140,16 @@ class DocumentStore:
         )
         return [r[0] for r in rows]
 
+    def file_paths_of(self, doc_id: str) -> list[str]:
+        """Absolute paths of the indexed files a document came from (the
+        only files the web app will serve as the document's original)."""
+        rows = self.db.execute(
+            "SELECT f.path FROM file_docs d JOIN files f ON f.path = d.path "
+            "WHERE d.doc_id=? AND f.status='indexed' ORDER BY f.display",
+            (doc_id,),
+        )
+        return [r[0] for r in rows]
+
     def failures(self) -> list[FileRecord]:
         rows = self.db.execute(
             "SELECT path, display, size, mtime_ns, sha256, status, reason, updated_at FROM files "
@@ -193,6 +203,12 @@ class DocumentStore:
             )
         for text, meta in rows:
             yield Page(text=_unpack(text), **json.loads(meta))
+
+    def page_meta(self, doc_id: str) -> list[Page]:
+        """A document's pages without their texts (``text`` is ""): the
+        per-page exemptions, Bates numbers and OCR flags, no decompression."""
+        rows = self.db.execute("SELECT meta FROM pages WHERE doc_id=? ORDER BY number", (doc_id,))
+        return [Page(text="", **json.loads(meta)) for (meta,) in rows]
 
     def all_document_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM documents")]

@@ -8,9 +8,13 @@ index.location.IndexNotFound: no index at /nonexistent ...
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 from collections import defaultdict
+from itertools import islice
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
@@ -19,10 +23,13 @@ from whoosh.searching import Searcher
 from ingest.document import Document
 from index.location import IndexLocation
 from index.records import page_id
+from index.schema import TEXT_ANALYZER
 from index.store import DocumentStore
+from search.docsets import Matches, from_bits, to_bits
 from search.facets import FACETS, FacetValue, ValueMap
-from search.query import Query, QueryError, filter_query, parse_text
+from search.query import Query, QueryError, parse_text
 from search.snippets import make_snippet
+from search.view import SearcherView
 
 TEXT_FIELDS = ("title", "content")
 
@@ -111,7 +118,7 @@ class SearchEngine:
         self.ix = location.open_index()
         self.store: DocumentStore = location.open_store(readonly=True)
         self._searcher: Searcher = self.ix.searcher()
-        self._value_map: ValueMap | None = None
+        self._view: SearcherView | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -131,43 +138,85 @@ class SearchEngine:
     # -- state -------------------------------------------------------------
     def searcher(self) -> tuple[Searcher, ValueMap]:
         """The current searcher and its value map, refreshed if the index changed."""
+        searcher, view = self._current()
+        return searcher, view.values
+
+    def _current(self) -> tuple[Searcher, SearcherView]:
+        """The current searcher and what is kept for it (search.view): a
+        new commit gives a new searcher, and everything is rebuilt."""
         with self._lock:
             fresh = self._searcher.refresh()
-            if fresh is not self._searcher or self._value_map is None:
+            if fresh is not self._searcher or self._view is None:
                 self._searcher = fresh
-                self._value_map = ValueMap.from_reader(fresh.reader())
-            return self._searcher, self._value_map
+                self._view = SearcherView.build(fresh.reader())
+            return self._searcher, self._view
 
     # -- searching -----------------------------------------------------------
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
-        """Run ``query``; raises QueryError for one that cannot be run."""
+        """Run ``query``; raises QueryError for one that cannot be run.
+
+        At most one Whoosh pass per query text and searcher: its ranked
+        matches (documents and pages) are cached, and filters, facet counts,
+        sorts and pages are bitset work on top (see search.docsets).
+        An empty text lists every document, newest first.
+        """
         query.validate()
         user_query = parse_text(query.text)
-        searcher, value_map = self.searcher()
-        docs_only = wq.Term("rtype", "doc")
-        selected = filter_query(query.filters)
-        doc_filter = wq.And([docs_only, selected]) if selected else docs_only
-        sort_args: dict[str, Any] = {}
-        if query.sort != "relevance":
-            sort_args = {"sortedby": "date", "reverse": query.sort == "newest"}
-        try:
-            page = searcher.search_page(
-                user_query, query.page, pagelen=query.per_page, filter=doc_filter, **sort_args
-            )
-        except ValueError as exc:  # e.g. a page past the end
-            raise QueryError(str(exc)) from exc
-        total = page.total
-        terms = self._highlight_terms(searcher, user_query)
-        stored = [(hit.docnum, hit.fields(), hit.score) for hit in page] if page.pagenum == query.page else []
-        pages_by_doc = self._matching_pages(searcher, user_query, [f["id"] for _, f, _ in stored if f])
-        hits = [self._hit(f["id"], score or 0.0, pages_by_doc.get(f["id"], []), terms) for _, f, score in stored]
+        searcher, view = self._current()
+        matches = self._matches(searcher, view, query.text, user_query)
+        qbits = matches.bits if matches else view.values.all_docs
+        selected = view.values.select(query.filters)
+        bits = qbits if selected is None else qbits & selected
+        total = bits.bit_count()
+        if query.sort == "oldest":
+            order = view.oldest
+        elif query.sort == "newest" or matches is None:
+            order = view.newest
+        else:
+            order = matches.ranked
+        start = (query.page - 1) * query.per_page
+        if bits == view.values.all_docs or (matches is not None and bits == qbits and order is matches.ranked):
+            docnums = order[start:start + query.per_page]
+        else:
+            allowed = set(from_bits(bits))
+            docnums = list(islice((d for d in order if d in allowed), start, start + query.per_page))
+        stored = [(d, searcher.stored_fields(d)) for d in docnums]
+        ids = [f["id"] for _, f in stored if f.get("id")]
+        pages_by_doc = self._pages_for(searcher, view, matches, user_query, ids)
+        terms = matches.terms if matches else set()
+        scores = matches.scores if matches else {}
+        hits = [self._hit(view, f["id"], scores.get(d, 0.0), pages_by_doc.get(f["id"], []), terms) for d, f in stored]
         results = Results(query, total, [h for h in hits if h is not None])
         if facets:
-            results.facets = self._facets(searcher, value_map, user_query, query, facet_limit)
+            results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
         if suggest and total == 0 and query.text.strip():
             results.suggestion = self._suggest(searcher, query.text)
         return results
+
+    def _matches(self, searcher: Searcher, view: SearcherView, text: str, user_query: wq.Query) -> Matches | None:
+        """The query text's ranked document and page matches (None for an
+        empty text), from the searcher's cache or one Whoosh pass."""
+        key = text.strip()
+        if not key:
+            return None
+        found = view.cache.get(key)
+        if found is not None:
+            return found
+        ranked: list[int] = []
+        scores: dict[int, float] = {}
+        pages: dict[str, list[int]] = defaultdict(list)
+        is_doc = view.values.values
+        for score, docnum in searcher.search(user_query, limit=None).top_n:
+            if docnum in is_doc:
+                ranked.append(docnum)
+                scores[docnum] = score
+            elif docnum in view.pages:
+                parent, number = view.pages[docnum]
+                pages[parent].append(number)
+        found = Matches(ranked, to_bits(ranked), scores, dict(pages), self._highlight_terms(searcher, user_query))
+        view.cache.put(key, found)
+        return found
 
     def _highlight_terms(self, searcher: Searcher, user_query: wq.Query) -> set[str]:
         # Per leaf: whoosh 2.7's existing_terms() reuses its ``fieldname``
@@ -181,43 +230,62 @@ class SearchEngine:
         return {text.decode("utf-8") if isinstance(text, bytes) else text
                 for fieldname, text in found if fieldname in TEXT_FIELDS}
 
-    def _matching_pages(self, searcher: Searcher, user_query: wq.Query, doc_ids: list[str]) -> dict[str, list[int]]:
+    def _pages_for(self, searcher: Searcher, view: SearcherView, matches: Matches | None, user_query: wq.Query,
+                   doc_ids: list[str]) -> dict[str, list[int]]:
         """doc id -> page numbers that match, best first (PDF releases only)."""
-        if not doc_ids:
+        if matches is None or not doc_ids:
             return {}
-        parents = wq.Or([wq.Term("parent", i) for i in doc_ids])
-        page_filter = wq.And([wq.Term("rtype", "page"), parents])
-        found: dict[str, list[int]] = defaultdict(list)
-        for hit in searcher.search(user_query, filter=page_filter, limit=None):
-            found[hit["parent"]].append(hit["page"])
-        # Words spread over several pages match the document but no single
-        # page: then name the pages that have any of the words.
+        found = {i: matches.pages[i] for i in doc_ids if i in matches.pages}
         missing = [i for i in doc_ids if i not in found]
-        loose = self._any_term_query(user_query)
-        if missing and loose is not None:
-            page_filter = wq.And([wq.Term("rtype", "page"), wq.Or([wq.Term("parent", i) for i in missing])])
-            for hit in searcher.search(loose, filter=page_filter, limit=None):
-                found[hit["parent"]].append(hit["page"])
+        if missing:
+            found.update(self._loose_pages(searcher, view, user_query, missing))
         return found
 
-    @staticmethod
-    def _any_term_query(user_query: wq.Query) -> wq.Query | None:
+    def _loose_pages(self, searcher: Searcher, view: SearcherView, user_query: wq.Query, doc_ids: list[str]) -> dict[str, list[int]]:
+        """Words spread over several pages match the document but no single
+        page: then name the pages that have any of the words. Only these
+        documents' pages are looked up, by skipping along each word's
+        postings (a query over all pages would walk every posting)."""
         try:
-            terms = [(f, t) for f, t in user_query.iter_all_terms() if f == "content"]
+            terms = {(f, t) for f, t in user_query.iter_all_terms() if f == "content"}
         except Exception:
-            return None
-        if not terms:
-            return None
-        return wq.Or([wq.Term(f, t) for f, t in terms])
+            return {}
+        wanted = sorted(d for i in doc_ids for d in view.pages_of.get(i, []))
+        reader = searcher.reader()
+        hits: set[int] = set()
+        for fieldname, text in terms:
+            if not wanted or (fieldname, text) not in reader:
+                continue
+            postings = reader.postings(fieldname, text)
+            for docnum in wanted:
+                if not postings.is_active():
+                    break
+                if postings.id() < docnum:
+                    postings.skip_to(docnum)
+                if postings.is_active() and postings.id() == docnum:
+                    hits.add(docnum)
+        found: dict[str, list[int]] = defaultdict(list)
+        for docnum in sorted(hits):
+            parent, number = view.pages[docnum]
+            found[parent].append(number)
+        return dict(found)
 
-    def _hit(self, doc_id: str, score: float, pages: list[int], terms: set[str]) -> Hit | None:
+    def _hit(self, view: SearcherView, doc_id: str, score: float, pages: list[int],
+             terms: set[str]) -> Hit | None:
         doc = self.store.get_document(doc_id, with_pages=False)
         if doc is None:  # committed to Whoosh, not yet to the store: skip
             return None
         snippet_page = pages[0] if pages else None
-        numbers = [snippet_page] if snippet_page else [1]
-        text = "\n".join(p.text for p in self.store.iter_pages(doc_id, numbers))
-        doc.pages = list(self.store.iter_pages(doc_id)) if doc.kind == "release" and doc.exemptions else []
+        # Highlighting analyses the page's whole text: keep the result for
+        # the next search with the same words (ids are content hashes).
+        key = (doc_id, snippet_page, frozenset(terms))
+        snippet = view.snippets.get(key)
+        if snippet is None:
+            numbers = [snippet_page] if snippet_page else [1]
+            snippet = make_snippet("\n".join(p.text for p in self.store.iter_pages(doc_id, numbers)), terms)
+            view.snippets.put(key, snippet)
+        # Per-page exemptions and Bates numbers for to_json(); texts are not read.
+        doc.pages = self.store.page_meta(doc_id) if doc.kind == "release" else []
         return Hit(
             id=doc_id,
             title=doc.title or (doc.paths[0] if doc.paths else doc_id),
@@ -226,49 +294,89 @@ class SearchEngine:
             url=doc.url,
             date=doc.date,
             pages=pages,
-            snippet=make_snippet(text, terms),
+            snippet=snippet,
             score=score,
             document=doc,
             snippet_page=snippet_page,
         )
 
-    def _facets(self, searcher: Searcher, value_map: ValueMap, user_query: wq.Query,
-                query: Query, limit: int | None) -> dict[str, list[FacetValue]]:
+    def _facets(self, value_map: ValueMap, qbits: int, bits: int, query: Query,
+                limit: int | None) -> dict[str, list[FacetValue]]:
         """Counts per facet; a facet with a selection is counted without its
         own selection, so its other values stay visible (OR within a facet)."""
-
-        def matching(filters: dict[str, list[str]]) -> list[int]:
-            parts = [user_query, wq.Term("rtype", "doc")]
-            selected = filter_query(filters)
-            if selected is not None:
-                parts.append(selected)
-            return list(searcher.docs_for_query(wq.And(parts)))
-
-        base = matching(query.filters)
         counts = {}
         for name in FACETS:
             if query.filters.get(name):
-                others = {k: v for k, v in query.filters.items() if k != name}
-                docnums = matching(others)
+                others = value_map.select({k: v for k, v in query.filters.items() if k != name})
+                counts[name] = value_map.count(name, qbits if others is None else qbits & others, limit)
             else:
-                docnums = base
-            counts[name] = value_map.count(name, docnums, limit)
+                counts[name] = value_map.count(name, bits, limit)
         return counts
 
     def _suggest(self, searcher: Searcher, text: str) -> str | None:
-        try:
-            from search.query import _PARSER
+        """A corrected query that finds something, in words people type.
 
-            corrected = searcher.correct_query(_PARSER.parse(text), text)
+        Whoosh corrects against the index's terms, which are stems
+        ("commun"); the stems are turned back into the words they came from
+        in the corrected query's best document ("communities").
+        """
+        from search.query import _PARSER
+
+        try:
+            parsed = _PARSER.parse(text)
+            # prefix=1: misspellings rarely change the first letter, and the
+            # candidate list shrinks twenty-fold (see bench/web_load.py).
+            corrected = searcher.correct_query(parsed, text, prefix=1)
         except Exception:
             return None
-        if corrected.query != _PARSER.parse(text):
-            return corrected.string
-        return None
+        if corrected.query == parsed:
+            return None
+        found = searcher.search(corrected.query, limit=1, filter=wq.Term("rtype", "doc"))
+        if found.is_empty():
+            return None
+        doc = self.store.get_document(found[0]["id"], with_pages=False)
+        pages = list(self.store.iter_pages(found[0]["id"], range(1, 51))) if doc else []
+        sample = " ".join([doc.title if doc else ""] + [p.text[:20_000] for p in pages])
+        surface: dict[str, str] = {}
+        for token in TEXT_ANALYZER(sample, chars=True, mode="query"):
+            surface.setdefault(token.text, sample[token.startchar:token.endchar].lower())
+        typed = set(re.findall(r"\w+", text.lower()))
+        return re.sub(r"\w+", lambda m: m.group(0) if m.group(0).lower() in typed
+                      else surface.get(m.group(0), m.group(0)), corrected.string)
 
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
         return self.store.get_document(doc_id)
+
+    def highlight_terms(self, text: str) -> set[str]:
+        """The analysed words of a query text that occur in the index, to
+        mark in a document's pages; empty for a text that does not parse."""
+        if not text.strip():
+            return set()
+        try:
+            parsed = parse_text(text)
+        except QueryError:
+            return set()
+        searcher, _ = self.searcher()
+        return self._highlight_terms(searcher, parsed)
+
+    def pages_matching(self, doc_id: str, text: str) -> list[int]:
+        """Pages of one document that match a query text, best first."""
+        try:
+            parsed = parse_text(text)
+        except QueryError:
+            return []
+        searcher, view = self._current()
+        matches = self._matches(searcher, view, text, parsed)
+        return self._pages_for(searcher, view, matches, parsed, [doc_id]).get(doc_id, [])
+
+    def original_path(self, doc_id: str) -> Path | None:
+        """The first still-existing file recorded in the index for
+        ``doc_id``; never a path from anywhere else."""
+        for path in self.store.file_paths_of(doc_id):
+            if os.path.isfile(path):
+                return Path(path)
+        return None
 
     def page_id(self, doc_id: str, number: int) -> str:
         return page_id(doc_id, number)

@@ -50,6 +50,27 @@ def make_snippet(text: str, terms: set[str], chars: int = SNIPPET_CHARS) -> str:
     return text[:chars].rsplit(" ", 1)[0] + " …"
 
 
+def mark_text(text: str, terms: set[str]) -> str:
+    """All of ``text`` with every occurrence of the analysed ``terms``
+    marked (a document page as the web app shows it); layout is kept.
+
+    >>> to_html(mark_text("Opted out? <b>No</b>.", {"opt"}))
+    '<mark>Opted</mark> out? &lt;b&gt;No&lt;/b&gt;.'
+    """
+    text = _SENTINELS.sub("", text)
+    if not terms or not text:
+        return text
+    # Token positions from the analyser, marks inserted by character offset:
+    # the text between tokens stays exactly as it was.
+    out, last = [], 0
+    for token in TEXT_ANALYZER(text, chars=True, mode="query"):
+        if token.text in terms and token.startchar >= last:
+            out += [text[last:token.startchar], OPEN, text[token.startchar:token.endchar], CLOSE]
+            last = token.endchar
+    out.append(text[last:])
+    return "".join(out)
+
+
 def to_html(marked: str) -> str:
     """Escape the text, then turn marks into ``<mark>`` elements."""
     return html.escape(marked, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")

@@ -1,0 +1,247 @@
+"""Pages and the JSON API. Every view is a GET with its state in the URL.
+
+Pages: ``/`` (search), ``/documents/<id>`` (a document, ``?q=`` marks the
+words), ``/documents/<id>.txt`` (its text), ``/documents/<id>/original``
+(the indexed file). API: ``/api/search`` (same parameters as ``/``),
+``/api/documents/<id>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
+from markupsafe import Markup
+from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
+
+from index.location import IndexNotFound
+from index.records import collection_of
+from ingest.document import Document
+from search.engine import Hit, Results, SearchEngine
+from search.query import QueryError
+from search.snippets import mark_text, to_html
+from web.sidebar import KIND_LABELS, LABELS, sidebar
+from web.state import SearchState
+
+bp = Blueprint("web", __name__)
+log = logging.getLogger(__name__)
+_DOC_ID = re.compile(r"^[0-9a-f]{16,128}$")
+PAGE_LINKS = 5  # matching pages listed on a hit before "N more"
+
+
+def engine() -> SearchEngine:
+    return current_app.extensions["foiasearch"].get()
+
+
+# -- search ----------------------------------------------------------------------
+def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
+    """(state, results, error message): a bad parameter or a query that
+    cannot be run gives a message, never an exception."""
+    try:
+        state = SearchState.from_args(args, path=request.path if request.path == "/" else "/")
+    except QueryError as exc:
+        return None, None, str(exc)
+    try:
+        results = engine().search(state.query, facets=True, suggest=True)
+    except QueryError as exc:
+        return state, None, str(exc)
+    return state, results, None
+
+
+@bp.get("/")
+def search_page():
+    state, results, error = _run_search(request.args)
+    if state is None:
+        state = _fallback_state()
+    boxes = sidebar(results.facets, state) if results else []
+    return render_template(
+        "search.html", state=state, results=results, error=error, boxes=boxes,
+        hits=[_hit_view(h, state) for h in results.hits] if results else [],
+        pagination=_pagination(state, results) if results else None,
+        kind_labels=KIND_LABELS, labels=LABELS,
+    ), (400 if error else 200)
+
+
+def _fallback_state() -> SearchState:
+    """An empty state that keeps the typed text in the box after a bad parameter."""
+    from search.query import Query
+
+    text = request.args.get("q", "")[:2000]
+    return SearchState(Query(text=text))
+
+
+@bp.get("/api/search")
+def api_search():
+    state, results, error = _run_search(request.args)
+    if error:
+        return jsonify(error=error), 400
+    data = results.to_json(with_facets=True)
+    data.update(page=state.query.page, pages=results.pages, per_page=state.query.per_page,
+                sort=state.query.sort, filters=state.query.filters)
+    return jsonify(data)
+
+
+def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
+    doc = hit.document
+    q = state.query.text
+    base = f"/documents/{hit.id}" + (f"?{_qs(q)}" if q else "")
+    place = (doc.site if doc and doc.site else None) or (doc.collection if doc and doc.collection else None)
+    if not place and hit.paths:
+        place = collection_of(hit.paths[0])
+    return {
+        "hit": hit,
+        "url": base + (f"#p{hit.snippet_page}" if hit.snippet_page and hit.kind == "release" else ""),
+        "snippet": Markup(to_html(hit.snippet)),
+        "date": (hit.date or "")[:10],
+        "place": place,
+        "page_links": [(p, f"{base}#p{p}") for p in hit.pages[:PAGE_LINKS]] if hit.kind == "release" else [],
+        "more_pages": max(0, len(hit.pages) - PAGE_LINKS) if hit.kind == "release" else 0,
+        "more_url": base + "#pages",
+    }
+
+
+def _qs(q: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"q": q})
+
+
+def _pagination(state: SearchState, results: Results) -> dict[str, Any] | None:
+    pages, page = results.pages, state.query.page
+    if pages <= 1 and page == 1:
+        return None
+    window = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    items: list[tuple[int | None, str | None]] = []
+    previous = 0
+    for number in window:
+        if number - previous > 1:
+            items.append((None, None))  # a gap: "…"
+        items.append((number, state.page_url(number)))
+        previous = number
+    return {
+        "items": items,
+        "page": page,
+        "pages": pages,
+        "prev": state.page_url(page - 1) if page > 1 else None,
+        "next": state.page_url(page + 1) if page < pages else None,
+    }
+
+
+# -- documents ---------------------------------------------------------------------
+def _document_or_404(doc_id: str) -> Document:
+    doc = engine().document(doc_id) if _DOC_ID.match(doc_id) else None
+    if doc is None:
+        raise NotFound(f"no document {doc_id[:80]!r} in this index")
+    return doc
+
+
+@bp.get("/documents/<doc_id>")
+def document_page(doc_id: str):
+    doc = _document_or_404(doc_id)
+    q = request.args.get("q", "")[:2000]
+    eng = engine()
+    terms = eng.highlight_terms(q)
+    matching = eng.pages_matching(doc_id, q) if q and doc.kind == "release" else []
+    pages = [{"page": p, "html": Markup(to_html(mark_text(p.text, terms)))} for p in doc.pages]
+    return render_template("document.html", doc=doc, q=q, pages=pages, matching=matching,
+                           kind_labels=KIND_LABELS, safe_url=_safe_url(doc.url),
+                           collection=doc.collection or (collection_of(doc.paths[0]) if doc.paths else ""))
+
+
+@bp.get("/documents/<doc_id>.txt")
+def document_text(doc_id: str):
+    doc = _document_or_404(doc_id)
+    if len(doc.pages) > 1:
+        text = "\n\n".join(f"=== Page {p.number} ===\n\n{p.text}" for p in doc.pages)
+    else:
+        text = doc.text
+    header = f"{doc.title}\n\n" if doc.title else ""
+    response = Response(header + text + "\n", mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="{doc_id[:16]}.txt"'
+    return response
+
+
+@bp.get("/documents/<doc_id>/original")
+def document_original(doc_id: str):
+    doc = _document_or_404(doc_id)
+    path = engine().original_path(doc.id)  # only files the index recorded for this id
+    if path is None:
+        raise NotFound("the original file is no longer where it was indexed")
+    mimetype = "application/pdf" if doc.kind == "release" else (mimetypes.guess_type(path.name)[0]
+                                                               or "application/octet-stream")
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name,
+                         conditional=True, max_age=0)
+    # A saved HTML page must never run as part of this site.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.get("/api/documents/<doc_id>")
+def api_document(doc_id: str):
+    doc = _document_or_404(doc_id)
+    data = doc.to_dict()
+    data["page_count"] = len(doc.pages)
+    return jsonify(data)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links: a ``javascript:`` URL in a document's metadata
+    must not become a link."""
+    if url and re.match(r"^https?://", url.strip(), re.I):
+        return url.strip()
+    return None
+
+
+# -- errors and headers --------------------------------------------------------------
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def install_handlers(app: Flask) -> None:
+    @app.before_request
+    def utf8_only():
+        # Werkzeug decodes the raw query string as strict UTF-8 (percent-
+        # escapes are decoded leniently): stray raw bytes are a bad request.
+        try:
+            request.query_string.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestError("the query string is not valid UTF-8") from None
+
+    @app.errorhandler(IndexNotFound)
+    def no_index(exc):
+        if _wants_json():
+            return jsonify(error=str(exc)), 503
+        return render_template("no_index.html", index_dir=current_app.config["INDEX_DIR"]), 503
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = exc.description if exc.code in (400, 404) else exc.name
+        if _wants_json():
+            return jsonify(error=message), exc.code
+        return render_template("error.html", code=exc.code, title=exc.name, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # The safety net: log the traceback, show a short page.
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception("unexpected error on %s?%r", request.path, request.query_string)
+        if _wants_json():
+            return jsonify(error="internal error"), 500
+        return render_template("error.html", code=500, title="Something went wrong",
+                               message="The page could not be made; the error is in the server log."), 500
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")  # queries stay here
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

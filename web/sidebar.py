@@ -1,0 +1,98 @@
+"""The facet sidebar: which values each facet box shows, and their links.
+
+Counts come from the engine (per-searcher value map); this module only
+picks what to show: the top values, every selected value, all values when
+the box is expanded (``more=tag``), or those whose name contains the box's
+filter text (``find_tag=imm``).
+
+>>> from search.facets import FacetValue
+>>> from werkzeug.datastructures import MultiDict
+>>> state = SearchState.from_args(MultiDict([("tag", "ICE")]))
+>>> box = facet_box("tag", [FacetValue("ICE", 3, "ice"), FacetValue("FOIA", 1, "foia")], state)
+>>> [(v.value, v.count, v.selected) for v in box.values]
+[('ICE', 3, True), ('FOIA', 1, False)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from search.facets import FacetValue
+from web.state import SearchState
+
+TOP = 10
+MAX_SHOWN = 500  # an expanded box lists at most this many; the name filter finds the rest
+LABELS = {
+    "tag": "Tag", "actor": "Actor", "kind": "Kind", "collection": "Collection", "year": "Year",
+    "exemption": "FOIA exemption", "category": "Category", "site": "Site", "language": "Language",
+}
+# The sidebar's order; the last three appear only when they have values.
+SIDEBAR = ("tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language")
+ALWAYS = {"tag", "actor", "kind", "collection", "year", "exemption"}
+KIND_LABELS = {"release": "FOIA release", "post": "Post", "page": "Page", "feed-item": "Feed item"}
+
+
+@dataclass
+class ShownValue:
+    value: str
+    count: int
+    selected: bool
+    url: str
+    type: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+@dataclass
+class FacetBox:
+    name: str
+    label: str
+    values: list[ShownValue] = field(default_factory=list)
+    total: int = 0  # distinct values with a count
+    hidden: int = 0  # values not listed
+    expanded: bool = False
+    find: str = ""
+    more_url: str = ""
+    less_url: str = ""
+
+    @property
+    def searchable(self) -> bool:
+        """A name filter box is offered when the list is long."""
+        return self.total > TOP or bool(self.find)
+
+
+def facet_box(name: str, counted: list[FacetValue], state: SearchState) -> FacetBox:
+    expanded = name in state.more
+    find = state.find.get(name, "")
+    box = FacetBox(name, LABELS.get(name, name.title()), total=len(counted), expanded=expanded, find=find)
+    candidates = counted
+    if find:
+        needle = find.lower()
+        candidates = [v for v in counted if needle in v.value.lower()]
+    limit = MAX_SHOWN if (expanded or find) else TOP
+    shown = candidates[:limit]
+    # Selected values always show, even past the top ten or with no documents left.
+    shown_keys = {v.value.lower() for v in shown}
+    by_key = {v.value.lower(): v for v in counted}
+    for value in state.query.filters.get(name, []):
+        if value.lower() not in shown_keys:
+            shown.append(by_key.get(value.lower(), FacetValue(value, 0, value.lower())))
+            shown_keys.add(value.lower())
+    box.values = [ShownValue(v.value, v.count, state.is_selected(name, v.value),
+                             state.toggle_url(name, v.value), v.type) for v in shown]
+    box.hidden = max(0, len(candidates) - len(shown))
+    box.more_url = state.url(more=state.more | {name}) + f"#facet-{name}"
+    box.less_url = state.url(more=state.more - {name}) + f"#facet-{name}"
+    return box
+
+
+def sidebar(facets: dict[str, list[FacetValue]], state: SearchState) -> list[FacetBox]:
+    boxes = []
+    for name in SIDEBAR:
+        counted = facets.get(name, [])
+        if name not in ALWAYS and not counted and not state.query.filters.get(name):
+            continue
+        boxes.append(facet_box(name, counted, state))
+    return boxes
