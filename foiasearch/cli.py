@@ -204,6 +204,24 @@ def _pages_label(pages: list[int], shown: int = 8) -> str:
     return ("p. " if len(pages) == 1 else "pp. ") + label + more
 
 
+def _echo_release_details(hit) -> None:
+    """Bates citations, exemptions and printed e-mails of the matching pages."""
+    doc = hit.document
+    if doc is None or hit.kind != "release":
+        return
+    if doc.bates_range:
+        click.echo(f"   Bates {doc.bates_range[0]} to {doc.bates_range[1]}")
+    if hit.pages and any(p.bates for p in doc.pages):
+        click.echo("   Cite: " + "; ".join(hit.citations()[:8]))
+    cited = {p.number: p.exemptions for p in doc.pages if p.exemptions}
+    shown = [f"p. {n}: {', '.join(cited[n])}" for n in hit.pages[:8] if n in cited]
+    if shown:
+        click.echo("   Exemptions " + "; ".join(shown))
+    for email in hit.emails(limit=3):
+        to = ", ".join(email.recipients[:3])
+        click.echo(f"   E-mail p. {email.page}: {email.sender} to {to}: {email.subject}".rstrip(": "))
+
+
 @main.command("search")
 @click.argument("query_text", metavar="QUERY")
 @index_option
@@ -234,6 +252,7 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
         click.echo(click.style(f"{rank}. {hit.title}", bold=True))
         details = [hit.kind, hit.date[:10] if hit.date else "", _pages_label(hit.pages)]
         click.echo("   " + " · ".join(d for d in details if d))
+        _echo_release_details(hit)
         for path in hit.paths:
             click.echo(f"   {path}")
         if color:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ingest.actors import extract_actors
 from ingest.document import Document, IngestResult
+from ingest.foia import annotate
 from ingest.gazetteer import Gazetteer, load_gazetteer
 from ingest.options import IngestOptions
 from ingest.registry import ingest_file
@@ -29,7 +30,9 @@ def gazetteer_for(actor_files: tuple[Path, ...]) -> Gazetteer:
 
 
 def enrich(doc: Document, options: IngestOptions) -> Document:
-    """Run the text extractors over a parsed document (actors, ...)."""
+    """Run the text extractors over a parsed document: FOIA exemptions,
+    Bates numbers and printed e-mails first (actors uses the e-mails)."""
+    annotate(doc)
     doc.actors = extract_actors(doc, gazetteer_for(options.actor_files))
     return doc
 

@@ -8,6 +8,8 @@ index.location.IndexNotFound: no index at /nonexistent ...
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import re
 import threading
@@ -78,8 +80,22 @@ class Hit:
                 bates_range=list(doc.bates_range) if doc.bates_range else None,
                 page_exemptions={str(p.number): p.exemptions for p in doc.pages if p.exemptions},
                 page_bates={str(p.number): p.bates for p in doc.pages if p.bates},
+                emails=[dataclasses.asdict(e) for e in self.emails()],
             )
         return data
+
+    def emails(self, limit: int = 20) -> list:
+        """Printed e-mails on the matching pages (all pages when none matched)."""
+        if self.document is None:
+            return []
+        wanted = set(self.pages)
+        found = [e for e in self.document.emails if not wanted or e.page in wanted]
+        return found[:limit]
+
+    def citations(self) -> list[str]:
+        """Matching pages as a brief would cite them: "DEF-000103 (p. 3)"."""
+        bates = {p.number: p.bates for p in self.document.pages if p.bates} if self.document else {}
+        return [f"{bates[n]} (p. {n})" if n in bates else f"p. {n}" for n in self.pages]
 
 
 @dataclass

@@ -1,0 +1,212 @@
+"""What a FOIA release says about itself, page by page: the exemptions it
+cites, the Bates numbers stamped on it, and the e-mails printed on it.
+
+Exemption codes are canonical: federal 5 U.S.C. 552(b) citations become
+``b1`` ... ``b9`` with a subparagraph in upper case (``b7C``); Illinois
+FOIA citations (5 ILCS 140/7) become ``IL-7(1)(b)``, ``IL-7(1)(d)(v)``.
+
+>>> find_exemptions("Withheld: (b)(6), (b) (7)(c); b5")
+['b5', 'b6', 'b7C']
+>>> find_exemptions("pursuant to Section 7(1)(d)(v) and (vi) of FOIA, 5 ILCS 140/7(1)(b)")
+['IL-7(1)(b)', 'IL-7(1)(d)(v)', 'IL-7(1)(d)(vi)']
+>>> find_bates("Page 4\\nICE2010FOIA2674.000123")
+'ICE2010FOIA2674.000123'
+>>> bates_sort_key("DEF-000123")
+('DEF-', 123)
+"""
+
+from __future__ import annotations
+
+import re
+
+from dateutil import parser as dateparser
+
+from ingest.document import Document, Email
+
+# -- exemptions -------------------------------------------------------------
+_FEDERAL = re.compile(
+    # (b)(6), (b) (7)(C), (b)6; in "(b)(7)(b)(7)(E)" the second "(b)" starts
+    # a new citation, not a subparagraph.
+    r"\(\s*b\s*\)\s*\(?\s*([1-9])\s*\)?(?:\s*\(\s*([A-Fa-f])\s*\)(?!\s*\(?\s*\d))?"
+    r"|(?<![\w(])b([1-9])(?:\s*\(([A-Fa-f])\)|([A-F]))?(?![\w)])"  # b6, b7C, b7(c)
+)
+# (b)(1)-(b)(4), (b)(8), (b)(9) also appear in ordinary legal prose; count
+# them only where the text is about FOIA.
+_COMMON = {"5", "6", "7"}
+_FOIA_CONTEXT = re.compile(r"FOIA|552|exempt|withh[oe]ld|redact|Freedom of Information", re.I)
+_ILLINOIS = re.compile(
+    r"(?:(?<=140/)|(?<![\d.(/]))7\s*\(\s*1\s*\)\s*\(\s*([a-z]{1,3}(?:-\d+)?)\s*\)"  # 7(1)(b), 7(1)(c-5)
+    r"((?:\s*\(\s*[ivx]+\s*\))?)"  # (v)
+    r"((?:\s*(?:,|and|&|or)\s*\(\s*[ivx]+\s*\))*)"  # and (vi)
+)
+_ILLINOIS_CONTEXT = re.compile(r"ILCS|FOIA|Freedom of Information", re.I)
+_ROMAN = re.compile(r"\(\s*([ivx]+)\s*\)")
+
+
+def find_exemptions(text: str, context: str | None = None) -> list[str]:
+    """Canonical exemption codes cited in ``text``, sorted and unique.
+
+    ``context`` (e.g. the whole document) decides whether rarer federal
+    codes and bare Illinois section numbers count; it defaults to ``text``.
+    """
+    context = text if context is None else context
+    foia = bool(_FOIA_CONTEXT.search(context))
+    found = set()
+    for match in _FEDERAL.finditer(text):
+        number = match.group(1) or match.group(3)
+        sub = match.group(2) or match.group(4) or match.group(5) or ""
+        if number not in _COMMON and not foia:
+            continue
+        if match.group(3) and number not in _COMMON | {"1", "2", "3", "4", "8", "9"}:
+            continue
+        found.add(f"b{number}{sub.upper()}")
+    if _ILLINOIS_CONTEXT.search(context):
+        for match in _ILLINOIS.finditer(text):
+            base = f"IL-7(1)({match.group(1)})"
+            romans = _ROMAN.findall(match.group(2)) + _ROMAN.findall(match.group(3))
+            if not romans:
+                found.add(base)
+            found.update(f"{base}({r})" for r in romans)
+    return sorted(found, key=_exemption_order)
+
+
+def _exemption_order(code: str) -> tuple:
+    return (code.startswith("IL"), code)
+
+
+# -- Bates numbers --------------------------------------------------------------
+# A prefix with at least two capital letters, then a zero-padded number:
+# "ICE2010FOIA2674.000123", "DEF-000123", "CPD 0000456".
+_BATES = re.compile(r"(?<![\w.-])((?=[A-Z0-9._ -]*[A-Z][A-Z0-9._ -]*[A-Z])[A-Z][A-Z0-9]*(?:[-._ ][A-Z0-9]+)*?[-._ ]?)"
+                    r"(0\d{3,9})(?![\w-])")
+_EDGE_LINES = 4  # Bates stamps sit in the first or last lines of a page
+
+
+def find_bates(page_text: str) -> str | None:
+    """The Bates number stamped on a page (bottom lines first), or None."""
+    lines = [line.strip() for line in page_text.splitlines() if line.strip()]
+    candidates = list(reversed(lines[-_EDGE_LINES:])) + lines[:_EDGE_LINES]
+    for line in candidates:
+        matches = list(_BATES.finditer(line))
+        if matches:
+            prefix, number = matches[-1].groups()
+            return re.sub(r"\s+", " ", prefix + number).strip()
+    return None
+
+
+def bates_sort_key(value: str) -> tuple[str, int]:
+    """(prefix, number) so that Bates numbers sort and compare as ranges."""
+    match = re.search(r"(\d+)$", value)
+    if not match:
+        return (value, -1)
+    return (value[: match.start()], int(match.group(1)))
+
+
+# -- printed e-mails ------------------------------------------------------------
+_HEADER = re.compile(r"^(From|Sent|Date|To|Cc|CC|Bcc|Subject|Importance|Attachments):\s*(.*)$")
+_INLINE_FROM = re.compile(r"(?<=\S)\s*(?=From:\s)")
+_GMAIL_SENDER = re.compile(r"^([^:<>]{2,80}?)\s*<\s*([^<>]*)\s*>\s*$")
+_DATEISH = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*\b.*\d{4}")
+_MAX_BLOCK_LINES = 12
+
+
+def _iso_date(value: str) -> str | None:
+    try:
+        return dateparser.parse(value.replace(" at ", " "), fuzzy=True).isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+_ANGLE = re.compile(r"\s*<[^<>]*>\s*")
+
+
+def _person(value: str) -> str:
+    """A printed participant without its address: "Carol Denning <x@y>" -> "Carol Denning"."""
+    name = _ANGLE.sub(" ", value).strip().strip('"').strip()
+    return name or value.strip()
+
+
+def _split_people(value: str) -> list[str]:
+    """Outlook separates people with ";" ("Last, First; Other, Name"); Gmail
+    with "," after each address ("A <a@x>, B <b@x>")."""
+    if ";" in value:
+        parts = value.split(";")
+    elif "<" in value:
+        parts = re.split(r"(?<=>)\s*,", value)
+    else:
+        parts = [value]
+    return [_person(p) for p in parts if p.strip()]
+
+
+def find_emails(page_text: str, page: int | None = None) -> list[Email]:
+    """E-mail header blocks printed on a page (Outlook and Gmail print styles)."""
+    lines = []
+    for raw in page_text.splitlines():
+        lines.extend(part.strip() for part in _INLINE_FROM.split(raw))
+    emails: list[Email] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        header = _HEADER.match(line)
+        gmail = _GMAIL_SENDER.match(line)
+        if header and header.group(1) == "From":
+            email, i = _read_block(lines, i + 1, Email(sender=_person(header.group(2)), page=page))
+        elif gmail and i + 1 < len(lines) and lines[i + 1].startswith("To:"):
+            sender = gmail.group(1).strip()
+            email, i = _read_block(lines, i + 1, Email(sender=sender, page=page))
+        else:
+            i += 1
+            continue
+        if email.sender and (email.date or email.subject or email.recipients):
+            emails.append(email)
+    return emails
+
+
+def _read_block(lines: list[str], start: int, email: Email) -> tuple[Email, int]:
+    """Read header lines after a sender; returns the e-mail and where to go on."""
+    i, last_key = start, None
+    while i < len(lines) and i - start < _MAX_BLOCK_LINES:
+        line = lines[i]
+        header = _HEADER.match(line)
+        if header:
+            key, value = header.group(1).lower(), header.group(2).strip()
+            if key == "from":
+                break
+            if key in ("sent", "date"):
+                email.date = _iso_date(value)
+            elif key in ("to", "cc", "bcc"):
+                email.recipients.extend(_split_people(value))
+            elif key == "subject":
+                email.subject = value
+            last_key = key
+        elif not line:
+            pass
+        elif email.date is None and _DATEISH.search(line) and len(line) < 60:
+            email.date = _iso_date(line)  # Gmail prints the date on its own line
+            last_key = "date"
+        elif last_key in ("to", "cc") and (";" in line or "<" in line):
+            email.recipients.extend(_split_people(line))
+        else:
+            break
+        i += 1
+    return email, i
+
+
+# -- the whole document ------------------------------------------------------------
+def annotate(doc: Document) -> Document:
+    """Fill page and document exemptions, Bates numbers and e-mails."""
+    context = doc.text[:200_000]
+    exemptions: set[str] = set()
+    emails: list[Email] = []
+    for page in doc.pages:
+        page.exemptions = find_exemptions(page.text, context)
+        exemptions.update(page.exemptions)
+        if doc.kind == "release":
+            page.bates = find_bates(page.text)
+            emails.extend(find_emails(page.text, page.number))
+    doc.exemptions = sorted(exemptions, key=_exemption_order)
+    stamped = [p.bates for p in doc.pages if p.bates]
+    doc.bates_range = (stamped[0], stamped[-1]) if stamped else None
+    if emails:
+        doc.emails = emails
+    return doc
