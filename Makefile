@@ -20,9 +20,13 @@ system-deps-demo:
 system-deps-test:
 	scripts/system-deps.sh test
 
+PORT ?= 8080
+
 demo: system-deps-demo venv
 	$(BIN)/foiasearch index examples/corpus --index $(DEMO_INDEX)
-	$(BIN)/foiasearch search '"Secure Communities" opt out' --index $(DEMO_INDEX)
+	$(BIN)/foiasearch search '"opt out" exemption:b5' --index $(DEMO_INDEX) --limit 3
+	@echo "Open http://127.0.0.1:$(PORT)/ in your browser (Ctrl-C stops the server)."
+	$(BIN)/foiasearch serve --index $(DEMO_INDEX) --port $(PORT)
 
 test: system-deps-test venv
 	$(BIN)/python -m pytest -q
