@@ -200,5 +200,13 @@ def status_command(index_dir, as_json) -> None:
             click.echo(f"  {record.display}: {record.reason}")
 
 
+# Saved searches, exports and batch search live in their own module.
+from foiasearch.saved_cli import batch_command, export_command, saved_group  # noqa: E402
+
+main.add_command(saved_group)
+main.add_command(export_command)
+main.add_command(batch_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,15 +143,8 @@ class SearchEngine:
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
         """Run ``query``; raises QueryError for one that cannot be run."""
-        query.validate()
-        user_query = parse_text(query.text)
+        user_query, doc_filter, sort_args = self._prepare(query)
         searcher, value_map = self.searcher()
-        docs_only = wq.Term("rtype", "doc")
-        selected = filter_query(query.filters)
-        doc_filter = wq.And([docs_only, selected]) if selected else docs_only
-        sort_args: dict[str, Any] = {}
-        if query.sort != "relevance":
-            sort_args = {"sortedby": "date", "reverse": query.sort == "newest"}
         try:
             page = searcher.search_page(
                 user_query, query.page, pagelen=query.per_page, filter=doc_filter, **sort_args
@@ -168,6 +162,33 @@ class SearchEngine:
         if suggest and total == 0 and query.text.strip():
             results.suggestion = self._suggest(searcher, query.text)
         return results
+
+    @staticmethod
+    def _prepare(query: Query) -> tuple[wq.Query, wq.Query, dict[str, Any]]:
+        """(parsed text, filter of doc records, sort arguments) for ``query``."""
+        query.validate()
+        user_query = parse_text(query.text)
+        docs_only = wq.Term("rtype", "doc")
+        selected = filter_query(query.filters)
+        doc_filter = wq.And([docs_only, selected]) if selected else docs_only
+        sort_args: dict[str, Any] = {}
+        if query.sort != "relevance":
+            sort_args = {"sortedby": "date", "reverse": query.sort == "newest"}
+        return user_query, doc_filter, sort_args
+
+    def matches(self, query: Query) -> "Matches":
+        """Every document matching ``query`` (page and per_page are ignored),
+        ranked as :meth:`search` ranks them, from one searcher snapshot.
+
+        Only (docnum, score) pairs are held; hits are built batch by batch
+        as :meth:`Matches.hits` is iterated, so exports of any size stream.
+        Raises QueryError like :meth:`search`.
+        """
+        user_query, doc_filter, sort_args = self._prepare(query)
+        searcher, _ = self.searcher()
+        found = searcher.search(user_query, filter=doc_filter, limit=None, **sort_args)
+        ranked = [(docnum, score if sort_args == {} else 0.0) for score, docnum in found.top_n]
+        return Matches(self, searcher, user_query, ranked)
 
     def _highlight_terms(self, searcher: Searcher, user_query: wq.Query) -> set[str]:
         # Per leaf: whoosh 2.7's existing_terms() reuses its ``fieldname``
@@ -272,3 +293,58 @@ class SearchEngine:
 
     def page_id(self, doc_id: str, number: int) -> str:
         return page_id(doc_id, number)
+
+
+class Matches:
+    """All documents matching one query, in rank order, from one searcher.
+
+    >>> # with SearchEngine.open(dir) as engine:
+    >>> #     for hit in engine.matches(Query("opt out")).hits(batch=500): ...
+    """
+
+    def __init__(self, engine: SearchEngine, searcher: Searcher, user_query: wq.Query,
+                 ranked: list[tuple[int, float]]) -> None:
+        self.engine = engine
+        self.searcher = searcher
+        self.user_query = user_query
+        self.ranked = ranked
+
+    @property
+    def total(self) -> int:
+        return len(self.ranked)
+
+    @property
+    def generation(self) -> int:
+        """The Whoosh TOC generation this snapshot reads."""
+        return self.searcher.reader().generation()
+
+    def doc_id(self, docnum: int) -> str:
+        return self.searcher.stored_fields(docnum)["id"]
+
+    def ids(self) -> Iterator[str]:
+        """Matching document ids in rank order (cheap: no snippets, no store reads)."""
+        for docnum, _ in self.ranked:
+            yield self.doc_id(docnum)
+
+    def hits(self, batch: int = 500, only: Container[str] | None = None) -> Iterator[Hit]:
+        """Hits in rank order, built ``batch`` documents at a time; with
+        ``only``, just the documents whose ids are in it."""
+        terms = self.engine._highlight_terms(self.searcher, self.user_query)
+        chunk: list[tuple[str, float]] = []
+        for docnum, score in self.ranked:
+            doc_id = self.doc_id(docnum)
+            if only is not None and doc_id not in only:
+                continue
+            chunk.append((doc_id, score))
+            if len(chunk) >= batch:
+                yield from self._build(chunk, terms)
+                chunk = []
+        if chunk:
+            yield from self._build(chunk, terms)
+
+    def _build(self, chunk: list[tuple[str, float]], terms: set[str]) -> Iterator[Hit]:
+        pages = self.engine._matching_pages(self.searcher, self.user_query, [i for i, _ in chunk])
+        for doc_id, score in chunk:
+            hit = self.engine._hit(doc_id, score, pages.get(doc_id, []), terms)
+            if hit is not None:
+                yield hit
