@@ -17,8 +17,9 @@ import click
 
 from index.location import IndexLocation, IndexNotFound
 from search.engine import Hit, SearchEngine
-from search.export import (FORMATS, Export, ExportError, ExportPart, check_writable, export_to_file,
-                           write_export)
+from search.export import (FORMATS, Export, ExportError, ExportPart, atomic_output, check_writable,
+                           export_to_file, write_export)
+from search.feeds import FEED_LIMIT, atom_feed
 from search.query import SORTS, Query, QueryError
 from search.saved import SavedError, SavedStore, run_error, run_saved, saved_status
 from search.snippets import to_plain
@@ -214,6 +215,32 @@ def saved_export_command(name, fmt, output, bom, index_dir) -> None:
         except QueryError as exc:
             raise run_error(saved, exc) from None
         emit_export(export, fmt, output, bom)
+
+
+@saved_group.command("feed")
+@click.argument("name")
+@click.option("--url", "self_url", metavar="URL", help="The feed's own address (its id and self link).")
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=FEED_LIMIT, show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write to FILE (atomically) instead of standard output.")
+@index_option
+def feed_command(name, self_url, limit, output, index_dir) -> None:
+    """An Atom feed of the newest documents saved search NAME matches
+    (by date, else by when they were indexed). Does not mark them seen.
+
+        foiasearch saved feed opt-out -o /var/www/feeds/opt-out.atom
+    """
+    with opened(index_dir) as (engine, store):
+        saved = store.get(name)
+        try:
+            text = atom_feed(engine, saved, self_url=self_url, limit=limit)
+        except QueryError as exc:
+            raise run_error(saved, exc) from None
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        with atomic_output(output) as out:
+            out.write(text)
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -242,30 +242,41 @@ def meta_path(path: Path) -> Path:
 
 
 # -- writing files ------------------------------------------------------------------------
+def _temp_beside(path: Path) -> IO[str]:
+    """A new temporary text file in ``path``'s folder (so a rename is atomic)."""
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder")
+    try:
+        return tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
+                                           prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 @contextmanager
 def atomic_output(path: Path) -> Iterator[IO[str]]:
     """A text file at ``path`` that appears whole or not at all: written to a
     temporary file beside it and renamed into place on success."""
     path = Path(path)
-    try:
-        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent or ".",
-                                             prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    handle = _temp_beside(path)
     try:
         with handle:
             yield handle
-        os.replace(handle.name, path)
+        try:
+            os.replace(handle.name, path)
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
 
 
 def check_writable(path: Path) -> None:
-    """Fail early, before a long search, when ``path`` cannot be written."""
-    with atomic_output(path):
-        pass
-    Path(path).unlink()
+    """Fail early, before a long search, when ``path`` cannot be written
+    (touches nothing but a temporary file, removed at once)."""
+    handle = _temp_beside(Path(path))
+    handle.close()
+    Path(handle.name).unlink()
 
 
 def write_export(export: Export, fmt: str, out: IO[str], bom: bool = False) -> int:
@@ -278,9 +289,6 @@ def write_export(export: Export, fmt: str, out: IO[str], bom: bool = False) -> i
 def export_to_file(export: Export, fmt: str, path: Path, bom: bool = False) -> int:
     """Write ``path`` (and ``path.meta.json`` for csv and jsonl) atomically;
     returns the rows written (``rows`` in the companion file)."""
-    path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a folder")
     with atomic_output(path) as out:
         rows = write_export(export, fmt, out, bom)
         if fmt != "json":  # JSON carries its meta inside
