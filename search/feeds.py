@@ -46,7 +46,7 @@ def _parse_time(text: str | None) -> dt.datetime:
 def newest(engine: SearchEngine, matches: Matches, limit: int = FEED_LIMIT) -> list[tuple[dt.datetime, Hit]]:
     """The ``limit`` newest matches: (date or ingestion time, hit), newest first."""
     reader = matches.searcher.reader()
-    dates = reader.column_reader("date") if reader.has_column("date") else None
+    dates = reader.column_reader("date", translate=False) if reader.has_column("date") else None
     keyed: list[tuple[dt.datetime, str]] = []
     for docnum, _ in matches.ranked:
         doc_id = matches.doc_id(docnum)
