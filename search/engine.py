@@ -133,11 +133,19 @@ class SearchEngine:
     def searcher(self) -> tuple[Searcher, ValueMap]:
         """The current searcher and its value map, refreshed if the index changed."""
         with self._lock:
-            fresh = self._searcher.refresh()
-            if fresh is not self._searcher or self._value_map is None:
-                self._searcher = fresh
-                self._value_map = ValueMap.from_reader(fresh.reader())
-            return self._searcher, self._value_map
+            searcher = self._refreshed()
+            if self._value_map is None:
+                self._value_map = ValueMap.from_reader(searcher.reader())
+            return searcher, self._value_map
+
+    def _refreshed(self) -> Searcher:
+        """The current searcher (call with the lock held); a new one drops
+        the value map, which is built only when facets need it."""
+        fresh = self._searcher.refresh()
+        if fresh is not self._searcher:
+            self._searcher = fresh
+            self._value_map = None
+        return fresh
 
     # -- searching -----------------------------------------------------------
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
@@ -185,7 +193,8 @@ class SearchEngine:
         Raises QueryError like :meth:`search`.
         """
         user_query, doc_filter, sort_args = self._prepare(query)
-        searcher, _ = self.searcher()
+        with self._lock:  # no value map: exports and saved searches count no facets
+            searcher = self._refreshed()
         found = searcher.search(user_query, filter=doc_filter, limit=None, **sort_args)
         ranked = [(docnum, score if sort_args == {} else 0.0) for score, docnum in found.top_n]
         return Matches(self, searcher, user_query, ranked)

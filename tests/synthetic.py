@@ -53,13 +53,13 @@ def write_index(location: IndexLocation, documents: Iterable[Document], commit_e
     return count
 
 
-def synthetic_documents(n: int) -> Iterator[Document]:
-    """``n`` small documents: every third a two-page release with Bates
-    numbers and an exemption, the others dated posts with tags and actors.
-    All contain the word "records"."""
+def synthetic_documents(n: int, release_every: int = 3) -> Iterator[Document]:
+    """``n`` small documents: every ``release_every``-th a two-page release
+    with Bates numbers and an exemption, the others dated posts with tags
+    and actors. All contain the word "records"."""
     for i in range(n):
         words = " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(12))
-        if i % 3 == 0:
+        if i % release_every == 0:
             bates = [f"SYN-{i * 2 + 1:07d}", f"SYN-{i * 2 + 2:07d}"]
             yield Document(kind="release", title=f"Release {i}", exemptions=["b6"],
                            bates_range=(bates[0], bates[1]), pages=[
