@@ -266,6 +266,13 @@ def read_batch(path: Path) -> Iterator[tuple[int, str, Query]]:
 
     Filter cells hold several values separated by ``|``.
     """
+    try:
+        yield from _read_batch(path)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ExportError(f"{path}: not a UTF-8 CSV file ({exc})") from None
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, str, Query]]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []

@@ -352,8 +352,45 @@ class Matches:
             yield from self._build(chunk, terms)
 
     def _build(self, chunk: list[tuple[str, float]], terms: set[str]) -> Iterator[Hit]:
-        pages = self.engine._matching_pages(self.searcher, self.user_query, [i for i, _ in chunk])
+        pages = self.matching_pages([i for i, _ in chunk])
         for doc_id, score in chunk:
             hit = self.engine._hit(doc_id, score, pages.get(doc_id, []), terms)
             if hit is not None:
                 yield hit
+
+    def matching_pages(self, doc_ids: list[str]) -> dict[str, list[int]]:
+        """doc id -> matching page numbers, best first: what
+        ``SearchEngine._matching_pages`` gives, found by walking the query's
+        matcher over just these documents' page records (``skip_to``)
+        instead of searching every page of the index once per batch."""
+        reader = self.searcher.reader()
+        pages: dict[int, tuple[str, int]] = {}  # page docnum -> (doc id, page number)
+        for doc_id in doc_ids:
+            if ("parent", doc_id) not in reader:
+                continue
+            for docnum in reader.postings("parent", doc_id).all_ids():
+                stored = reader.stored_fields(docnum)
+                if stored.get("rtype") == "page":
+                    pages[docnum] = (doc_id, stored["page"])
+        found = self._pages_matching(self.user_query, pages)
+        loose = SearchEngine._any_term_query(self.user_query)
+        rest = {d: v for d, v in pages.items() if v[0] not in found}
+        if rest and loose is not None:  # words spread over pages: pages with any of them
+            found.update(self._pages_matching(loose, rest))
+        return found
+
+    def _pages_matching(self, query: wq.Query, pages: dict[int, tuple[str, int]]) -> dict[str, list[int]]:
+        scored: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        matcher = query.matcher(self.searcher)
+        for docnum in sorted(pages):
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                doc_id, number = pages[docnum]
+                scored[doc_id].append((matcher.score(), number))
+        return {doc_id: [n for _, n in sorted(hits, key=lambda h: (-h[0], h[1]))]
+                for doc_id, hits in scored.items()}

@@ -79,3 +79,11 @@ def test_bad_queries_file(runner, indexed, tmp_path, text, message):
         return
     assert message in one_line_error(cli(runner, "batch", queries, "-o", out, "--index", indexed, code=1))
     assert not out.exists()
+
+
+def test_queries_file_not_utf8(runner, indexed, tmp_path):
+    queries = tmp_path / "q.csv"
+    queries.write_bytes("name,query\nx,caf\u00e9\n".encode("utf-16"))
+    out = tmp_path / "r.csv"
+    assert "not a UTF-8 CSV file" in one_line_error(cli(runner, "batch", queries, "-o", out, "--index", indexed, code=1))
+    assert not out.exists()

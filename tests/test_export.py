@@ -153,3 +153,17 @@ def test_export_streams(bates_index):
         assert export.written == 1200 and len(rest) == 1200
         csv_export = Export.of_query(engine, Query("records"))
         assert sum(1 for _ in iter_csv(csv_export)) == 1201  # header + one chunk per row
+
+
+@pytest.mark.parametrize("text", ['"opt out"', "detainers", "memo detainers", "secure OR fingerprints",
+                                  "detain*", "title:emails"])
+def test_streamed_pages_equal_the_engines(indexed, text):
+    with SearchEngine.open(str(indexed)) as engine:
+        matches = engine.matches(Query(text))
+        ids = list(matches.ids())
+        searcher, _ = engine.searcher()
+        expected = engine._matching_pages(searcher, matches.user_query, ids)
+        got = matches.matching_pages(ids)
+    assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in expected.items()}
+    if text == "memo detainers":  # no page has both words: the pages with either
+        assert sorted(next(iter(got.values()))) == [2, 3]
