@@ -6,9 +6,8 @@ to CSV in a fresh process and report its peak RSS and time.
     PYTHONPATH=. python bench/export_stream.py --docs 100000 --index /tmp/foiasearch-bench --rows-only 10000
 
 The index is built once and reused while its document count matches.
-``--rows-only N`` exports a query limited to N documents (a filter on the
-first N "year" values is not exact, so it exports the whole result and stops
-after N rows), for comparing peak RSS at two export sizes.
+``--rows-only N`` stops after N rows of the same 100,000-row export: the
+peak RSS at N rows against the full export's shows what rows add.
 """
 
 from __future__ import annotations
