@@ -356,5 +356,13 @@ def actors_command(index_dir, actor_type, limit, as_json) -> None:
         click.echo(f"{actor.count:6d}  {actor.value:<{width}}  {actor.type or ''}")
 
 
+# Saved searches, exports and batch search live in their own module.
+from foiasearch.saved_cli import batch_command, export_command, saved_group  # noqa: E402
+
+main.add_command(saved_group)
+main.add_command(export_command)
+main.add_command(batch_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -14,6 +14,7 @@ import os
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Container, Iterator
 from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,26 +178,12 @@ class SearchEngine:
         sorts and pages are bitset work on top (see search.docsets).
         An empty text lists every document, newest first.
         """
-        query.validate()
-        user_query = parse_text(query.text)
-        searcher, view = self._current()
-        matches = self._matches(searcher, view, query.text, user_query)
-        qbits = matches.bits if matches else view.values.all_docs
-        selected = view.values.select(query.filters)
-        bits = qbits if selected is None else qbits & selected
+        sel = self._select(query)
+        searcher, view, user_query, matches, qbits, bits = sel.searcher, sel.view, sel.user_query, \
+            sel.matches, sel.qbits, sel.bits
         total = bits.bit_count()
-        if query.sort == "oldest":
-            order = view.oldest
-        elif query.sort == "newest" or matches is None:
-            order = view.newest
-        else:
-            order = matches.ranked
         start = (query.page - 1) * query.per_page
-        if bits == view.values.all_docs or (matches is not None and bits == qbits and order is matches.ranked):
-            docnums = order[start:start + query.per_page]
-        else:
-            allowed = set(from_bits(bits))
-            docnums = list(islice((d for d in order if d in allowed), start, start + query.per_page))
+        docnums = list(islice(sel.ordered(), start, start + query.per_page))
         stored = [(d, searcher.stored_fields(d)) for d in docnums]
         ids = [f["id"] for _, f in stored if f.get("id")]
         pages_by_doc = self._pages_for(searcher, view, matches, user_query, ids)
@@ -209,6 +196,33 @@ class SearchEngine:
         if suggest and total == 0 and query.text.strip():
             results.suggestion = self._suggest(searcher, query.text)
         return results
+
+    def _select(self, query: Query) -> "_Selection":
+        """Parse, match (cached) and filter ``query`` on the current searcher."""
+        query.validate()
+        user_query = parse_text(query.text)
+        searcher, view = self._current()
+        matches = self._matches(searcher, view, query.text, user_query)
+        qbits = matches.bits if matches else view.values.all_docs
+        selected = view.values.select(query.filters)
+        bits = qbits if selected is None else qbits & selected
+        if query.sort == "oldest":
+            order = view.oldest
+        elif query.sort == "newest" or matches is None:
+            order = view.newest
+        else:
+            order = matches.ranked
+        return _Selection(searcher, view, user_query, matches, qbits, bits, order)
+
+    def matches(self, query: Query) -> "MatchSet":
+        """Every document matching ``query`` (page and per_page are ignored),
+        in the order :meth:`search` gives, from one searcher snapshot.
+
+        Only docnums are held; hits are built batch by batch as
+        :meth:`MatchSet.hits` is iterated, so exports of any size stream.
+        Raises QueryError like :meth:`search`.
+        """
+        return MatchSet(self, self._select(query))
 
     def _matches(self, searcher: Searcher, view: SearcherView, text: str, user_query: wq.Query) -> Matches | None:
         """The query text's ranked document and page matches (None for an
@@ -396,3 +410,80 @@ class SearchEngine:
 
     def page_id(self, doc_id: str, number: int) -> str:
         return page_id(doc_id, number)
+
+
+@dataclass
+class _Selection:
+    """One query resolved on one searcher: matching bits in result order."""
+
+    searcher: Searcher
+    view: SearcherView
+    user_query: wq.Query
+    matches: Matches | None
+    qbits: int  # documents matching the text
+    bits: int  # ... and the filters
+    order: list[int]  # every document in result order
+
+    def ordered(self) -> Iterator[int]:
+        """Docnums of the selected documents, in result order."""
+        if self.bits == self.view.values.all_docs or (
+                self.matches is not None and self.bits == self.qbits and self.order is self.matches.ranked):
+            return iter(self.order)
+        allowed = set(from_bits(self.bits))
+        return (d for d in self.order if d in allowed)
+
+
+class MatchSet:
+    """All documents matching one query, in result order, from one searcher.
+
+    >>> # with SearchEngine.open(dir) as engine:
+    >>> #     for hit in engine.matches(Query("opt out")).hits(batch=500): ...
+    """
+
+    def __init__(self, engine: SearchEngine, selection: _Selection) -> None:
+        self.engine = engine
+        self.selection = selection
+        self.searcher = selection.searcher
+        self.total = selection.bits.bit_count()
+
+    @property
+    def generation(self) -> int:
+        """The Whoosh TOC generation this snapshot reads."""
+        return self.searcher.reader().generation()
+
+    def doc_id(self, docnum: int) -> str:
+        return self.searcher.stored_fields(docnum)["id"]
+
+    def docnums(self) -> Iterator[int]:
+        """Matching docnums in result order."""
+        return self.selection.ordered()
+
+    def ids(self) -> Iterator[str]:
+        """Matching document ids in result order (cheap: no snippets, no store reads)."""
+        for docnum in self.selection.ordered():
+            yield self.doc_id(docnum)
+
+    def hits(self, batch: int = 500, only: Container[str] | None = None) -> Iterator[Hit]:
+        """Hits in result order, built ``batch`` documents at a time; with
+        ``only``, just the documents whose ids are in it."""
+        chunk: list[tuple[int, str]] = []
+        for docnum in self.selection.ordered():
+            doc_id = self.doc_id(docnum)
+            if only is not None and doc_id not in only:
+                continue
+            chunk.append((docnum, doc_id))
+            if len(chunk) >= batch:
+                yield from self._build(chunk)
+                chunk = []
+        if chunk:
+            yield from self._build(chunk)
+
+    def _build(self, chunk: list[tuple[int, str]]) -> Iterator[Hit]:
+        sel = self.selection
+        pages = self.engine._pages_for(sel.searcher, sel.view, sel.matches, sel.user_query, [i for _, i in chunk])
+        terms = sel.matches.terms if sel.matches else set()
+        scores = sel.matches.scores if sel.matches else {}
+        for docnum, doc_id in chunk:
+            hit = self.engine._hit(sel.view, doc_id, scores.get(docnum, 0.0), pages.get(doc_id, []), terms)
+            if hit is not None:
+                yield hit
