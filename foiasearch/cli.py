@@ -80,7 +80,12 @@ def _config():
 
 
 def _location(index_dir: str | None) -> IndexLocation:
-    return IndexLocation.resolve(index_dir or _config().index)
+    from foiasearch.config import ConfigError, resolve_location
+
+    try:
+        return resolve_location(index_dir)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("index")
@@ -282,7 +287,7 @@ def serve_command(index_dir, host, port, workers, access_log) -> None:
     """
     from web.server import serve
 
-    location = IndexLocation.resolve(index_dir)
+    location = _location(index_dir)
     if not location.exists():
         click.echo(f"No index at {location.root} yet: the site will say how to create one.", err=True)
     click.echo(f"Serving {location.root} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)

@@ -72,3 +72,11 @@ def load_config(path: Path | None = None) -> Config:
         ocr=bool(data.get("ocr", True)),
         password_file=resolve(data["password_file"]) if data.get("password_file") else None,
     )
+
+
+def resolve_location(index_dir: str | None):
+    """The index to use: ``--index`` (or $FOIASEARCH_INDEX), else the config
+    file's ``index``, else ./.foiasearch. Raises ConfigError."""
+    from index.location import IndexLocation
+
+    return IndexLocation.resolve(index_dir or load_config().index)

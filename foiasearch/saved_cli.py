@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from index.location import IndexLocation, IndexNotFound
+from foiasearch.config import ConfigError, resolve_location
+from index.location import IndexNotFound
 from search.engine import Hit, SearchEngine
 from search.export import (FORMATS, Export, ExportError, ExportPart, atomic_output, check_writable,
                            export_to_file, write_export)
@@ -25,7 +26,7 @@ from search.saved import SavedError, SavedStore, run_error, run_saved, saved_sta
 from search.snippets import to_plain
 
 FILTERS = ("tag", "actor", "kind", "exemption", "collection", "year")
-ERRORS = (SavedError, QueryError, ExportError, IndexNotFound)
+ERRORS = (SavedError, QueryError, ExportError, IndexNotFound, ConfigError)
 
 index_option = click.option(
     "--index", "index_dir", metavar="DIR", envvar="FOIASEARCH_INDEX",
@@ -69,7 +70,8 @@ def friendly_errors() -> Iterator[None]:
 
 @contextmanager
 def opened(index_dir: str | None) -> Iterator[tuple[SearchEngine, SavedStore]]:
-    location = IndexLocation.resolve(index_dir)
+    with friendly_errors():
+        location = resolve_location(index_dir)
     with friendly_errors(), SearchEngine(location) as engine, SavedStore.open(location) as store:
         yield engine, store
 
