@@ -94,7 +94,8 @@ def ingest(path: Path, options: IngestOptions) -> IngestResult:
 def apply_ocr(doc: Document, path: Path, password: str, options: IngestOptions) -> None:
     """Replace the text of every ``needs_ocr`` page of ``doc`` by its OCR."""
     wanted = [page.number for page in doc.pages if page.needs_ocr]
-    request = ocr.OcrRequest(path, password=password, timeout=float(options.timeout_seconds))
+    request = ocr.OcrRequest(path, password=password, dpi=options.ocr_dpi, language=options.ocr_language,
+                             timeout=float(options.timeout_seconds))
     results = ocr.ocr_pages(request, wanted, file_sha256(path), ocr.OcrCache(options.ocr_cache_dir),
                             jobs=options.ocr_jobs)
     for page in doc.pages:
