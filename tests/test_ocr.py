@@ -86,3 +86,19 @@ def test_cli_no_ocr_then_ocr_on_the_next_run(runner, tmp_path, scanned):
     assert "Pages needing OCR" not in run_cli(runner, "status", "--index", index_dir).output
     data = json.loads(run_cli(runner, "search", "quokka", "--index", index_dir, "--json").output)
     assert data["total"] == 1 and data["hits"][0]["pages"] == [2]
+
+
+@needs_ocr_tools
+def test_timeout_kills_the_ocr_processes(tmp_path):
+    import os
+    import subprocess
+
+    from index.extract import extract
+
+    path = write_pdf(tmp_path / "scans.pdf", [None] * 3, image_pages={i: SCANNED for i in range(3)})
+    # 1200 dpi makes each page take well over the 1 s limit.
+    options = IngestOptions(timeout_seconds=1, ocr_dpi=1200, ocr_jobs=2)
+    result = extract(str(path), options).result
+    assert (result.status, result.reason) == ("failed", "timed out after 1 s")
+    children = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
+    assert children == []
