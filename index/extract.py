@@ -10,7 +10,6 @@ and memory limit, in a pool process.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import resource
 import signal
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.document import IngestResult
+from ingest.hashing import file_sha256  # noqa: F401 - index.build imports it from here
 from ingest.options import IngestOptions
 from ingest.pipeline import process_file
 from index.schema import Analyzed, analyze, build_schema
@@ -51,14 +51,6 @@ def pre_analyze(result: IngestResult) -> dict[str, dict[int, Analyzed]]:
             texts.update((page.number, page.text) for page in doc.pages)
         analyzed[doc.part] = {n: Analyzed(analyze(_CONTENT_FIELD, text)) for n, text in texts.items()}
     return analyzed
-
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class _Timeout(BaseException):  # BaseException: parsers catch Exception

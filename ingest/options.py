@@ -18,8 +18,16 @@ class IngestOptions:
     passwords: tuple[str, ...] = ()
     ocr_cache_dir: Path | None = None
     timeout_seconds: int = 300
+    # Pages of one file OCRed at once (one tesseract process each). The
+    # indexer already runs a process per file; raise this when a run has
+    # fewer files than cores (one big scan would otherwise use one core).
+    ocr_jobs: int = 1
+    ocr_dpi: int = 300  # what tesseract is tuned for; big print reads at 150
+    ocr_language: str = "eng"  # tesseract -l, e.g. "eng+spa"
     actor_files: tuple[Path, ...] = ()  # user gazetteers, after the shipped one
     extra: dict = field(default_factory=dict)
 
     def __hash__(self) -> int:  # dict field: hash by identity-free repr
-        return hash((self.ocr, self.passwords, self.ocr_cache_dir, self.timeout_seconds, self.actor_files))
+        return hash((self.ocr, self.passwords, self.ocr_cache_dir, self.timeout_seconds,
+                     self.ocr_jobs, self.ocr_dpi, self.ocr_language,
+                     self.actor_files))

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass, field
 
 from search.docsets import LRU
@@ -48,14 +50,20 @@ class SearcherView:
             elif rtype == "page":
                 pages[docnum] = (stored.get("parent", ""), stored.get("page", 0))
         dated, undated = [], []
-        if reader.has_column("date"):
-            column = reader.column_reader("date", translate=False)
-            missing = reader.schema["date"].column_type.default_value()
-            for docnum in values:
-                key = column[docnum]
+        # Per segment: Whoosh's multi-segment column reader fails (struct.error)
+        # when an older segment has no date column and a newer one does.
+        missing = reader.schema["date"].column_type.default_value() if "date" in reader.schema else None
+        ordered = sorted(values)
+        for leaf, base in reader.leaf_readers():
+            end = base + leaf.doc_count_all()
+            docnums = ordered[bisect.bisect_left(ordered, base):bisect.bisect_left(ordered, end)]
+            if not leaf.has_column("date"):
+                undated.extend((None, d) for d in docnums)
+                continue
+            column = leaf.column_reader("date", translate=False)
+            for docnum in docnums:
+                key = column[docnum - base]
                 (undated if key == missing or key is None else dated).append((key, docnum))
-        else:
-            undated = [(None, d) for d in values]
         dated.sort()
         newest = [d for _, d in sorted(dated, key=lambda kd: (-kd[0], kd[1]))] + [d for _, d in undated]
         oldest = [d for _, d in dated] + [d for _, d in undated]

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from tests.builders import write_html, write_pdf
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+# <repo>/../shared/corpus; a worktree under /work/wt/<name> finds it one level up.
+SHARED_CORPUS = next((p / "shared" / "corpus" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),
+                     REPO.parent / "shared" / "corpus")
 DEMO_CORPUS = REPO / "examples" / "corpus"
 
 needs_shared_corpus = pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus is not present")
