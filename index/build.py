@@ -22,6 +22,7 @@ is harmless.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -187,6 +188,11 @@ class Indexer:
                 self.progress(done, total, str(path), outcome)
         self.store.commit()
 
+        # Few files, several cores: let one file's scanned pages be OCRed in
+        # parallel instead of leaving cores idle (one tesseract per core).
+        cores = os.cpu_count() or 1
+        if to_extract and len(to_extract) < cores and self.options.ocr_jobs == 1:
+            self.options = dataclasses.replace(self.options, ocr_jobs=max(1, cores // len(to_extract)))
         for item in self._extract_all(to_extract):
             outcome, reason = self._apply(item, displays[item.path], summary)
             done += 1
