@@ -27,7 +27,7 @@ from ingest.document import Document, Email
 _FEDERAL = re.compile(
     # (b)(6), (b) (7)(C), (b)6; in "(b)(7)(b)(7)(E)" the second "(b)" starts
     # a new citation, not a subparagraph.
-    r"\(\s*b\s*\)\s*\(?\s*([1-9])\s*\)?(?:\s*\(\s*([A-Fa-f])\s*\)(?!\s*\(?\s*\d))?"
+    r"\(\s*b\s*\)\s*\(?\s*([1-9])(?!\d)\s*\)?(?:\s*\(\s*([A-Fa-f])\s*\)(?!\s*\(?\s*\d))?"
     r"|(?<![\w(])b([1-9])(?:\s*\(([A-Fa-f])\)|([A-F]))?(?![\w)])"  # b6, b7C, b7(c)
 )
 # (b)(1)-(b)(4), (b)(8), (b)(9) also appear in ordinary legal prose; count
@@ -53,6 +53,8 @@ def find_exemptions(text: str, context: str | None = None) -> list[str]:
     foia = bool(_FOIA_CONTEXT.search(context))
     found = set()
     for match in _FEDERAL.finditer(text):
+        if match.group(1) and not _cites_552(text, match.start()):
+            continue
         number = match.group(1) or match.group(3)
         sub = match.group(2) or match.group(4) or match.group(5) or ""
         if number not in _COMMON and not foia:
@@ -68,6 +70,15 @@ def find_exemptions(text: str, context: str | None = None) -> list[str]:
                 found.add(base)
             found.update(f"{base}({r})" for r in romans)
     return sorted(found, key=_exemption_order)
+
+
+def _cites_552(text: str, start: int) -> bool:
+    """A "(b)(6)" glued to what precedes it is another rule's paragraph
+    ("Rule 12(b)(6)", "14-306(b)") unless that is 5 U.S.C. 552."""
+    before = text[max(0, start - 4):start]
+    if not before or not (before[-1].isalnum() or before[-1] == "-"):
+        return True
+    return before.endswith("552")
 
 
 def _exemption_order(code: str) -> tuple:

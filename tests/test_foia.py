@@ -33,6 +33,7 @@ def test_exemption_spellings(text, codes):
 @pytest.mark.parametrize("text", [
     "The hex value 0xb6 and the word ab6c", "Paragraph (b)(2) of the lease requires notice.",
     "Vitamin B6 levels", "Section 7(1)(b) of the contract", "see (b) above",
+    "FOIA case: motion to dismiss under Rule 12(b)(6)", "FOIA: see § 14-306(b), (b)(10)",
 ])
 def test_exemption_false_positives(text):
     assert find_exemptions(text) == []
