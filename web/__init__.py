@@ -49,9 +49,10 @@ def create_app(index_dir: str | os.PathLike | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from web import routes
+    from web import routes, saved_routes
 
     app.register_blueprint(routes.bp)
+    saved_routes.install(app)
     routes.install_handlers(app)
     return app
 

@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from markupsafe import Markup
@@ -53,7 +54,13 @@ def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
 
 @bp.get("/")
 def search_page():
-    state, results, error = _run_search(request.args)
+    return render_search(request.args)
+
+
+def render_search(args, save: dict[str, Any] | None = None, status: int | None = None):
+    """The search page for ``args``; ``save`` re-shows the "Save this search"
+    form with its error (see web.saved_routes)."""
+    state, results, error = _run_search(args)
     if state is None:
         state = _fallback_state()
     boxes = sidebar(results.facets, state) if results else []
@@ -61,8 +68,9 @@ def search_page():
         "search.html", state=state, results=results, error=error, boxes=boxes,
         hits=[_hit_view(h, state) for h in results.hits] if results else [],
         pagination=_pagination(state, results) if results else None,
-        kind_labels=KIND_LABELS, labels=LABELS,
-    ), (400 if error else 200)
+        kind_labels=KIND_LABELS, labels=LABELS, save=save or {},
+        query_string=urlencode(state.pairs(page=None, more=(), find={})),
+    ), (status or (400 if error else 200))
 
 
 def _fallback_state() -> SearchState:
@@ -104,8 +112,6 @@ def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
 
 
 def _qs(q: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({"q": q})
 
 

@@ -1,0 +1,234 @@
+"""Saved searches, exports and feeds on the site (issue 7, web half).
+
+Pages: ``/saved`` (every saved search with counts; viewing marks nothing
+seen). Forms (POST, CSRF token): ``/saved`` (save the current search),
+``/saved/<name>/delete``, ``/saved/<name>/seen``; each answers with a 303
+to ``/saved?done=...&name=...`` (the message lives in the URL, no session).
+Downloads: ``/export.csv|json|jsonl?<search parameters>``,
+``/saved/<name>/export.csv|json|jsonl``, the feed ``/saved/<name>.atom``.
+
+>>> # curl -OJ 'http://127.0.0.1:8080/export.csv?q=%22opt+out%22&tag=ICE'
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import (Blueprint, Flask, Response, current_app, redirect, render_template, request,
+                   stream_with_context, url_for)
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, NotFound
+
+from search.engine import Hit
+from search.export import FORMATS, Export, download_name, stream
+from search.feeds import CONTENT_TYPE as ATOM_TYPE, atom_feed
+from search.query import QueryError
+from search.saved import NAME_PATTERN, SavedError, SavedSearch, SavedStore, run_saved, saved_status
+from web.csrf import SECRET_NAME, CsrfSigner
+from web.routes import engine, render_search
+from web.sidebar import LABELS
+from web.state import SearchState
+
+bp = Blueprint("saved", __name__)
+log = logging.getLogger(__name__)
+FORM_FIELDS = {"name", "replace", "csrf"}  # the save form's own fields, besides the search state
+DONE = {"saved": "Saved", "replaced": "Replaced", "deleted": "Deleted", "seen": "Marked as seen:"}
+BAD_TOKEN = "This form has expired or did not come from this site: reload the page and try again."
+
+
+# -- plumbing -----------------------------------------------------------------------
+def signer() -> CsrfSigner:
+    return current_app.extensions["foiasearch_csrf"]
+
+
+def csrf_token() -> str | None:
+    """A token for a form, or None when the index folder has no usable
+    secret (then the pages leave the forms out)."""
+    try:
+        return signer().token()
+    except OSError as exc:
+        log.warning("no CSRF secret, forms are hidden: %s", exc)
+        return None
+
+
+def require_csrf() -> None:
+    try:
+        ok = signer().check(request.form.get("csrf"))
+    except OSError:
+        ok = False
+    if not ok:
+        raise BadRequest(BAD_TOKEN)
+
+
+@contextmanager
+def open_store() -> Iterator[SavedStore]:
+    """The index's saved searches for one request (SQLite connections are
+    cheap; one per request keeps threads and workers apart)."""
+    store = SavedStore.open(current_app.extensions["foiasearch"].location)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _saved_or_404(store: SavedStore, name: str) -> SavedSearch:
+    if not NAME_PATTERN.fullmatch(name):
+        raise NotFound(f"no saved search named {name[:80]!r}")
+    try:
+        return store.get(name)
+    except SavedError as exc:
+        raise NotFound(str(exc)) from None
+
+
+def _done(what: str, name: str):
+    return redirect(url_for("saved.saved_page", done=what, name=name), code=303)
+
+
+def search_url(saved: SavedSearch) -> str:
+    """The search page showing this saved search."""
+    return SearchState(saved.query).url()
+
+
+# -- saving, listing, deleting ----------------------------------------------------------
+@bp.post("/saved")
+def save_search():
+    require_csrf()
+    name = request.form.get("name", "").strip()
+    replace = request.form.get("replace") == "1"
+    args = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in FORM_FIELDS])
+    try:
+        state = SearchState.from_args(args)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    with open_store() as store:
+        try:
+            engine().search(state.query)  # a query that will not run is not saved
+            existed = replace and _exists(store, name)
+            store.add(name, state.query, replace=replace)
+        except (QueryError, SavedError) as exc:
+            exists = not replace and isinstance(exc, SavedError) and _exists(store, name)
+            message = (f"A saved search named {name!r} exists: tick “Replace it” to overwrite it."
+                       if exists else str(exc))
+            return render_search(args, save={"name": name, "error": message, "offer_replace": exists},
+                                 status=409 if exists else 400)
+    return _done("replaced" if existed else "saved", name)
+
+
+def _exists(store: SavedStore, name: str) -> bool:
+    try:
+        store.get(name)
+    except SavedError:
+        return False
+    return True
+
+
+@bp.get("/saved")
+def saved_page():
+    done, name = request.args.get("done", ""), request.args.get("name", "")
+    message = f"{DONE[done]} “{name}”." if done in DONE and NAME_PATTERN.fullmatch(name) else None
+    with open_store() as store:
+        statuses = saved_status(engine(), store)  # counts only: nothing is marked seen
+    return render_template("saved.html", items=[_item(s) for s in statuses], message=message,
+                           formats=list(FORMATS), labels=LABELS)
+
+
+def _item(status) -> dict[str, Any]:
+    saved = status.saved
+    return {"status": status, "saved": saved, "run_url": search_url(saved),
+            "filters": [(LABELS.get(k, k), ", ".join(v)) for k, v in saved.query.filters.items()]}
+
+
+@bp.post("/saved/<name>/delete")
+def delete_saved(name: str):
+    require_csrf()
+    with open_store() as store:
+        _saved_or_404(store, name)
+        store.remove(name)
+    return _done("deleted", name)
+
+
+@bp.post("/saved/<name>/seen")
+def mark_seen(name: str):
+    require_csrf()
+    with open_store() as store:
+        _saved_or_404(store, name)
+        try:
+            run_saved(engine(), store, name, record=True)
+        except SavedError as exc:
+            raise BadRequest(str(exc)) from None
+    return _done("seen", name)
+
+
+# -- exports and feeds ----------------------------------------------------------------
+def _export_response(export: Export, fmt: str, base: str, bom: bool) -> Response:
+    """Stream ``export``; the engine lives as long as the worker, so its
+    searcher snapshot stays open while the rows are written."""
+    chunks = stream(export, fmt, bom=bom)
+    response = Response(stream_with_context(chunks), content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(base, fmt)}"'
+    response.headers["X-Export-Total"] = str(export.total)
+    return response
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise NotFound(f"no export format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+@bp.get("/export.<fmt>")
+def export_search(fmt: str):
+    fmt = _format(fmt)
+    args = request.args.copy()
+    bom = args.pop("bom", "") == "1"  # Excel wants a BOM to read UTF-8 CSV
+    try:
+        state = SearchState.from_args(args)
+        export = Export.of_query(engine(), state.query)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    return _export_response(export, fmt, "foiasearch-export", bom)
+
+
+@bp.get("/saved/<name>/export.<fmt>")
+def export_saved(name: str, fmt: str):
+    fmt = _format(fmt)
+    with open_store() as store:
+        saved = _saved_or_404(store, name)
+    try:
+        export = Export.of_query(engine(), saved.query, saved_name=name)
+    except QueryError as exc:
+        raise BadRequest(f"saved search {name!r} no longer runs: {exc}") from None
+    return _export_response(export, fmt, name, request.args.get("bom") == "1")
+
+
+@bp.get("/saved/<name>.atom")
+def saved_feed(name: str):
+    with open_store() as store:
+        saved = _saved_or_404(store, name)
+
+    def doc_url(hit: Hit) -> str:
+        return url_for("web.document_page", doc_id=hit.id, _external=True)
+
+    try:
+        text = atom_feed(engine(), saved, self_url=url_for("saved.saved_feed", name=name, _external=True),
+                         doc_url=doc_url)
+    except QueryError as exc:
+        raise BadRequest(f"saved search {name!r} no longer runs: {exc}") from None
+    return Response(text, content_type=ATOM_TYPE)
+
+
+def install(app: Flask) -> None:
+    """Register the routes, the CSRF signer and ``csrf_token()`` for templates."""
+    app.extensions["foiasearch_csrf"] = CsrfSigner(app.extensions["foiasearch"].location.root / SECRET_NAME)
+    app.register_blueprint(bp)
+    app.add_template_global(csrf_token)
+    app.add_template_global(FORMATS, "export_formats")
+
+    @app.errorhandler(SavedError)
+    def saved_error(exc: SavedError):
+        # e.g. saved.db cannot be opened: one line, not a 500
+        return render_template("error.html", code=400, title="Saved searches unavailable",
+                               message=str(exc)), 400
