@@ -89,7 +89,7 @@ def _exemption_order(code: str) -> tuple:
 # A prefix with at least two capital letters, then a zero-padded number:
 # "ICE2010FOIA2674.000123", "DEF-000123", "CPD 0000456".
 _BATES = re.compile(r"(?<![\w.-])((?=[A-Z0-9._ -]*[A-Z][A-Z0-9._ -]*[A-Z])[A-Z][A-Z0-9]*(?:[-._ ][A-Z0-9]+)*?[-._ ]?)"
-                    r"(0\d{3,9})(?![\w-])")
+                    r"(?<!\d)(0\d{3,9})(?![\w-])")
 _EDGE_LINES = 4  # Bates stamps sit in the first or last lines of a page
 
 

@@ -45,6 +45,7 @@ def test_exemption_false_positives(text):
     ("Body\nPage 4 of 9   CPD 0000456", "CPD 0000456"),
     ("Body\nCase No. 17-1234, filed 03/15/2011, call 312-555-0100", None),
     ("Body\nFOIA 15-3569", None),
+    ("HW 50953\nBody", None),
 ])
 def test_bates_numbers(page, bates):
     assert find_bates(page) == bates

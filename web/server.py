@@ -44,7 +44,7 @@ def serve(index_dir: str | os.PathLike | None, host: str = "127.0.0.1", port: in
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "worker_class": "sync",
-        "timeout": 60,
+        "timeout": 600,  # streamed exports of 100k rows take over a minute
         "graceful_timeout": 5,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
