@@ -13,7 +13,7 @@ prints one table:
 
 Run::
 
-    PYTHONPATH=. /work/main/.venv/bin/python bench/html_extraction.py
+    PYTHONPATH=. .venv/bin/python bench/html_extraction.py
 """
 
 from __future__ import annotations
