@@ -74,6 +74,12 @@ class LRU:
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:  # pickled empty: a cache is per process
+        return {"size": self.size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["size"])
+
     def get(self, key):
         with self._lock:
             found = self._items.get(key)

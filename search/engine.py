@@ -32,7 +32,7 @@ from search.docsets import Matches, from_bits, to_bits
 from search.facets import FACETS, FacetValue, ValueMap
 from search.query import Query, QueryError, parse_text
 from search.snippets import make_snippet
-from search.view import SearcherView
+from search.view import SearcherView, load_or_build
 
 TEXT_FIELDS = ("title", "content")
 
@@ -165,7 +165,7 @@ class SearchEngine:
             fresh = self._searcher.refresh()
             if fresh is not self._searcher or self._view is None:
                 self._searcher = fresh
-                self._view = SearcherView.build(fresh.reader())
+                self._view = load_or_build(fresh.reader(), self.location.root / "cache")
             return self._searcher, self._view
 
     # -- searching -----------------------------------------------------------

@@ -15,8 +15,11 @@
 from __future__ import annotations
 
 import bisect
-
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from search.docsets import LRU
 from search.facets import ValueMap
@@ -68,3 +71,66 @@ class SearcherView:
         newest = [d for _, d in sorted(dated, key=lambda kd: (-kd[0], kd[1]))] + [d for _, d in undated]
         oldest = [d for _, d in dated] + [d for _, d in undated]
         return cls(ValueMap(values, types), pages, newest, oldest)
+
+
+VIEW_FILE_PREFIX = "view-"
+VIEW_FORMAT = 1  # bump when SearcherView's fields change
+
+
+def view_file(folder: Path, reader) -> Path:
+    """Where the view of this exact index state is kept: the TOC generation
+    changes with every commit, so a file never describes another state."""
+    return folder / f"{VIEW_FILE_PREFIX}{VIEW_FORMAT}-{reader.generation()}.pickle"
+
+
+def load_or_build(reader, folder: Path | None) -> SearcherView:
+    """The view of ``reader``'s index state, from ``folder`` when an earlier
+    process (a CLI search, another web worker) already built it.
+
+    Building reads every stored record (about a second at 20,000 documents);
+    loading the pickle costs a small fraction of that, which is what a
+    one-shot ``foiasearch search`` pays. The folder is the index's own, so
+    only processes that can read the index read these files. A folder that
+    cannot be written just means no cache.
+    """
+    path = view_file(folder, reader) if folder else None
+    if path is not None and _trusted(path):
+        try:
+            with open(path, "rb") as handle:
+                view = pickle.load(handle)
+            if isinstance(view, SearcherView):
+                return view
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            pass  # a damaged or foreign file: rebuild below
+    view = SearcherView.build(reader)
+    if path is not None:
+        _save(view, path)
+    return view
+
+
+def _trusted(path: Path) -> bool:
+    """Unpickling runs code: load only our own file that nobody else can write."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _save(view: SearcherView, path: Path) -> None:
+    temporary = None
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".view-")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(view, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)  # readers see the whole file or none
+        temporary = None
+        for old in path.parent.glob(f"{VIEW_FILE_PREFIX}*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except (OSError, TypeError, pickle.PicklingError):
+        return
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)

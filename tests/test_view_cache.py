@@ -1,0 +1,52 @@
+"""The per-index-state view cache that makes one-shot CLI searches fast."""
+
+from __future__ import annotations
+
+import search.view as view_module
+from search.engine import SearchEngine
+from search.query import Query
+from tests.builders import write_html
+from tests.conftest import run_cli
+
+
+def _cache_files(index_dir):
+    return sorted(p.name for p in (index_dir / "cache").glob("view-*.pickle"))
+
+
+def test_second_process_loads_the_view_instead_of_building(runner, mixed_folder, index_dir, monkeypatch):
+    run_cli(runner, "index", mixed_folder, "--index", index_dir)
+    with SearchEngine.open(str(index_dir)) as engine:
+        first = engine.search(Query("detainers"), facets=True)
+    assert len(_cache_files(index_dir)) == 1
+
+    def no_build(reader):
+        raise AssertionError("the view should come from the cache")
+
+    monkeypatch.setattr(view_module.SearcherView, "build", staticmethod(no_build))
+    with SearchEngine.open(str(index_dir)) as engine:
+        again = engine.search(Query("detainers"), facets=True)
+    assert again.total == first.total
+    assert [h.id for h in again.hits] == [h.id for h in first.hits]
+    assert {k: [(v.value, v.count) for v in vs] for k, vs in again.facets.items()} == \
+        {k: [(v.value, v.count) for v in vs] for k, vs in first.facets.items()}
+
+
+def test_a_new_commit_gets_a_new_view(runner, mixed_folder, index_dir):
+    run_cli(runner, "index", mixed_folder, "--index", index_dir)
+    run_cli(runner, "search", "detainers", "--index", index_dir)
+    before = _cache_files(index_dir)
+    write_html(mixed_folder / "posts" / "new.html", "New post", "Detainers again, in a new post.")
+    run_cli(runner, "index", mixed_folder, "--index", index_dir)
+    result = run_cli(runner, "search", "detainers", "--index", index_dir, "--json")
+    assert '"total": 4' in result.output
+    after = _cache_files(index_dir)
+    assert len(after) == 1 and after != before  # the stale view was replaced
+
+
+def test_damaged_cache_file_is_rebuilt(runner, mixed_folder, index_dir):
+    run_cli(runner, "index", mixed_folder, "--index", index_dir)
+    run_cli(runner, "search", "detainers", "--index", index_dir)
+    [name] = _cache_files(index_dir)
+    (index_dir / "cache" / name).write_bytes(b"not a pickle")
+    result = run_cli(runner, "search", "detainers", "--index", index_dir, "--json")
+    assert '"total": 3' in result.output
