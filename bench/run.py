@@ -115,6 +115,8 @@ def pdfgrep_seconds(corpus: Path) -> float | None:
 
 def bench_corpus(label: str, corpus: Path, docs: int, pages: int, work: Path) -> list[str]:
     index_dir = work / "ix"
+    shutil.rmtree(index_dir, ignore_errors=True)  # a kept folder from an earlier run
+    shutil.rmtree(work / "recoll", ignore_errors=True)
     first, rss = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
     again, _ = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
     size = du(index_dir)
