@@ -5,14 +5,15 @@ Whoosh matches documents in pure Python (tens of milliseconds for a common
 word on 20k documents), so the engine keeps, per searcher (i.e. until the
 next commit is seen):
 
-- a :class:`~search.facets.ValueMap` with one bitset per facet value,
+- a :class:`~search.facets.ValueMap` with one bitset per facet value (and
+  the same as numpy arrays, for counting large matches),
 - which docnums are page records, and their document and page number,
 - the document docnums in date order (newest/oldest sorts),
-- the last queries' matches, ranked, with their matching pages.
+- the last queries' matches with their scores (search.ranking), the
+  recent terms' scored postings (search.bulkscore) and facet counts.
 
-A facet count is then ``(matches & value_bits).bit_count()``, a filter an
-``&`` of ``|``-ed value bitsets, and a click on a facet, a sort or the next
-page reuses the query's cached matches.
+A filter is then an ``&`` of ``|``-ed value bitsets, and a click on a
+facet, a sort or the next page reuses the query's cached matches.
 
 >>> bits = to_bits([1, 5, 9])
 >>> bits.bit_count(), from_bits(bits)
@@ -25,6 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 # For each byte value, the positions of its set bits.
 _BYTE_BITS = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]
@@ -56,13 +58,22 @@ def from_bits(bits: int) -> list[int]:
 
 @dataclass
 class Matches:
-    """One query text's matches on one searcher."""
+    """One query text's matches on one searcher.
 
-    ranked: list[int]  # document docnums, best first
-    bits: int  # the same documents as a bitset
-    scores: dict[int, float]  # docnum -> score
-    pages: dict[str, list[int]] = field(default_factory=dict)  # doc id -> page numbers, best first
+    The sets are computed unscored (search.bitquery); the full ranking only
+    when something needs every document in score order (an export, a deep
+    page): a results page needs just its top few (see SearchEngine).
+    """
+
+    bits: int  # matching document records
+    page_bits: int  # matching page records
     terms: set[str] = field(default_factory=set)  # analysed words to highlight
+    ranked: list[int] | None = None  # document docnums, best first, once computed
+    scores: Any = field(default_factory=dict)  # docnum -> score: a dict of those known, or
+    # with scored_all, a numpy array indexed by docnum with every record's score (0: no match)
+    scored_all: bool = False
+    pages: dict[str, list[int]] | None = None  # doc id -> page numbers, best first (with ranked)
+    tops: dict[int, list[int]] = field(default_factory=dict)  # selection bits -> its best docnums
 
 
 class LRU:

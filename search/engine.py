@@ -9,13 +9,13 @@ index.location.IndexNotFound: no index at /nonexistent ...
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import os
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Container, Iterator
-from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,13 @@ from index.location import IndexLocation
 from index.records import page_id
 from index.schema import TEXT_ANALYZER
 from index.store import DocumentStore
-from search.docsets import Matches, from_bits, to_bits
+from search.docsets import Matches
 from search.facets import FACETS, FacetValue, ValueMap
-from search.query import Query, QueryError, parse_text
+from search.query import TEXT_FIELDS, Query, QueryError, parse_text
+from search.ranking import Selection, find_matches, matching_pages, score_of, skip_along
 from search.snippets import make_snippet
 from search.view import SearcherView, load_or_build
 
-TEXT_FIELDS = ("title", "content")
 
 
 @dataclass
@@ -166,6 +166,12 @@ class SearchEngine:
             if fresh is not self._searcher or self._view is None:
                 self._searcher = fresh
                 self._view = load_or_build(fresh.reader(), self.location.root / "cache")
+                # The view is hundreds of thousands of long-lived objects; left
+                # to the cyclic collector, every full collection walks them all
+                # (measured 200-300 ms pauses in the middle of searches at 20k
+                # documents). Frozen, they are skipped; they are still freed by
+                # reference counting when the next view replaces this one.
+                gc.freeze()
             return self._searcher, self._view
 
     # -- searching -----------------------------------------------------------
@@ -173,31 +179,36 @@ class SearchEngine:
                suggest: bool = False) -> Results:
         """Run ``query``; raises QueryError for one that cannot be run.
 
-        At most one Whoosh pass per query text and searcher: its ranked
-        matches (documents and pages) are cached, and filters, facet counts,
-        sorts and pages are bitset work on top (see search.docsets).
-        An empty text lists every document, newest first.
+        One pass over the postings per query text and searcher finds every
+        match with its score (search.ranking); it is cached, and filters,
+        facet counts, sorts and pages are bitset and array work on top (see
+        search.docsets). An empty text lists every document, newest first.
         """
         sel = self._select(query)
         searcher, view, user_query, matches, qbits, bits = sel.searcher, sel.view, sel.user_query, \
             sel.matches, sel.qbits, sel.bits
         total = bits.bit_count()
         start = (query.page - 1) * query.per_page
-        docnums = list(islice(sel.ordered(), start, start + query.per_page))
+        docnums = sel.window(start, query.per_page)
         stored = [(d, searcher.stored_fields(d)) for d in docnums]
         ids = [f["id"] for _, f in stored if f.get("id")]
         pages_by_doc = self._pages_for(searcher, view, matches, user_query, ids)
         terms = matches.terms if matches else set()
-        scores = matches.scores if matches else {}
-        hits = [self._hit(view, f["id"], scores.get(d, 0.0), pages_by_doc.get(f["id"], []), terms) for d, f in stored]
+        hits = [self._hit(view, f["id"], score_of(matches, d), pages_by_doc.get(f["id"], []), terms)
+                for d, f in stored]
         results = Results(query, total, [h for h in hits if h is not None])
         if facets:
-            results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
+            # Paging and sorting keep the same counts: computed once per selection.
+            key = (qbits, tuple(sorted((k, tuple(v)) for k, v in query.filters.items() if v)), facet_limit)
+            results.facets = view.facets.get(key)
+            if results.facets is None:
+                results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
+                view.facets.put(key, results.facets)
         if suggest and total == 0 and query.text.strip():
             results.suggestion = self._suggest(searcher, query.text)
         return results
 
-    def _select(self, query: Query) -> "_Selection":
+    def _select(self, query: Query) -> Selection:
         """Parse, match (cached) and filter ``query`` on the current searcher."""
         query.validate()
         user_query = parse_text(query.text)
@@ -211,8 +222,8 @@ class SearchEngine:
         elif query.sort == "newest" or matches is None:
             order = view.newest
         else:
-            order = matches.ranked
-        return _Selection(searcher, view, user_query, matches, qbits, bits, order)
+            order = None  # by score: ranked on demand (_window, MatchSet)
+        return Selection(searcher, view, user_query, matches, qbits, bits, order)
 
     def matches(self, query: Query) -> "MatchSet":
         """Every document matching ``query`` (page and per_page are ignored),
@@ -225,26 +236,15 @@ class SearchEngine:
         return MatchSet(self, self._select(query))
 
     def _matches(self, searcher: Searcher, view: SearcherView, text: str, user_query: wq.Query) -> Matches | None:
-        """The query text's ranked document and page matches (None for an
-        empty text), from the searcher's cache or one Whoosh pass."""
+        """The query text's matching documents and pages (None for an empty
+        text), from the searcher's cache or one pass (search.ranking)."""
         key = text.strip()
         if not key:
             return None
         found = view.cache.get(key)
         if found is not None:
             return found
-        ranked: list[int] = []
-        scores: dict[int, float] = {}
-        pages: dict[str, list[int]] = defaultdict(list)
-        is_doc = view.values.values
-        for score, docnum in searcher.search(user_query, limit=None).top_n:
-            if docnum in is_doc:
-                ranked.append(docnum)
-                scores[docnum] = score
-            elif docnum in view.pages:
-                parent, number = view.pages[docnum]
-                pages[parent].append(number)
-        found = Matches(ranked, to_bits(ranked), scores, dict(pages), self._highlight_terms(searcher, user_query))
+        found = find_matches(searcher, view, user_query, self._highlight_terms(searcher, user_query))
         view.cache.put(key, found)
         return found
 
@@ -265,7 +265,7 @@ class SearchEngine:
         """doc id -> page numbers that match, best first (PDF releases only)."""
         if matches is None or not doc_ids:
             return {}
-        found = {i: matches.pages[i] for i in doc_ids if i in matches.pages}
+        found = matching_pages(searcher, view, matches, user_query, doc_ids)
         missing = [i for i in doc_ids if i not in found]
         if missing:
             found.update(self._loose_pages(searcher, view, user_query, missing))
@@ -286,14 +286,7 @@ class SearchEngine:
         for fieldname, text in terms:
             if not wanted or (fieldname, text) not in reader:
                 continue
-            postings = reader.postings(fieldname, text)
-            for docnum in wanted:
-                if not postings.is_active():
-                    break
-                if postings.id() < docnum:
-                    postings.skip_to(docnum)
-                if postings.is_active() and postings.id() == docnum:
-                    hits.add(docnum)
+            hits.update(skip_along(reader.postings(fieldname, text), wanted))
         found: dict[str, list[int]] = defaultdict(list)
         for docnum in sorted(hits):
             parent, number = view.pages[docnum]
@@ -412,27 +405,6 @@ class SearchEngine:
         return page_id(doc_id, number)
 
 
-@dataclass
-class _Selection:
-    """One query resolved on one searcher: matching bits in result order."""
-
-    searcher: Searcher
-    view: SearcherView
-    user_query: wq.Query
-    matches: Matches | None
-    qbits: int  # documents matching the text
-    bits: int  # ... and the filters
-    order: list[int]  # every document in result order
-
-    def ordered(self) -> Iterator[int]:
-        """Docnums of the selected documents, in result order."""
-        if self.bits == self.view.values.all_docs or (
-                self.matches is not None and self.bits == self.qbits and self.order is self.matches.ranked):
-            return iter(self.order)
-        allowed = set(from_bits(self.bits))
-        return (d for d in self.order if d in allowed)
-
-
 class MatchSet:
     """All documents matching one query, in result order, from one searcher.
 
@@ -440,7 +412,7 @@ class MatchSet:
     >>> #     for hit in engine.matches(Query("opt out")).hits(batch=500): ...
     """
 
-    def __init__(self, engine: SearchEngine, selection: _Selection) -> None:
+    def __init__(self, engine: SearchEngine, selection: Selection) -> None:
         self.engine = engine
         self.selection = selection
         self.searcher = selection.searcher
@@ -482,8 +454,7 @@ class MatchSet:
         sel = self.selection
         pages = self.engine._pages_for(sel.searcher, sel.view, sel.matches, sel.user_query, [i for _, i in chunk])
         terms = sel.matches.terms if sel.matches else set()
-        scores = sel.matches.scores if sel.matches else {}
         for docnum, doc_id in chunk:
-            hit = self.engine._hit(sel.view, doc_id, scores.get(docnum, 0.0), pages.get(doc_id, []), terms)
+            hit = self.engine._hit(sel.view, doc_id, score_of(sel.matches, docnum), pages.get(doc_id, []), terms)
             if hit is not None:
                 yield hit

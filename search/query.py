@@ -66,8 +66,11 @@ class Query:
 _SCHEMA = build_schema()
 
 
+TEXT_FIELDS = ("title", "content")  # what words without a field prefix search
+
+
 def make_parser() -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(["title", "content"], _SCHEMA, group=qparser.AndGroup)
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), _SCHEMA, group=qparser.AndGroup)
     parser.add_plugin(DateParserPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     return parser

@@ -21,8 +21,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.docsets import LRU
+from search.bulkscore import ScoreCache, all_field_lengths
+from search.docsets import LRU, to_bits
 from search.facets import ValueMap
+from search.query import TEXT_FIELDS
 
 
 @dataclass
@@ -33,9 +35,26 @@ class SearcherView:
     oldest: list[int]  # doc docnums, oldest first, undated last
     cache: LRU = field(default_factory=lambda: LRU(128))  # query text -> Matches
     snippets: LRU = field(default_factory=lambda: LRU(4096))  # (doc id, page, terms) -> snippet
+    facets: LRU = field(default_factory=lambda: LRU(32))  # (query bits, filters, limit) -> facet counts
     pages_of: dict[str, list[int]] = field(default_factory=dict)  # doc id -> its page docnums, ascending
+    page_bits: int = 0  # the page records, as a bitset
+    lengths: dict = field(default_factory=dict)  # text field lengths per segment (search.bulkscore)
+    scoring: ScoreCache = field(default_factory=ScoreCache)  # search.bulkscore's memory; not saved
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["scoring"] = None  # per process, like the LRU caches
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.scoring = ScoreCache(lengths=dict(self.lengths))
 
     def __post_init__(self) -> None:
+        if not self.page_bits and self.pages:
+            self.page_bits = to_bits(self.pages)
+        if self.lengths and not self.scoring.lengths:
+            self.scoring.lengths.update(self.lengths)
         if not self.pages_of:
             for docnum in sorted(self.pages):
                 self.pages_of.setdefault(self.pages[docnum][0], []).append(docnum)
@@ -70,11 +89,12 @@ class SearcherView:
         dated.sort()
         newest = [d for _, d in sorted(dated, key=lambda kd: (-kd[0], kd[1]))] + [d for _, d in undated]
         oldest = [d for _, d in dated] + [d for _, d in undated]
-        return cls(ValueMap(values, types), pages, newest, oldest)
+        lengths = all_field_lengths(reader, TEXT_FIELDS)
+        return cls(ValueMap(values, types), pages, newest, oldest, lengths=lengths)
 
 
 VIEW_FILE_PREFIX = "view-"
-VIEW_FORMAT = 1  # bump when SearcherView's fields change
+VIEW_FORMAT = 7  # bump when SearcherView's fields change
 
 
 def view_file(folder: Path, reader) -> Path:

@@ -1,0 +1,269 @@
+"""BM25F scores of every record a query matches, a posting block at a time.
+
+Whoosh scores one posting at a time through a tree of matcher objects
+(several Python calls per posting, plus a length lookup each); ranking
+20,000 matches that way costs a second. For the queries people type into
+the box (words, AND, OR, NOT, field prefixes) this module reads each term's
+postings block by block, as the codec stores them, computes the same BM25F
+formula over whole arrays with numpy, and combines terms as Whoosh's
+matchers do: And, Or and phrases add the scores of the parts that match,
+a negation removes documents. The scores equal Whoosh's
+(tests/test_bulkscore.py compares them); any other query type (wildcards,
+ranges, ...) returns None and the caller lets Whoosh do it.
+
+Scores include deleted records; callers keep only the live ones they know.
+
+>>> import tempfile
+>>> from whoosh import fields, index, query as wq
+>>> ix = index.create_in(tempfile.mkdtemp(), fields.Schema(t=fields.TEXT))
+>>> with ix.writer() as w:
+...     for text in ["ice detainer", "ice ice cream", "detainer request"]:
+...         w.add_document(t=text)
+>>> searcher = ix.searcher()
+>>> matched, scores = score_all(searcher, wq.Term("t", "ice"), ScoreCache())
+>>> theirs = {d: s for s, d in searcher.search(wq.Term("t", "ice")).top_n}
+>>> [int(d) for d in matched.nonzero()[0]] == sorted(theirs)
+True
+>>> all(abs(scores[d] - theirs[d]) < 1e-9 for d in theirs)
+True
+>>> score_all(searcher, wq.Prefix("t", "ic"), ScoreCache()) is None
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from itertools import accumulate
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25FScorer, WeightScorer
+
+Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool per docnum, score per docnum)
+
+
+class ScoreCache:
+    """What scoring keeps per searcher: each segment's field lengths, and the
+    scored postings of recent terms, up to ``budget`` postings in all
+    (16 bytes each), least recently used first out.
+
+    Reading a term's postings is most of a query's cost (the codec unpickles
+    every block, positions included), and people reuse words as they refine
+    a query; the scores stay valid until the searcher changes.
+
+    >>> cache = ScoreCache(budget=3)
+    >>> cache.put("a", np.array([1, 2]), np.array([0.5, 0.7]))
+    >>> cache.put("b", np.array([4, 5]), np.array([0.1, 0.2]))
+    >>> cache.get("a") is None, cache.get("b") is not None
+    (True, True)
+    """
+
+    def __init__(self, budget: int = 2_000_000, lengths: dict | None = None) -> None:
+        self.budget = budget
+        self.lengths: dict = lengths if lengths is not None else {}
+        self._terms: OrderedDict = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def get(self, key) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+            return found
+
+    def put(self, key, ids: np.ndarray, scores: np.ndarray) -> None:
+        if len(ids) > self.budget:
+            return
+        with self._lock:
+            if key in self._terms:
+                return
+            self._terms[key] = (ids, scores)
+            self._held += len(ids)
+            while self._held > self.budget:
+                _, (old, _) = self._terms.popitem(last=False)
+                self._held -= len(old)
+
+
+class _Unsupported(Exception):
+    """A part of the query that only Whoosh's matchers can score."""
+
+
+def score_all(searcher, query: wq.Query, cache: ScoreCache) -> Scored | None:
+    """Per global docnum: whether ``query`` matches it, and its score (0 where
+    it does not match); None when the query has a part this module does not
+    score.
+
+    Keep one ``cache`` per searcher (the engine keeps it in the searcher's
+    view): its contents are only valid for that searcher's index state.
+    """
+    matched, scores = [], []
+    try:
+        for leaf, _offset in searcher.leaf_searchers():  # offsets are contiguous, ascending
+            m, s = _scores(leaf, query, cache, _offset)
+            matched.append(m)
+            scores.append(s)
+    except _Unsupported:
+        return None
+    if not matched:
+        return np.zeros(0, bool), np.zeros(0)
+    return np.concatenate(matched), np.concatenate(scores)
+
+
+def _scores(leaf, query: wq.Query, cache: ScoreCache, offset: int) -> Scored:
+    kind = type(query)
+    if kind is wq.Term:
+        matched, scores = _term_scores(leaf, query.fieldname, query.text, cache, offset)
+    elif kind is wq.And:
+        matched, scores = _and(leaf, query.subqueries, cache, offset)
+    elif kind is wq.Or and not query.scale and query.minmatch in (0, 1, None):
+        matched, scores = _or(leaf, query.subqueries, cache, offset)
+    elif kind is wq.AndNot:  # Whoosh's AndNotMatcher scores its positive side only
+        matched, scores = _scores(leaf, query.a, cache, offset)
+        excluded, _ = _scores(leaf, query.b, cache, offset)
+        matched = matched & ~excluded
+        scores = np.where(matched, scores, 0.0)
+    elif kind is wq.Phrase:
+        matched, scores = _phrase(leaf, query, cache, offset)
+    else:
+        raise _Unsupported(kind.__name__)
+    boost = getattr(query, "boost", 1.0)
+    # Whoosh applies a compound's boost only when it has several parts.
+    if boost != 1.0 and not (kind in (wq.And, wq.Or) and len(query.subqueries) == 1):
+        scores = scores * boost
+    return matched, scores
+
+
+def _and(leaf, subqueries, cache: ScoreCache, offset: int) -> Scored:
+    positive = [q for q in subqueries if not isinstance(q, wq.Not)]
+    negations = [q for q in subqueries if isinstance(q, wq.Not)]
+    negative = [q.query for q in negations]
+    if not positive or any(q.boost != 1.0 for q in negations):
+        raise _Unsupported("And of negations only, or a boosted negation")
+    matched, scores = _scores(leaf, positive[0], cache, offset)
+    for sub in positive[1:]:
+        m, s = _scores(leaf, sub, cache, offset)
+        matched = matched & m
+        scores = scores + s
+    if negative:
+        excluded, _ = _or(leaf, negative, cache, offset)
+        matched = matched & ~excluded
+        # A negation is an InverseMatcher in Whoosh's intersection, and
+        # scores 1.0 wherever it matches: every remaining document.
+        scores = scores + float(len(negative))
+    return matched, np.where(matched, scores, 0.0)
+
+
+def _phrase(leaf, query: wq.Phrase, cache: ScoreCache, offset: int) -> Scored:
+    """Whoosh scores a phrase as the sum of its words' scores (its span
+    matcher wraps an intersection of the words); which documents hold the
+    words in order is left to Whoosh's position check, unscored."""
+    words = [wq.Term(query.fieldname, word) for word in query.words]
+    if not words:
+        raise _Unsupported("empty phrase")
+    matched, scores = _and(leaf, words, cache, offset)
+    if not matched.any():
+        return matched, scores
+    in_order = np.zeros_like(matched)
+    in_order[np.fromiter(query.docs(leaf), dtype=np.int64)] = True
+    matched = matched & in_order
+    return matched, np.where(matched, scores, 0.0)
+
+
+def _or(leaf, subqueries, cache: ScoreCache, offset: int) -> Scored:
+    if any(isinstance(q, wq.Not) for q in subqueries):
+        raise _Unsupported("negation inside Or")
+    matched, scores = _scores(leaf, subqueries[0], cache, offset)
+    for sub in subqueries[1:]:
+        m, s = _scores(leaf, sub, cache, offset)
+        matched = matched | m
+        scores = scores + s  # non-matching records score 0
+    return matched, scores
+
+
+def _term_scores(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> Scored:
+    reader = leaf.reader()
+    size = reader.doc_count_all()
+    matched, scores = np.zeros(size, bool), np.zeros(size)
+    sparse = _term_postings(leaf, fieldname, text, cache, offset)
+    if sparse is not None:
+        ids, values = sparse
+        matched[ids] = True
+        scores[ids] = values
+    return matched, scores
+
+
+def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The term's (docnums, scores) in this segment, from the cache or the postings."""
+    schema = leaf.schema
+    if fieldname not in schema:
+        return None
+    try:
+        btext = schema[fieldname].to_bytes(text)
+    except ValueError:
+        return None
+    reader = leaf.reader()
+    if (fieldname, btext) not in reader:
+        return None
+    key = (offset, fieldname, btext)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    scorer = leaf.weighting.scorer(leaf, fieldname, btext)
+    if type(scorer) not in (BM25FScorer, WeightScorer):
+        raise _Unsupported(type(scorer).__name__)
+    matcher = reader.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):  # deletions: the caller keeps live records only
+        matcher = matcher.child
+    if not all(hasattr(matcher, name) for name in ("_read_data", "_next_block", "_byteids", "_blocklength")):
+        raise _Unsupported(type(matcher).__name__)
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        block = raw_ids if matcher._byteids else list(accumulate(raw_ids))
+        ids.extend(block)
+        if raw_weights is None or isinstance(raw_weights, float):
+            weights.extend([1.0 if raw_weights is None else raw_weights] * len(block))
+        else:
+            weights.extend(raw_weights)
+        matcher._next_block()
+    docnums = np.array(ids, dtype=np.int64)
+    tf = np.array(weights, dtype=np.float64)
+    if type(scorer) is WeightScorer:  # a field without lengths (tags, kinds): the weight is the score
+        cache.put(key, docnums, tf)
+        return docnums, tf
+    lengths = _field_lengths(reader, fieldname, cache.lengths, offset)[docnums]
+    # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), the same operations in the same order.
+    idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+    values = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
+    cache.put(key, docnums, values)
+    return docnums, values
+
+
+def _field_lengths(reader, fieldname: str, cache: dict, offset: int) -> np.ndarray:
+    """Every record's length in ``fieldname`` in this segment, as BM25F reads it."""
+    key = (offset, reader.doc_count_all(), fieldname)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = field_lengths(reader, fieldname)
+    return found
+
+
+def field_lengths(reader, fieldname: str) -> np.ndarray:
+    """Each record's length in ``fieldname`` in one segment's ``reader``
+    (1 where it has none, as Whoosh's BM25F scorer reads it)."""
+    length = reader.doc_field_length
+    return np.array([length(d, fieldname, 1) for d in range(reader.doc_count_all())], dtype=np.float64)
+
+
+def all_field_lengths(reader, fieldnames) -> dict:
+    """What :class:`ScoreCache` ``lengths`` holds, for every segment of
+    ``reader``: worth computing where the searcher's view is built and saved
+    (search.view), so that a one-shot search does not pay for it."""
+    return {(offset, leaf.doc_count_all(), name): field_lengths(leaf, name)
+            for leaf, offset in reader.leaf_readers() for name in fieldnames
+            if name in leaf.schema}
