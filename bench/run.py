@@ -2,7 +2,7 @@
 (with and without facets), web throughput; side by side with recoll and
 pdfgrep on the same files in the same run. Prints a Markdown table.
 
-    python bench/run.py --scales 2000,20000 [--shared ../shared/corpus] [--web]
+    python bench/run.py --scales 2000,20000 [--shared ../shared/corpus] [--keep DIR]
 
 Figures are wall-clock on whatever else the machine is doing: compare the
 ratios within one run, not absolute numbers across runs.
@@ -95,6 +95,40 @@ def cli_query_seconds(index_dir: Path) -> float:
     return statistics.median(times)
 
 
+def web_paths(index_dir: Path, count: int = 400, seed: int = 3) -> list[str]:
+    """Search pages as people click them on this index: one of the query
+    texts or none, 0-3 of the index's most common facet values, a sort,
+    sometimes page 2."""
+    import random
+    from urllib.parse import urlencode
+
+    from search.engine import SearchEngine
+    from search.query import Query
+
+    with SearchEngine.open(str(index_dir)) as engine:
+        facets = engine.search(Query(""), facets=True, facet_limit=12).facets
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(count):
+        params = [("q", rng.choice(QUERIES))] if rng.random() < 0.7 else []
+        for name in ("tag", "actor", "year", "kind", "exemption"):
+            if facets.get(name) and rng.random() < 0.25:
+                params.append((name, rng.choice(facets[name]).value))
+        if rng.random() < 0.2:
+            params.append(("sort", rng.choice(["newest", "oldest"])))
+        if rng.random() < 0.1:
+            params.append(("page", "2"))
+        paths.append("/?" + urlencode(params) if params else "/")
+    return paths
+
+
+def web_throughput(index_dir: Path, seconds: int = 20) -> dict:
+    """``foiasearch serve --workers 2`` under 8 clients requesting web_paths()."""
+    from bench.web_load import drive
+
+    return drive(index_dir, web_paths(index_dir), workers=2, clients=8, seconds=seconds)
+
+
 def recoll(corpus: Path, work: Path) -> dict[str, float] | None:
     if not shutil.which("recollindex"):
         return None
@@ -129,6 +163,7 @@ def bench_corpus(label: str, corpus: Path, docs: int, pages: int, work: Path) ->
     plain = query_latency(index_dir, facets=False)
     faceted = query_latency(index_dir, facets=True)
     cli = cli_query_seconds(index_dir)
+    web = web_throughput(index_dir)
     theirs = recoll(corpus, work)
     grep = pdfgrep_seconds(corpus)
     rows = [
@@ -143,6 +178,9 @@ def bench_corpus(label: str, corpus: Path, docs: int, pages: int, work: Path) ->
         f"| {label} | query p50 / p95, all facets, first time (in-process) | {faceted[0]:.1f} / {faceted[1]:.1f} ms "
         f"| | |",
         f"| {label} | query p50 / p95, all facets, repeated text (cached) | {faceted[2]:.1f} / {faceted[3]:.1f} ms "
+        f"| | |",
+        f"| {label} | web search page, `serve --workers 2`, 8 clients ({web['tool']}), mixed faceted searches | "
+        f"{web['rps']:.0f} req/s, latency p50 {web['p50']:.0f} / p99 {web['p99']:.0f} ms, {web['bad']} not 2xx "
         f"| | |",
         f"| {label} | one CLI search, process start included (median) | {cli * 1000:.0f} ms |"
         + (f" recollq {theirs['query'] * 1000:.0f} ms | {cli / theirs['query']:.2f} |" if theirs else " n/a | |"),

@@ -20,6 +20,7 @@ import argparse
 import http.client
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -152,6 +153,17 @@ def _wait(port: int, timeout: float = 30) -> None:
 
 
 def load(index_dir: Path, requests: int, workers: int, clients: int, seconds: int, warm: bool) -> str:
+    figures = drive(index_dir, request_mix(requests), workers, clients, seconds, warm)
+    return (f"{figures['tool']} x{clients}, {workers} workers: {figures['rps']:.0f} req/s, latency p50 "
+            f"{figures['p50']:.0f} ms, p99 {figures['p99']:.0f} ms, {figures['bad']} not 2xx")
+
+
+def drive(index_dir: Path, paths: list[str], workers: int = 2, clients: int = 8, seconds: int = 10,
+          warm: bool = False) -> dict:
+    """Start ``foiasearch serve`` on ``index_dir`` and request ``paths`` in a
+    loop with ``clients`` connections (wrk for ``seconds`` when installed,
+    else one pass of a thread pool). Returns the tool, requests/s, latency
+    p50 and p99 in ms, and how many answers were not 2xx."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     server = subprocess.Popen([sys.executable, "-m", "foiasearch", "serve", "--index", str(index_dir),
@@ -160,8 +172,7 @@ def load(index_dir: Path, requests: int, workers: int, clients: int, seconds: in
     try:
         _wait(port)
         for _ in range(workers * 3):  # every worker opens its index before timing
-            _get(port, "/?q=detainer&tag=Topic+001")
-        paths = request_mix(requests)
+            _get(port, paths[0])
         if warm:  # each worker sees each query text once: the steady state of faceted browsing
             texts = sorted({p for p in paths if p.startswith("/?q=")})
             with ThreadPoolExecutor(workers * 2) as pool:
@@ -175,7 +186,7 @@ def load(index_dir: Path, requests: int, workers: int, clients: int, seconds: in
 
 
 def _get(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -185,16 +196,27 @@ def _get(port: int, path: str) -> int:
         conn.close()
 
 
-def _threads(port: int, paths: list[str], clients: int) -> str:
+def _timed_get(port: int, path: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    status = _get(port, path)
+    return status, (time.perf_counter() - started) * 1000
+
+
+def _threads(port: int, paths: list[str], clients: int) -> dict:
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        statuses = list(pool.map(lambda p: _get(port, p), paths))
+        answers = list(pool.map(lambda p: _timed_get(port, p), paths))
     elapsed = time.perf_counter() - started
-    bad = sum(1 for s in statuses if s != 200)
-    return f"http.client x{clients}: {len(paths)} requests in {elapsed:.1f} s = {len(paths) / elapsed:.0f} req/s, {bad} not 200"
+    times = sorted(ms for _, ms in answers)
+    return {"tool": "http.client", "rps": len(paths) / elapsed, "p50": times[len(times) // 2],
+            "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
+            "bad": sum(1 for status, _ in answers if not 200 <= status < 300)}
 
 
-def _wrk(port: int, paths: list[str], clients: int, seconds: int) -> str:
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(port: int, paths: list[str], clients: int, seconds: int) -> dict:
     script = Path(tempfile.mkdtemp()) / "mix.lua"
     lua_paths = ",\n".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
     script.write_text(
@@ -204,7 +226,14 @@ def _wrk(port: int, paths: list[str], clients: int, seconds: int) -> str:
         "  io.write(string.format('non-2xx: %d\\n', summary.errors.status))\nend\n")
     result = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency",
                              "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
-    return result.stdout
+    out = result.stdout
+    latency = {q: float(v) * _WRK_UNITS[u] for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    bad = re.search(r"non-2xx: (\d+)", out)
+    if not rps or len(latency) < 2:
+        raise SystemExit(f"could not read wrk's output:\n{out}{result.stderr}")
+    return {"tool": "wrk", "rps": float(rps.group(1)), "p50": latency["50"], "p99": latency["99"],
+            "bad": int(bad.group(1)) if bad else 0}
 
 
 def main() -> None:
