@@ -25,6 +25,7 @@ import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import fcntl
+import gc
 import hashlib
 import os
 import shutil
@@ -37,9 +38,16 @@ from ingest.document import Document, IngestResult
 from ingest.options import IngestOptions
 from index.extract import Extracted, extract, file_sha256, init_worker
 from index.location import IndexLocation
+from index.merging import merge_tiered
 from index.records import records_for
 from index.store import DocumentStore, FileRecord
 from index.walk import walk_files
+
+# Whoosh's posting pool spills sorted runs to disk at this size (by its own
+# estimate, which counts about half of what the Python objects take).
+# Merging segments at commit goes through the same pool, so this caps the
+# writer's memory however large the merged segments are.
+WRITER_POOL_MB = 32
 
 INDEXED, UNCHANGED, SKIPPED, FAILED = "indexed", "unchanged", "skipped", "failed"
 
@@ -313,32 +321,51 @@ class Indexer:
         if time.monotonic() - self._last_commit >= self.commit_every:
             self._commit()
 
+    def _write_pending(self, writer, searcher) -> int:
+        """Replace the Whoosh records of every pending document; returns how many were written."""
+        written = 0
+        for doc_id in sorted(self._pending):
+            writer.delete_by_term("parent", doc_id, searcher=searcher)
+            doc = self.store.get_document(doc_id)
+            if doc is None or not doc.paths:
+                if doc is not None:
+                    self.store.delete_document(doc_id)
+                continue
+            analyzed = self._analyzed.get(doc_id, {})
+            for record in records_for(doc, doc.paths):
+                number = record.get("page", 0)
+                if number in analyzed:
+                    record["content"] = analyzed[number]
+                writer.add_document(**record)
+            written += 1
+        return written
+
     def _commit(self, final: bool = False) -> int:
         """Write pending documents to Whoosh, commit it, then the store."""
         written = 0
         if self._pending:
-            writer = self.ix.writer(limitmb=128)
+            writer = self.ix.writer(limitmb=WRITER_POOL_MB)
+            # One searcher for all deletions: without it Whoosh opens every
+            # segment again for each document (measured: RSS climbing by
+            # tens of MB per commit at 20,000 files).
+            searcher = writer.searcher()
             try:
-                for doc_id in sorted(self._pending):
-                    writer.delete_by_term("parent", doc_id)
-                    doc = self.store.get_document(doc_id)
-                    if doc is None or not doc.paths:
-                        if doc is not None:
-                            self.store.delete_document(doc_id)
-                        continue
-                    analyzed = self._analyzed.get(doc_id, {})
-                    for record in records_for(doc, doc.paths):
-                        number = record.get("page", 0)
-                        if number in analyzed:
-                            record["content"] = analyzed[number]
-                        writer.add_document(**record)
-                    written += 1
-                writer.commit()
+                try:
+                    written = self._write_pending(writer, searcher)
+                finally:
+                    searcher.close()
+                writer.commit(mergetype=merge_tiered)
             except BaseException:
                 writer.cancel()
                 raise
             self._pending.clear()
             self._analyzed.clear()
+            del writer, searcher
+            # A commit leaves Whoosh's writer, readers and buffers in
+            # reference cycles that only a full collection frees; left to the
+            # collector's own schedule they piled up by 30-40 MB a commit
+            # (measured at 20,000 files) before a collection came.
+            gc.collect()
         self.store.set_meta("last_updated", _now())
         self.store.commit()
         self._last_commit = time.monotonic()

@@ -1,0 +1,64 @@
+"""Segments merge by tiers as the indexer commits: their number stays
+small, and nothing is lost or doubled on the way."""
+
+from __future__ import annotations
+
+from index.location import IndexLocation
+from index.merging import TIER_FACTOR, segments_to_merge
+from ingest.document import Document, Page
+from search.engine import SearchEngine
+from search.query import Query
+from tests.synthetic import write_index
+
+
+def _segment_sizes(location: IndexLocation) -> list[int]:
+    with location.open_index().reader() as reader:
+        leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+        return sorted(leaf.doc_count_all() for leaf, _ in leaves)
+
+
+def test_many_commits_leave_few_segments_and_every_document(tmp_path):
+    location = IndexLocation(tmp_path / "ix")
+    commits = 3 * TIER_FACTOR + 4
+    for batch in range(commits):  # one commit each, like an indexer run committing every few seconds
+        write_index(location, [Document(kind="post", title=f"Post {batch}-{i}", id=f"{batch:03d}{i:02d}" * 4,
+                                        pages=[Page(1, f"county detainer memo batch{batch}")]) for i in range(5)])
+    sizes = _segment_sizes(location)
+    assert len(sizes) < TIER_FACTOR + 4, sizes  # without merging there would be one per commit
+    assert sum(sizes) == commits * 5
+    with SearchEngine.open(str(location.root)) as engine:
+        found = engine.search(Query("detainer", per_page=1000))
+        assert found.total == commits * 5
+        assert len({hit.id for hit in found.hits}) == commits * 5
+        assert engine.search(Query(f"batch{commits - 1}")).total == 5
+
+
+def test_replaced_documents_are_reclaimed_by_merging(tmp_path):
+    location = IndexLocation(tmp_path / "ix")
+    docs = [Document(kind="post", title=f"Post {i}", id=f"{i:04d}" * 16, pages=[Page(1, "first words")])
+            for i in range(30)]
+    write_index(location, docs)
+    for doc in docs:  # the same documents again, changed: old records are deleted, new ones written
+        doc.pages = [Page(1, "second words")]
+    write_index(location, docs)
+    with SearchEngine.open(str(location.root)) as engine:
+        assert engine.search(Query("first")).total == 0
+        assert engine.search(Query("second")).total == 30
+    # The first segment lost all its records: merged away at that commit.
+    assert _segment_sizes(location) == [30]
+
+
+def test_policy_leaves_a_mixed_handful_alone():
+    class Segment:
+        def __init__(self, records: int, deleted: int = 0) -> None:
+            self.records, self.deleted = records, deleted
+
+        def doc_count_all(self) -> int:
+            return self.records
+
+        def deleted_count(self) -> int:
+            return self.deleted
+
+    assert segments_to_merge([Segment(50_000), Segment(4_000), Segment(400), Segment(40)]) == []
+    tier = [Segment(500 + i) for i in range(TIER_FACTOR)]
+    assert segments_to_merge([Segment(50_000), *tier]) == tier
