@@ -14,7 +14,7 @@ from search.facets import FacetValue, ValueMap
 def count_actors(value_map: ValueMap, type: str | None = None, limit: int | None = None) -> list[FacetValue]:
     """Every actor over all documents, most frequent first; ``type`` filters
     (person, agency, organization, place, program)."""
-    actors = value_map.count("actor", value_map.values.keys())
+    actors = value_map.count("actor", value_map.all_docs)
     if type:
         actors = [a for a in actors if a.type == type]
     return actors[:limit] if limit else actors

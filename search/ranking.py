@@ -160,7 +160,7 @@ def rank_all(sel: Selection) -> None:
         matches.pages, matches.ranked = dict(pages), ranked
         return
     ranked, scores, pages = [], {}, defaultdict(list)
-    is_doc = view.values.values
+    is_doc = set(from_bits(view.values.all_docs))
     for score, docnum in sel.searcher.search(sel.user_query, limit=None).top_n:
         if docnum in is_doc:
             ranked.append(docnum)

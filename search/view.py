@@ -94,7 +94,7 @@ class SearcherView:
 
 
 VIEW_FILE_PREFIX = "view-"
-VIEW_FORMAT = 7  # bump when SearcherView's fields change
+VIEW_FORMAT = 8  # bump when SearcherView's fields change
 
 
 def view_file(folder: Path, reader) -> Path:
