@@ -96,30 +96,16 @@ def cli_query_seconds(index_dir: Path) -> float:
 
 
 def web_paths(index_dir: Path, count: int = 400, seed: int = 3) -> list[str]:
-    """Search pages as people click them on this index: one of the query
-    texts or none, 0-3 of the index's most common facet values, a sort,
-    sometimes page 2."""
-    import random
-    from urllib.parse import urlencode
-
+    """Search pages as people click them on this index (bench.web_load's
+    mix), with this index's most common facet values and the query texts."""
+    from bench.web_load import request_mix
     from search.engine import SearchEngine
     from search.query import Query
 
     with SearchEngine.open(str(index_dir)) as engine:
         facets = engine.search(Query(""), facets=True, facet_limit=12).facets
-    rng = random.Random(seed)
-    paths = []
-    for _ in range(count):
-        params = [("q", rng.choice(QUERIES))] if rng.random() < 0.7 else []
-        for name in ("tag", "actor", "year", "kind", "exemption"):
-            if facets.get(name) and rng.random() < 0.25:
-                params.append((name, rng.choice(facets[name]).value))
-        if rng.random() < 0.2:
-            params.append(("sort", rng.choice(["newest", "oldest"])))
-        if rng.random() < 0.1:
-            params.append(("page", "2"))
-        paths.append("/?" + urlencode(params) if params else "/")
-    return paths
+    values = {name: [v.value for v in facets.get(name, [])] for name in ("tag", "actor", "year", "kind", "exemption")}
+    return request_mix(count, seed, queries=QUERIES, facet_values=values, query_share=0.7)
 
 
 def web_throughput(index_dir: Path, seconds: int = 20) -> dict:

@@ -93,22 +93,26 @@ def build(index_dir: Path, docs: int) -> float:
     return time.perf_counter() - started
 
 
-def request_mix(count: int, seed: int = 3) -> list[str]:
-    """Faceted searches as people click them: a query or none, 0-3 facet
-    values, a sort, sometimes page 2."""
+def request_mix(count: int, seed: int = 3, queries: list[str] | None = None,
+                facet_values: dict[str, list[str]] | None = None, query_share: float = 0.6) -> list[str]:
+    """Faceted searches as people click them: a query (``query_share`` of
+    them) or none, 0-3 facet values, a sort, sometimes page 2. By default the
+    queries and facet values of this module's synthetic documents."""
     rng = random.Random(seed)
+    queries = queries or TOPICS
+    if facet_values is None:
+        facet_values = {"tag": [f"Topic {n:03d}" for n in range(12)],
+                        "actor": [f"Actor {n:04d}" for n in range(8)],
+                        "year": [str(y) for y in range(2008, 2021)],
+                        "kind": ["release", "post"],
+                        "exemption": EXEMPTIONS}
     paths = []
     for _ in range(count):
         params: list[tuple[str, str]] = []
-        roll = rng.random()
-        if roll < 0.6:
-            params.append(("q", rng.choice(TOPICS)))
-        for facet, values in (("tag", [f"Topic {n:03d}" for n in range(12)]),
-                              ("actor", [f"Actor {n:04d}" for n in range(8)]),
-                              ("year", [str(y) for y in range(2008, 2021)]),
-                              ("kind", ["release", "post"]),
-                              ("exemption", EXEMPTIONS)):
-            if rng.random() < 0.25:
+        if rng.random() < query_share:
+            params.append(("q", rng.choice(queries)))
+        for facet, values in facet_values.items():
+            if values and rng.random() < 0.25:
                 params.append((facet, rng.choice(values)))
         if rng.random() < 0.2:
             params.append(("sort", rng.choice(["newest", "oldest"])))
