@@ -16,7 +16,7 @@ layer; tables of hundreds of names and vendor ledgers were left out.
 
 Usage::
 
-    PYTHONPATH=. python bench/actors_eval.py [--labels tests/data/actors_labelled.json]
+    .venv/bin/python bench/actors_eval.py [--labels tests/data/actors_labelled.json]
         [--corpus ../shared/corpus] [--demo examples/corpus] [--verbose]
 
 >>> score([{"ICE", "DHS"}], [{"ICE", "Page"}])
@@ -37,8 +37,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingest.actors import extract_actors  # noqa: E402
-from ingest.registry import ingest_file  # noqa: E402
+from foiasearch.ingest.actors import extract_actors  # noqa: E402
+from foiasearch.ingest.registry import ingest_file  # noqa: E402
 
 DEFAULT_LABELS = REPO / "tests" / "data" / "actors_labelled.json"
 # <repo>/../shared/corpus; a worktree one level deeper looks one level up.

@@ -2,8 +2,8 @@
 library (tests/synthetic.py), then export every document matching "records"
 to CSV in a fresh process and report its peak RSS and time.
 
-    PYTHONPATH=. python bench/export_stream.py --docs 100000 --index /tmp/foiasearch-bench
-    PYTHONPATH=. python bench/export_stream.py --docs 100000 --index /tmp/foiasearch-bench --rows-only 10000
+    .venv/bin/python bench/export_stream.py --docs 100000 --index /tmp/foiasearch-bench
+    .venv/bin/python bench/export_stream.py --docs 100000 --index /tmp/foiasearch-bench --rows-only 10000
 
 The index is built once and reused while its document count matches.
 ``--rows-only N`` stops after N rows of the same 100,000-row export: the
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def build(index: Path, docs: int) -> None:
-    from index.location import IndexLocation
+    from foiasearch.index.location import IndexLocation
     from tests.synthetic import synthetic_documents, write_index
 
     location = IndexLocation(index)
@@ -43,9 +43,9 @@ def build(index: Path, docs: int) -> None:
 
 def export(index: Path, out: Path, rows: int | None) -> dict:
     """Runs in a child process so that ru_maxrss is the export's alone."""
-    from search.engine import SearchEngine
-    from search.export import Export, stream
-    from search.query import Query
+    from foiasearch.search.engine import SearchEngine
+    from foiasearch.search.export import Export, stream
+    from foiasearch.search.query import Query
 
     started = time.monotonic()
     written = 0
@@ -78,7 +78,7 @@ def main() -> None:
     command = [sys.executable, __file__, "--child", "--index", str(args.index), "--docs", str(args.docs)]
     if args.rows_only:
         command += ["--rows-only", str(args.rows_only)]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = dict(os.environ)
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout)
     print(json.dumps(result))
 

@@ -38,8 +38,8 @@ CORPUS = next((p / "shared" / "corpus" / "html" for p in REPO.parents
 # Each returns a dict: text, and optionally title, authors, date, site, tags, categories.
 
 def ours(path: Path) -> dict:
-    from ingest.html import ingest
-    from ingest.options import IngestOptions
+    from foiasearch.ingest.html import ingest
+    from foiasearch.ingest.options import IngestOptions
 
     doc = ingest(path, IngestOptions()).documents[0]
     return {"text": doc.text, "title": doc.title, "authors": doc.authors, "date": doc.date,

@@ -2,8 +2,8 @@
 ``.ocr.txt`` references of pdf/lucyparsons-1505 (someone else's noisy
 Tesseract output: overlap, not accuracy).
 
-    PYTHONPATH=. python bench/ocr_overlap.py [--dirs pdf awkward] [--jobs 2] [--dpi 300] [--budget 600]
-    PYTHONPATH=. python bench/ocr_overlap.py --stamps   # chars/page vs image cover, no OCR
+    .venv/bin/python bench/ocr_overlap.py [--dirs pdf awkward] [--jobs 2] [--dpi 300] [--budget 600]
+    .venv/bin/python bench/ocr_overlap.py --stamps   # chars/page vs image cover, no OCR
 
 Overlap = |ours & reference| / |reference| over lower-cased word multisets
 (words of 2+ letters/digits). ``--budget`` stops after that many seconds
@@ -21,9 +21,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ingest import ocr, pdf
-from ingest.options import IngestOptions
-from ingest.registry import ingest_file
+from foiasearch.ingest import ocr, pdf
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.registry import ingest_file
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = next((p / "shared" / "corpus" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),

@@ -4,7 +4,7 @@ Runs both over the born-digital PDFs of the shared corpus (INVENTORY-pdf.tsv
 kind "born-digital text layer") in the same run and prints pages/s, the ratio,
 and recall: the share of pdftotext's word multiset that our text also has.
 
-    PYTHONPATH=. python bench/pdf_extraction.py [--corpus ../shared/corpus] [--laparams boxes_flow=None]
+    .venv/bin/python bench/pdf_extraction.py [--corpus ../shared/corpus] [--laparams boxes_flow=None]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pdfminer.layout import LAParams
 
-from ingest import pdf
+from foiasearch.ingest import pdf
 
 WORD = re.compile(r"\w+")
 REPO = Path(__file__).resolve().parents[1]

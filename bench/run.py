@@ -69,8 +69,8 @@ def distinct_queries(n: int = 60) -> list[str]:
 def query_latency(index_dir: Path, facets: bool) -> tuple[float, float, float, float]:
     """(p50, p95) of first-time queries, then (p50, p95) of the same texts
     again (the engine caches a text's matches per searcher)."""
-    from search.engine import SearchEngine
-    from search.query import Query
+    from foiasearch.search.engine import SearchEngine
+    from foiasearch.search.query import Query
 
     engine = SearchEngine.open(str(index_dir))
     engine.search(Query("warmup"), facets=facets)  # builds the per-searcher view once
@@ -99,8 +99,8 @@ def web_paths(index_dir: Path, count: int = 400, seed: int = 3) -> list[str]:
     """Search pages as people click them on this index (bench.web_load's
     mix), with this index's most common facet values and the query texts."""
     from bench.web_load import request_mix
-    from search.engine import SearchEngine
-    from search.query import Query
+    from foiasearch.search.engine import SearchEngine
+    from foiasearch.search.query import Query
 
     with SearchEngine.open(str(index_dir)) as engine:
         facets = engine.search(Query(""), facets=True, facet_limit=12).facets
@@ -141,7 +141,7 @@ def pdfgrep_seconds(corpus: Path) -> float | None:
 
 def indexed_counts(index_dir: Path) -> tuple[int, int]:
     """(files indexed, pages of the documents indexed), from the index's own store."""
-    from index.location import IndexLocation
+    from foiasearch.index.location import IndexLocation
 
     store = IndexLocation(index_dir).open_store(readonly=True)
     try:

@@ -33,9 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
-from index.build import index_documents
-from index.location import IndexLocation
-from ingest.document import Actor, Document, Page
+from foiasearch.index.build import index_documents
+from foiasearch.index.location import IndexLocation
+from foiasearch.ingest.document import Actor, Document, Page
 
 REPO = Path(__file__).resolve().parents[1]
 TOPICS = ["detainer", "opt out", "secure communities", "fingerprint", "sheriff", "county jail", "removal",
@@ -124,7 +124,7 @@ def request_mix(count: int, seed: int = 3, queries: list[str] | None = None,
 
 def render_times(index_dir: Path, count: int) -> list[float]:
     """Milliseconds per search page, in-process through the test client."""
-    from web import create_app
+    from foiasearch.web import create_app
 
     client = create_app(index_dir).test_client()
     client.get("/")  # open the index and build the value map once

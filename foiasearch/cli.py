@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from index.location import IndexLocation, IndexNotFound
-from search.engine import SearchEngine
-from search.query import Query, QueryError
-from search.snippets import to_plain
+from foiasearch.index.location import IndexLocation, IndexNotFound
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query, QueryError
+from foiasearch.search.snippets import to_plain
 
 index_option = click.option(
     "--index", "index_dir", metavar="DIR", envvar="FOIASEARCH_INDEX",
@@ -114,10 +114,10 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
     """
     # Imported here: the parsers cost half a second of start-up that
     # `search` and `status` do not need.
-    from index.build import Indexer, IndexError_
-    from ingest.document import IngestError
-    from ingest.options import IngestOptions
-    from ingest.pipeline import gazetteer_for
+    from foiasearch.index.build import Indexer, IndexError_
+    from foiasearch.ingest.document import IngestError
+    from foiasearch.ingest.options import IngestOptions
+    from foiasearch.ingest.pipeline import gazetteer_for
 
     config = _config()
     location = IndexLocation.resolve(index_dir or config.index)
@@ -155,9 +155,9 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
 
 
 def _refresh_actors(location: IndexLocation, actor_files: tuple[Path, ...]) -> None:
-    from index.build import IndexError_, refresh_documents
-    from ingest.actors import extract_actors
-    from ingest.pipeline import gazetteer_for
+    from foiasearch.index.build import IndexError_, refresh_documents
+    from foiasearch.ingest.actors import extract_actors
+    from foiasearch.ingest.pipeline import gazetteer_for
 
     if not location.exists():
         raise click.ClickException(f"no index at {location.root} (run 'foiasearch index PATH' first)")
@@ -285,7 +285,7 @@ def serve_command(index_dir, host, port, workers, access_log) -> None:
     The index is opened read-only and new documents from a running
     'foiasearch index' show up without a restart.
     """
-    from web.server import serve
+    from foiasearch.web.server import serve
 
     location = _location(index_dir)
     if not location.exists():
@@ -347,7 +347,7 @@ def actors_command(index_dir, actor_type, limit, as_json) -> None:
 
         foiasearch actors --type agency --limit 20
     """
-    from search.actors import count_actors
+    from foiasearch.search.actors import count_actors
 
     with _open_engine(index_dir) as engine:
         _, value_map = engine.searcher()

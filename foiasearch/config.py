@@ -77,6 +77,6 @@ def load_config(path: Path | None = None) -> Config:
 def resolve_location(index_dir: str | None):
     """The index to use: ``--index`` (or $FOIASEARCH_INDEX), else the config
     file's ``index``, else ./.foiasearch. Raises ConfigError."""
-    from index.location import IndexLocation
+    from foiasearch.index.location import IndexLocation
 
     return IndexLocation.resolve(index_dir or load_config().index)

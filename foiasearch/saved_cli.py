@@ -16,14 +16,14 @@ from pathlib import Path
 import click
 
 from foiasearch.config import ConfigError, resolve_location
-from index.location import IndexNotFound
-from search.engine import Hit, SearchEngine
-from search.export import (FORMATS, Export, ExportError, ExportPart, atomic_output, check_writable,
+from foiasearch.index.location import IndexNotFound
+from foiasearch.search.engine import Hit, SearchEngine
+from foiasearch.search.export import (FORMATS, Export, ExportError, ExportPart, atomic_output, check_writable,
                            export_to_file, write_export)
-from search.feeds import FEED_LIMIT, atom_feed
-from search.query import SORTS, Query, QueryError
-from search.saved import SavedError, SavedStore, run_error, run_saved, saved_status
-from search.snippets import to_plain
+from foiasearch.search.feeds import FEED_LIMIT, atom_feed
+from foiasearch.search.query import SORTS, Query, QueryError
+from foiasearch.search.saved import SavedError, SavedStore, run_error, run_saved, saved_status
+from foiasearch.search.snippets import to_plain
 
 FILTERS = ("tag", "actor", "kind", "exemption", "collection", "year")
 ERRORS = (SavedError, QueryError, ExportError, IndexNotFound, ConfigError)

@@ -34,14 +34,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.document import Document, IngestResult
-from ingest.options import IngestOptions
-from index.extract import Extracted, extract, file_sha256, init_worker
-from index.location import IndexLocation
-from index.merging import merge_tiered
-from index.records import records_for
-from index.store import DocumentStore, FileRecord
-from index.walk import walk_files
+from foiasearch.ingest.document import Document, IngestResult
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.index.extract import Extracted, extract, file_sha256, init_worker
+from foiasearch.index.location import IndexLocation
+from foiasearch.index.merging import merge_tiered
+from foiasearch.index.records import records_for
+from foiasearch.index.store import DocumentStore, FileRecord
+from foiasearch.index.walk import walk_files
 
 # Whoosh's posting pool spills sorted runs to disk at this size (by its own
 # estimate, which counts about half of what the Python objects take).
@@ -407,7 +407,7 @@ def index_documents(location: IndexLocation, items: Iterable[tuple[Document, lis
     existing file, else of its JSON.
 
     >>> import tempfile, pathlib
-    >>> from ingest.document import Page
+    >>> from foiasearch.ingest.document import Page
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> doc = Document(kind="post", title="Opt out", tags=["ICE"], pages=[Page(1, "Counties opt out.")])
     >>> ids = index_documents(IndexLocation(root / "ix"), [(doc, [str(root / "posts" / "a.html")])])

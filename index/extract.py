@@ -16,11 +16,11 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.document import IngestResult
-from ingest.hashing import file_sha256  # noqa: F401 - index.build imports it from here
-from ingest.options import IngestOptions
-from ingest.pipeline import process_file
-from index.schema import Analyzed, analyze, build_schema
+from foiasearch.ingest.document import IngestResult
+from foiasearch.ingest.hashing import file_sha256  # noqa: F401 - index.build imports it from here
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.pipeline import process_file
+from foiasearch.index.schema import Analyzed, analyze, build_schema
 
 _CONTENT_FIELD = build_schema()["content"]
 

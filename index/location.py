@@ -12,8 +12,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from index.schema import build_schema
-from index.store import DocumentStore
+from foiasearch.index.schema import build_schema
+from foiasearch.index.store import DocumentStore
 
 DEFAULT_DIR = ".foiasearch"
 ENV_VAR = "FOIASEARCH_INDEX"

@@ -1,6 +1,6 @@
 """Turn a stored Document into Whoosh records (one doc record, one per page).
 
->>> from ingest.document import Document, Page
+>>> from foiasearch.ingest.document import Document, Page
 >>> doc = Document(kind="release", id="abc", title="Emails",
 ...                pages=[Page(1, "From: A"), Page(2, "(b)(6)", exemptions=["b6"])])
 >>> [r["id"] for r in records_for(doc, ["a.pdf"])]
@@ -17,7 +17,7 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
-from ingest.document import Document
+from foiasearch.ingest.document import Document
 
 
 def keywords(values: Iterable[str]) -> str:

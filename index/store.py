@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.document import Document, Page
+from foiasearch.ingest.document import Document, Page
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (

@@ -10,7 +10,7 @@ sender or recipient; an organisation named by its suffix ("... Police
 Department", "... Coalition", "... Circuit Court"). Capitalised words alone
 never make an actor, so "The", "Sent" or "Page 3" cannot appear.
 
->>> from ingest.document import Document, Page
+>>> from foiasearch.ingest.document import Document, Page
 >>> doc = Document(kind="post", pages=[Page(1,
 ...     "Governor Pat Quinn told DHS that Illinois would leave S-Comm. "
 ...     "Gov. Quinn's letter reached ICE.")])
@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.document import Actor, Document, Email
-from ingest.gazetteer import Gazetteer, default_gazetteer
+from foiasearch.ingest.document import Actor, Document, Email
+from foiasearch.ingest.gazetteer import Gazetteer, default_gazetteer
 
 # ---------------------------------------------------------------- text forms
 _SEP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a space, or one line break (PDF wrapping)
@@ -563,7 +563,7 @@ def actor_pages(doc: Document, gazetteer: Gazetteer | None = None) -> dict[str, 
     only in the title or e-mail headers map to the pages of those mentions
     when known, else to an empty list.
 
-    >>> from ingest.document import Page
+    >>> from foiasearch.ingest.document import Page
     >>> d = Document(kind="release", pages=[Page(1, "ICE wrote."), Page(2, "DHS and ICE.")])
     >>> actor_pages(d)
     {'DHS': [2], 'ICE': [1, 2]}

@@ -23,11 +23,11 @@ from typing import Any
 
 import lxml.etree
 
-from ingest.document import Document, IngestError, IngestResult, Page
-from ingest.html import fragment_text
-from ingest.htmlmeta import iso_date
-from ingest.options import IngestOptions
-from ingest.textnorm import merge_terms, squash
+from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
+from foiasearch.ingest.html import fragment_text
+from foiasearch.ingest.htmlmeta import iso_date
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.textnorm import merge_terms, squash
 
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_BYTES = 500 * 1024 * 1024

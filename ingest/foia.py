@@ -21,7 +21,7 @@ import re
 
 from dateutil import parser as dateparser
 
-from ingest.document import Document, Email
+from foiasearch.ingest.document import Document, Email
 
 # -- exemptions -------------------------------------------------------------
 _FEDERAL = re.compile(

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ingest.document import IngestError
+from foiasearch.ingest.document import IngestError
 
 DEFAULT_GAZETTEER = Path(__file__).with_name("gazetteer.toml")
 ACTOR_TYPES = ("person", "agency", "organization", "place", "program")

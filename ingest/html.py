@@ -26,11 +26,11 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from ingest.document import Document, IngestError, IngestResult, Page
-from ingest.htmlenc import decode_html
-from ingest.htmlmeta import page_meta
-from ingest.options import IngestOptions
-from ingest.textnorm import clean_text
+from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
+from foiasearch.ingest.htmlenc import decode_html
+from foiasearch.ingest.htmlmeta import page_meta
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.textnorm import clean_text
 
 _MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|article|div|p)\b", re.I)
 MAX_BYTES = 50 * 1024 * 1024  # larger is not a web page; refuse rather than exhaust memory

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 from dateutil import parser as dateparser
 from htmldate import find_date
 
-from ingest.textnorm import merge_terms, squash
+from foiasearch.ingest.textnorm import merge_terms, squash
 
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Posting|Report|NewsArticle)$", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|»|·|::)\s+")

@@ -32,10 +32,10 @@ from pdfminer.pdftypes import PDFException, resolve1
 from pdfminer.psparser import PSException
 from pdfminer.utils import decode_text
 
-from ingest import ocr
-from ingest.hashing import file_sha256
-from ingest.document import Document, IngestError, IngestResult, Page
-from ingest.options import IngestOptions
+from foiasearch.ingest import ocr
+from foiasearch.ingest.hashing import file_sha256
+from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
+from foiasearch.ingest.options import IngestOptions
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.actors import extract_actors
-from ingest.document import Document, IngestResult
-from ingest.foia import annotate
-from ingest.gazetteer import Gazetteer, load_gazetteer
-from ingest.options import IngestOptions
-from ingest.registry import ingest_file
+from foiasearch.ingest.actors import extract_actors
+from foiasearch.ingest.document import Document, IngestResult
+from foiasearch.ingest.foia import annotate
+from foiasearch.ingest.gazetteer import Gazetteer, load_gazetteer
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.registry import ingest_file
 
 
 @lru_cache(maxsize=4)

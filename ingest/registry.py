@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest import feeds, html, pdf
-from ingest.document import IngestError, IngestResult
-from ingest.options import IngestOptions
+from foiasearch.ingest import feeds, html, pdf
+from foiasearch.ingest.document import IngestError, IngestResult
+from foiasearch.ingest.options import IngestOptions
 
 SNIFF_BYTES = 4096
 

@@ -1,6 +1,6 @@
 """The actors named across an index, with document counts.
 
->>> from search.facets import ValueMap
+>>> from foiasearch.search.facets import ValueMap
 >>> vmap = ValueMap({1: {"actor": [("ice", "ICE")]}}, {"ice": "agency"})
 >>> [(a.value, a.type, a.count) for a in count_actors(vmap)]
 [('ICE', 'agency', 1)]
@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from search.facets import FacetValue, ValueMap
+from foiasearch.search.facets import FacetValue, ValueMap
 
 
 def count_actors(value_map: ValueMap, type: str | None = None, limit: int | None = None) -> list[FacetValue]:

@@ -30,7 +30,7 @@ from itertools import accumulate
 from whoosh import query as wq
 from whoosh.matching import FilterMatcher
 
-from search.docsets import to_bits
+from foiasearch.search.docsets import to_bits
 
 
 def query_bits(searcher, query: wq.Query) -> int:

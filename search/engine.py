@@ -3,7 +3,7 @@ snippets and facet counts. The CLI and the web app both call this.
 
 >>> engine = SearchEngine.open("/nonexistent")  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
-index.location.IndexNotFound: no index at /nonexistent ...
+foiasearch.index.location.IndexNotFound: no index at /nonexistent ...
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ingest.document import Document
-from index.location import IndexLocation
-from index.records import page_id
-from index.schema import TEXT_ANALYZER
-from index.store import DocumentStore
-from search.docsets import Matches
-from search.facets import FACETS, FacetValue, ValueMap
-from search.query import TEXT_FIELDS, Query, QueryError, parse_text
-from search.ranking import Selection, find_matches, matching_pages, score_of, skip_along
-from search.snippets import make_snippet
-from search.view import SearcherView, load_or_build
+from foiasearch.ingest.document import Document
+from foiasearch.index.location import IndexLocation
+from foiasearch.index.records import page_id
+from foiasearch.index.schema import TEXT_ANALYZER
+from foiasearch.index.store import DocumentStore
+from foiasearch.search.docsets import Matches
+from foiasearch.search.facets import FACETS, FacetValue, ValueMap
+from foiasearch.search.query import TEXT_FIELDS, Query, QueryError, parse_text
+from foiasearch.search.ranking import Selection, find_matches, matching_pages, score_of, skip_along
+from foiasearch.search.snippets import make_snippet
+from foiasearch.search.view import SearcherView, load_or_build
 
 
 
@@ -54,7 +54,7 @@ class Hit:
     snippet_page: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        from search.snippets import to_html
+        from foiasearch.search.snippets import to_html
 
         doc = self.document
         data: dict[str, Any] = {
@@ -343,7 +343,7 @@ class SearchEngine:
         ("commun"); the stems are turned back into the words they came from
         in the corrected query's best document ("communities").
         """
-        from search.query import _PARSER
+        from foiasearch.search.query import _PARSER
 
         try:
             parsed = _PARSER.parse(text)

@@ -28,9 +28,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from search.engine import Hit, MatchSet, SearchEngine
-from search.query import Query
-from search.snippets import to_plain
+from foiasearch.search.engine import Hit, MatchSet, SearchEngine
+from foiasearch.search.query import Query
+from foiasearch.search.snippets import to_plain
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

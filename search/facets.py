@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.schema import FACET_FIELDS
-from search.docsets import from_bits, to_bits
+from foiasearch.index.schema import FACET_FIELDS
+from foiasearch.search.docsets import from_bits, to_bits
 
 # Facets shown by default, in the order the page shows them.
 FACETS = ("tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language")

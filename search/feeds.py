@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from whoosh.util.times import long_to_datetime
 
-from search.engine import Hit, MatchSet, SearchEngine
-from search.saved import SavedSearch
-from search.snippets import to_plain
+from foiasearch.search.engine import Hit, MatchSet, SearchEngine
+from foiasearch.search.saved import SavedSearch
+from foiasearch.search.snippets import to_plain
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import qparser, query as wq
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from index.schema import FACET_FIELDS, build_schema
+from foiasearch.index.schema import FACET_FIELDS, build_schema
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_QUERY_LENGTH = 2000

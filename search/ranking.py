@@ -28,10 +28,10 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search.bitquery import query_bits
-from search.bulkscore import score_all
-from search.docsets import Matches, from_bits
-from search.view import SearcherView
+from foiasearch.search.bitquery import query_bits
+from foiasearch.search.bulkscore import score_all
+from foiasearch.search.docsets import Matches, from_bits
+from foiasearch.search.view import SearcherView
 
 DIRECT_SCORING_LIMIT = 300  # selections this small are scored one by one along the matcher
 TOP_N_LIMIT = 1000  # a page deeper than this ranks every match once

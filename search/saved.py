@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.location import IndexLocation
-from search.engine import Hit, MatchSet, SearchEngine
-from search.query import Query, QueryError, parse_text
+from foiasearch.index.location import IndexLocation
+from foiasearch.search.engine import Hit, MatchSet, SearchEngine
+from foiasearch.search.query import Query, QueryError, parse_text
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 BUSY_TIMEOUT_S = 30.0

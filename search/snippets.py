@@ -18,7 +18,7 @@ import re
 
 from whoosh import highlight
 
-from index.schema import TEXT_ANALYZER
+from foiasearch.index.schema import TEXT_ANALYZER
 
 OPEN, CLOSE = "\x02", "\x03"
 SNIPPET_CHARS = 240

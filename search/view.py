@@ -1,9 +1,9 @@
 """What the engine computes once per searcher (until it sees a new commit).
 
 >>> import tempfile, pathlib
->>> from index.build import index_documents
->>> from index.location import IndexLocation
->>> from ingest.document import Document, Page
+>>> from foiasearch.index.build import index_documents
+>>> from foiasearch.index.location import IndexLocation
+>>> from foiasearch.ingest.document import Document, Page
 >>> loc = IndexLocation(pathlib.Path(tempfile.mkdtemp()))
 >>> _ = index_documents(loc, [(Document(kind="release", title="R", date="2011-03-15",
 ...                          pages=[Page(1, "a"), Page(2, "b")]), ["r.pdf"])])
@@ -21,10 +21,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.bulkscore import ScoreCache, all_field_lengths
-from search.docsets import LRU, to_bits
-from search.facets import ValueMap
-from search.query import TEXT_FIELDS
+from foiasearch.search.bulkscore import ScoreCache, all_field_lengths
+from foiasearch.search.docsets import LRU, to_bits
+from foiasearch.search.facets import ValueMap
+from foiasearch.search.query import TEXT_FIELDS
 
 
 @dataclass

@@ -6,7 +6,7 @@ Documents go into the store with a file record each, and are written to
 Whoosh by the indexer's own commit path (as ``refresh_documents`` does).
 
 >>> import tempfile, pathlib
->>> from index.location import IndexLocation
+>>> from foiasearch.index.location import IndexLocation
 >>> loc = IndexLocation(pathlib.Path(tempfile.mkdtemp()) / "ix")
 >>> write_index(loc, [Document(kind="post", title="Hello", pages=[Page(1, "opt out")])])
 1
@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 
-from ingest.document import Actor, Document, Page
-from index.build import index_documents
-from index.location import IndexLocation
+from foiasearch.ingest.document import Actor, Document, Page
+from foiasearch.index.build import index_documents
+from foiasearch.index.location import IndexLocation
 
 WORDS = ("detainer sheriff county program fingerprints memo release records agency policy "
          "community immigration notice review request letter custody jail").split()

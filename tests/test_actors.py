@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.actors import actor_pages, extract_actors, person_from_email
-from ingest.document import Document, Email, IngestError, Page
-from ingest.gazetteer import load_gazetteer
+from foiasearch.ingest.actors import actor_pages, extract_actors, person_from_email
+from foiasearch.ingest.document import Document, Email, IngestError, Page
+from foiasearch.ingest.gazetteer import load_gazetteer
 
 REPO = Path(__file__).resolve().parents[1]
 LABELS = json.loads((REPO / "tests" / "data" / "actors_labelled.json").read_text(encoding="utf-8"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from index.location import IndexLocation
-from ingest.document import Document, Page
-from search.engine import SearchEngine
-from search.feeds import atom_feed
-from search.saved import SavedStore
-from search.query import Query
+from foiasearch.index.location import IndexLocation
+from foiasearch.ingest.document import Document, Page
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.feeds import atom_feed
+from foiasearch.search.saved import SavedStore
+from foiasearch.search.query import Query
 from tests.builders import write_html
 from tests.synthetic import write_index
 from tests.test_saved import cli

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from search.export import meta_path
+from foiasearch.search.export import meta_path
 from tests.test_export import direct
 from tests.test_saved import cli, one_line_error
 

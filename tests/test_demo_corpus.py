@@ -1,6 +1,6 @@
 """The demo corpus in examples/corpus is what its README says, and the script remakes it exactly.
 
-Run: PYTHONPATH=. python -m pytest tests/test_demo_corpus.py -q
+Run: .venv/bin/python -m pytest tests/test_demo_corpus.py -q
 """
 
 from __future__ import annotations

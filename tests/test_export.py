@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from index.location import IndexLocation
-from search.engine import SearchEngine
-from search.export import COLUMNS, Export, iter_csv, meta_path, stream
-from search.query import Query
-from search.snippets import to_plain
+from foiasearch.index.location import IndexLocation
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.export import COLUMNS, Export, iter_csv, meta_path, stream
+from foiasearch.search.query import Query
+from foiasearch.search.snippets import to_plain
 from tests.builders import write_html
 from tests.synthetic import synthetic_documents, write_index
-from ingest.document import Document, Page
+from foiasearch.ingest.document import Document, Page
 from tests.test_saved import cli, one_line_error
 
 

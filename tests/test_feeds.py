@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest import feeds
-from ingest.options import IngestOptions
-from ingest.registry import ingest_file, read_head, sniff_format
+from foiasearch.ingest import feeds
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.registry import ingest_file, read_head, sniff_format
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 REPO = Path(__file__).resolve().parents[1]

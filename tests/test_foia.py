@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ingest.foia import bates_sort_key, find_bates, find_emails, find_exemptions
+from foiasearch.ingest.foia import bates_sort_key, find_bates, find_emails, find_exemptions
 from tests.builders import write_pdf
 from tests.conftest import SHARED_CORPUS, needs_shared_corpus, run_cli
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.registry import ingest_file
+from foiasearch.ingest.registry import ingest_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 PARAGRAPH = "<p>The sheriff released four hundred pages of e-mail after a two-year appeal.</p>\n"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.document import IngestError
-from ingest.html import document_from_html, ingest
-from ingest.options import IngestOptions
-from ingest.registry import ingest_file
+from foiasearch.ingest.document import IngestError
+from foiasearch.ingest.html import document_from_html, ingest
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.registry import ingest_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ import json
 import os
 import time
 
-from index.build import Indexer
-from index.location import IndexLocation
+from foiasearch.index.build import Indexer
+from foiasearch.index.location import IndexLocation
 from tests.builders import write_html, write_pdf
 from tests.conftest import run_cli
 
@@ -24,7 +24,7 @@ def _search(runner, index_dir, query):
 def test_unchanged_rerun_extracts_nothing(mixed_folder, index_dir, monkeypatch):
     first = _index(index_dir, mixed_folder)
     calls = []
-    import index.build as build
+    import foiasearch.index.build as build
 
     real = build.extract
     monkeypatch.setattr(build, "extract", lambda path, options: calls.append(path) or real(path, options))

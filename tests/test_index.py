@@ -82,7 +82,7 @@ def test_missing_path_is_a_clear_error(runner, tmp_path, index_dir):
 
 
 def test_locked_index_is_a_clear_error(runner, mixed_folder, index_dir):
-    from index.build import WriteLock
+    from foiasearch.index.build import WriteLock
 
     index_dir.mkdir(parents=True)
     from foiasearch.cli import main

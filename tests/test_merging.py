@@ -3,11 +3,11 @@ small, and nothing is lost or doubled on the way."""
 
 from __future__ import annotations
 
-from index.location import IndexLocation
-from index.merging import TIER_FACTOR, segments_to_merge
-from ingest.document import Document, Page
-from search.engine import SearchEngine
-from search.query import Query
+from foiasearch.index.location import IndexLocation
+from foiasearch.index.merging import TIER_FACTOR, segments_to_merge
+from foiasearch.ingest.document import Document, Page
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query
 from tests.synthetic import write_index
 
 

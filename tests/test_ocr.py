@@ -10,9 +10,9 @@ import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from ingest import ocr
-from ingest.options import IngestOptions
-from ingest.registry import ingest_file
+from foiasearch.ingest import ocr
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.registry import ingest_file
 from tests.builders import _text_image, write_pdf
 from tests.conftest import run_cli
 
@@ -93,7 +93,7 @@ def test_timeout_kills_the_ocr_processes(tmp_path):
     import os
     import subprocess
 
-    from index.extract import extract
+    from foiasearch.index.extract import extract
 
     path = write_pdf(tmp_path / "scans.pdf", [None] * 3, image_pages={i: SCANNED for i in range(3)})
     # 1200 dpi makes each page take well over the 1 s limit.

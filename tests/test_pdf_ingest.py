@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
-from ingest.options import IngestOptions
-from ingest.pdf import meaningful_title, pdf_date
-from ingest.registry import ingest_file
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.pdf import meaningful_title, pdf_date
+from foiasearch.ingest.registry import ingest_file
 from tests.builders import write_pdf
 from tests.conftest import SHARED_CORPUS, needs_shared_corpus
 

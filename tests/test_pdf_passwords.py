@@ -9,8 +9,8 @@ import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from ingest.options import IngestOptions
-from ingest.registry import ingest_file
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.registry import ingest_file
 from tests.conftest import SHARED_CORPUS, needs_shared_corpus, run_cli
 
 USER_PW = "Ut7-quokka-userpw"

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from index.location import IndexLocation
-from ingest.document import Actor, Document, Page
-from search.bitquery import query_bits
-from search.bulkscore import ScoreCache, score_all
-from search.docsets import from_bits, to_bits
-from search.engine import SearchEngine
-from search.query import Query, parse_text
+from foiasearch.index.location import IndexLocation
+from foiasearch.ingest.document import Actor, Document, Page
+from foiasearch.search.bitquery import query_bits
+from foiasearch.search.bulkscore import ScoreCache, score_all
+from foiasearch.search.docsets import from_bits, to_bits
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query, parse_text
 from tests.synthetic import write_index
 
 VOCABULARY = ("detainer sheriff county program fingerprints memo release records agency policy community "

@@ -9,10 +9,10 @@ import sqlite3
 
 import pytest
 
-from index.location import IndexLocation
-from search.engine import SearchEngine
-from search.query import Query
-from search.saved import SavedError, SavedStore, saved_db_path, saved_status
+from foiasearch.index.location import IndexLocation
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query
+from foiasearch.search.saved import SavedError, SavedStore, saved_db_path, saved_status
 from tests.builders import write_html, write_pdf
 from tests.conftest import run_cli
 

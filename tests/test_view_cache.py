@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import search.view as view_module
-from search.engine import SearchEngine
-from search.query import Query
+import foiasearch.search.view as view_module
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query
 from tests.builders import write_html
 from tests.conftest import run_cli
 

@@ -37,7 +37,7 @@ def corpus(tmp_path_factory):
 def base_url(corpus):
     from werkzeug.serving import make_server
 
-    from web import create_app
+    from foiasearch.web import create_app
 
     server = make_server("127.0.0.1", 0, create_app(corpus[0].root), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -169,7 +169,7 @@ def _free_port() -> int:
 
 def test_foiasearch_serve_under_gunicorn(page, corpus):
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = dict(os.environ)
     process = subprocess.Popen(
         [sys.executable, "-m", "foiasearch", "serve", "--index", str(corpus[0].root), "--port", str(port),
          "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

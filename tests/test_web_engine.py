@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from whoosh import query as wq
 
-from index.build import index_documents
-from ingest.document import Document, Page
-from search.engine import SearchEngine
-from search.query import Query, filter_query, parse_text
+from foiasearch.index.build import index_documents
+from foiasearch.ingest.document import Document, Page
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query, filter_query, parse_text
 from tests.web_corpus import build_web_corpus
 
 

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.web_corpus import EVIL, add_late_post, build_web_corpus
-from web import create_app
+from foiasearch.web import create_app
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from search.engine import SearchEngine
-from search.query import Query
+from foiasearch.search.engine import SearchEngine
+from foiasearch.search.query import Query
 from tests.web_corpus import add_late_post, build_web_corpus
-from web import create_app
-from web.csrf import MAX_AGE_S, SECRET_NAME
+from foiasearch.web import create_app
+from foiasearch.web.csrf import MAX_AGE_S, SECRET_NAME
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +270,7 @@ def test_saved_exports_and_feed(client, engine, ids):
 
 
 def test_saved_search_that_no_longer_runs(corpus, client):
-    from search.saved import SavedStore
+    from foiasearch.search.saved import SavedStore
 
     with SavedStore.open(corpus[1]) as store:  # e.g. saved by an older version
         store.db.execute("INSERT INTO saved VALUES ('broken', '()', '{}', 'relevance', '2024-01-01', NULL)")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.build import index_documents
-from index.location import IndexLocation
-from ingest.document import Actor, Document, Page
+from foiasearch.index.build import index_documents
+from foiasearch.index.location import IndexLocation
+from foiasearch.ingest.document import Actor, Document, Page
 from tests.builders import write_html, write_pdf
 
 EVIL = "<script>alert('owned')</script>"

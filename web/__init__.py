@@ -12,8 +12,8 @@ import threading
 
 from flask import Flask
 
-from index.location import IndexLocation, IndexNotFound
-from search.engine import SearchEngine
+from foiasearch.index.location import IndexLocation, IndexNotFound
+from foiasearch.search.engine import SearchEngine
 
 
 class EngineHolder:
@@ -49,7 +49,7 @@ def create_app(index_dir: str | os.PathLike | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from web import routes, saved_routes
+    from foiasearch.web import routes, saved_routes
 
     app.register_blueprint(routes.bp)
     saved_routes.install(app)

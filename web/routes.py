@@ -18,14 +18,14 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
-from index.location import IndexNotFound
-from index.records import collection_of
-from ingest.document import Document
-from search.engine import Hit, Results, SearchEngine
-from search.query import QueryError
-from search.snippets import mark_text, to_html
-from web.sidebar import KIND_LABELS, LABELS, sidebar
-from web.state import SearchState
+from foiasearch.index.location import IndexNotFound
+from foiasearch.index.records import collection_of
+from foiasearch.ingest.document import Document
+from foiasearch.search.engine import Hit, Results, SearchEngine
+from foiasearch.search.query import QueryError
+from foiasearch.search.snippets import mark_text, to_html
+from foiasearch.web.sidebar import KIND_LABELS, LABELS, sidebar
+from foiasearch.web.state import SearchState
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
 
 def _fallback_state() -> SearchState:
     """An empty state that keeps the typed text in the box after a bad parameter."""
-    from search.query import Query
+    from foiasearch.search.query import Query
 
     text = request.args.get("q", "")[:2000]
     return SearchState(Query(text=text))

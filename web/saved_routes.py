@@ -22,15 +22,15 @@ from flask import (Blueprint, Flask, Response, current_app, redirect, render_tem
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound
 
-from search.engine import Hit
-from search.export import FORMATS, Export, download_name, stream
-from search.feeds import CONTENT_TYPE as ATOM_TYPE, atom_feed
-from search.query import QueryError
-from search.saved import NAME_PATTERN, SavedError, SavedSearch, SavedStore, run_saved, saved_status
-from web.csrf import SECRET_NAME, CsrfSigner
-from web.routes import engine, render_search
-from web.sidebar import LABELS
-from web.state import SearchState
+from foiasearch.search.engine import Hit
+from foiasearch.search.export import FORMATS, Export, download_name, stream
+from foiasearch.search.feeds import CONTENT_TYPE as ATOM_TYPE, atom_feed
+from foiasearch.search.query import QueryError
+from foiasearch.search.saved import NAME_PATTERN, SavedError, SavedSearch, SavedStore, run_saved, saved_status
+from foiasearch.web.csrf import SECRET_NAME, CsrfSigner
+from foiasearch.web.routes import engine, render_search
+from foiasearch.web.sidebar import LABELS
+from foiasearch.web.state import SearchState
 
 bp = Blueprint("saved", __name__)
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ class GunicornServer(BaseApplication):
 def serve(index_dir: str | os.PathLike | None, host: str = "127.0.0.1", port: int = 8080,
           workers: int = 2, access_log: bool = False) -> None:
     """Serve the search site until interrupted (Ctrl-C)."""
-    from web import create_app
+    from foiasearch.web import create_app
 
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",

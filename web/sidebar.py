@@ -5,7 +5,7 @@ picks what to show: the top values, every selected value, all values when
 the box is expanded (``more=tag``), or those whose name contains the box's
 filter text (``find_tag=imm``).
 
->>> from search.facets import FacetValue
+>>> from foiasearch.search.facets import FacetValue
 >>> from werkzeug.datastructures import MultiDict
 >>> state = SearchState.from_args(MultiDict([("tag", "ICE")]))
 >>> box = facet_box("tag", [FacetValue("ICE", 3, "ice"), FacetValue("FOIA", 1, "foia")], state)
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search.facets import FacetValue
-from web.state import SearchState
+from foiasearch.search.facets import FacetValue
+from foiasearch.web.state import SearchState
 
 TOP = 10
 MAX_SHOWN = 500  # an expanded box lists at most this many; the name filter finds the rest

@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from index.schema import FACET_FIELDS
-from search.query import SORTS, Query, QueryError
+from foiasearch.index.schema import FACET_FIELDS
+from foiasearch.search.query import SORTS, Query, QueryError
 
 PER_PAGE = 20
 MAX_VALUES = 200  # values a filter sends; more is not a person clicking
