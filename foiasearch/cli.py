@@ -1,4 +1,5 @@
-"""The ``foiasearch`` command: a thin shell over ingest/, index/ and search/.
+"""The ``foiasearch`` command: a thin shell over the indexer (index.build)
+and the search API (search.api).
 
 Each command parses its options, calls the library and turns library errors
 into one-line ``ClickException`` messages.
@@ -12,10 +13,9 @@ from pathlib import Path
 
 import click
 
-from foiasearch.index.location import IndexLocation, IndexNotFound
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query, QueryError
-from foiasearch.search.snippets import to_plain
+from foiasearch.options import filter_options, filters_of
+from foiasearch.search.api import IndexLocation, IndexNotFound, Query, QueryError, SearchBackend, open_backend
+from foiasearch.search.marks import to_plain
 
 index_option = click.option(
     "--index", "index_dir", metavar="DIR", envvar="FOIASEARCH_INDEX",
@@ -178,25 +178,9 @@ def _refresh_actors(location: IndexLocation, actor_files: tuple[Path, ...]) -> N
 
 
 # -- search ----------------------------------------------------------------------
-FILTERS = ("tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language")
-
-
-def filter_options(command):
-    """--tag, --actor, ... : repeatable facet filters (OR within one, AND across)."""
-    for name in reversed(FILTERS):
-        command = click.option(f"--{name}", f"filter_{name}", multiple=True, metavar="VALUE",
-                               help=f"Only documents with this {name} (repeatable).")(command)
-    return command
-
-
-def _filters(options: dict) -> dict[str, list[str]]:
-    return {key[len("filter_"):]: list(values) for key, values in options.items()
-            if key.startswith("filter_") and values}
-
-
-def _open_engine(index_dir: str | None) -> SearchEngine:
+def _open_backend(index_dir: str | None) -> SearchBackend:
     try:
-        return SearchEngine(_location(index_dir))
+        return open_backend(_location(index_dir))
     except IndexNotFound as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -216,10 +200,10 @@ def _echo_release_details(hit) -> None:
         return
     if doc.bates_range:
         click.echo(f"   Bates {doc.bates_range[0]} to {doc.bates_range[1]}")
-    if hit.pages and any(p.bates for p in doc.pages):
+    if hit.matching_pages and any(p.bates for p in doc.pages):
         click.echo("   Cite: " + "; ".join(hit.citations()[:8]))
     cited = {p.number: p.exemptions for p in doc.pages if p.exemptions}
-    shown = [f"p. {n}: {', '.join(cited[n])}" for n in hit.pages[:8] if n in cited]
+    shown = [f"p. {n}: {', '.join(cited[n])}" for n in hit.matching_pages[:8] if n in cited]
     if shown:
         click.echo("   Exemptions " + "; ".join(shown))
     for email in hit.emails(limit=3):
@@ -241,10 +225,10 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
         foiasearch search '"opt out" AND "Secure Communities"'
         foiasearch search 'title:detainer' --json
     """
-    with _open_engine(index_dir) as engine:
+    with _open_backend(index_dir) as backend:
         try:
-            query = Query(query_text, filters=_filters(filters), per_page=limit, page=page, sort=sort)
-            results = engine.search(query)
+            query = Query(query_text, filters=filters_of(filters), per_page=limit, page=page, sort=sort)
+            results = backend.search(query)
         except QueryError as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:
@@ -255,7 +239,7 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
     for rank, hit in enumerate(results.hits, start=(page - 1) * limit + 1):
         click.echo("")
         click.echo(click.style(f"{rank}. {hit.title}", bold=True))
-        details = [hit.kind, hit.date[:10] if hit.date else "", _pages_label(hit.pages)]
+        details = [hit.kind, hit.date[:10] if hit.date else "", _pages_label(hit.matching_pages)]
         click.echo("   " + " · ".join(d for d in details if d))
         _echo_release_details(hit)
         for path in hit.paths:
@@ -303,36 +287,23 @@ def status_command(index_dir, as_json) -> None:
     location = _location(index_dir)
     if not location.exists():
         raise click.ClickException(f"no index at {location.root} (run 'foiasearch index PATH' first)")
-    store = location.open_store(readonly=True)
-    try:
-        counts = store.document_counts()
-        failures = store.failures()
-        files = store.file_counts()
-        ocr = store.pages_needing_ocr()
-        updated = store.get_meta("last_updated")
-    finally:
-        store.close()
+    with _open_backend(index_dir) as backend:
+        status = backend.status()
     if as_json:
-        click.echo(json.dumps({
-            "index": str(location.root),
-            "last_updated": updated,
-            "kinds": {k: {"documents": d, "pages": p} for k, (d, p) in counts.items()},
-            "files": files,
-            "failures": [{"path": f.display, "reason": f.reason} for f in failures],
-            "needs_ocr_pages": len(ocr),
-        }, indent=2))
+        click.echo(json.dumps(status.to_json(), indent=2))
         return
-    click.echo(f"Index: {location.root}")
-    click.echo(f"Last updated: {updated or 'never'}")
-    for kind, (docs, pages) in sorted(counts.items()):
+    click.echo(f"Index: {status.location}")
+    click.echo(f"Last updated: {status.last_updated or 'never'}")
+    for kind, (docs, pages) in sorted(status.kinds.items()):
         click.echo(f"  {kind}: {docs} documents, {pages} pages")
-    click.echo("Files: " + ", ".join(f"{n} {status}" for status, n in sorted(files.items())))
-    if ocr:
-        click.echo(f"Pages needing OCR: {len(ocr)} (install tesseract-ocr and poppler-utils, then index again)")
-    if failures:
-        click.echo(f"Failures ({len(failures)}, retried on the next run):")
-        for record in failures:
-            click.echo(f"  {record.display}: {record.reason}")
+    click.echo("Files: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(status.files.items())))
+    if status.needs_ocr_pages:
+        click.echo(f"Pages needing OCR: {status.needs_ocr_pages} "
+                   "(install tesseract-ocr and poppler-utils, then index again)")
+    if status.failures:
+        click.echo(f"Failures ({len(status.failures)}, retried on the next run):")
+        for problem in status.failures:
+            click.echo(f"  {problem.path}: {problem.reason}")
 
 
 # -- actors --------------------------------------------------------------------------
@@ -347,11 +318,8 @@ def actors_command(index_dir, actor_type, limit, as_json) -> None:
 
         foiasearch actors --type agency --limit 20
     """
-    from foiasearch.search.actors import count_actors
-
-    with _open_engine(index_dir) as engine:
-        _, value_map = engine.searcher()
-        actors = count_actors(value_map, actor_type, limit)
+    with _open_backend(index_dir) as backend:
+        actors = backend.facet_values("actor", type=actor_type, limit=limit)
     if as_json:
         click.echo(json.dumps([{"name": a.value, "type": a.type, "count": a.count} for a in actors],
                               ensure_ascii=False, indent=2))

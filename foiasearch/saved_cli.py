@@ -1,7 +1,10 @@
 """``foiasearch saved ...``, ``foiasearch export`` and ``foiasearch batch``.
 
-Thin commands over search.saved, search.export and search.feeds; every
-library error becomes a one-line message and exit status 1.
+Thin commands over search.saved, search.export and search.atom, all on the
+search API (search.api); every library error becomes a one-line message and
+exit status 1. Every command that runs a query takes the same filters
+(``--tag``, ``--actor``, ...: one per facet in index.facet_registry), and a
+batch file the same filter columns.
 """
 
 from __future__ import annotations
@@ -16,16 +19,14 @@ from pathlib import Path
 import click
 
 from foiasearch.config import ConfigError, resolve_location
-from foiasearch.index.location import IndexNotFound
-from foiasearch.search.engine import Hit, SearchEngine
+from foiasearch.options import filter_options, filters_of
+from foiasearch.search.api import FACET_NAMES, SORTS, Hit, IndexNotFound, Query, QueryError, SearchBackend, open_backend
+from foiasearch.search.atom import FEED_LIMIT, atom_feed
 from foiasearch.search.export import (FORMATS, Export, ExportError, ExportPart, atomic_output, check_writable,
-                           export_to_file, write_export)
-from foiasearch.search.feeds import FEED_LIMIT, atom_feed
-from foiasearch.search.query import SORTS, Query, QueryError
+                                      export_to_file, write_export)
+from foiasearch.search.marks import to_plain
 from foiasearch.search.saved import SavedError, SavedStore, run_error, run_saved, saved_status
-from foiasearch.search.snippets import to_plain
 
-FILTERS = ("tag", "actor", "kind", "exemption", "collection", "year")
 ERRORS = (SavedError, QueryError, ExportError, IndexNotFound, ConfigError)
 
 index_option = click.option(
@@ -38,10 +39,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 def query_options(command: Callable) -> Callable:
     """--tag/--actor/... (repeatable: OR within a facet, AND across) and --sort."""
     command = click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)(command)
-    for name in reversed(FILTERS):
-        command = click.option(f"--{name}", f"filter_{name}", multiple=True, metavar="VALUE",
-                               help=f"Only documents with this {name} (repeatable).")(command)
-    return command
+    return filter_options(command)
 
 
 def export_options(command: Callable) -> Callable:
@@ -53,8 +51,7 @@ def export_options(command: Callable) -> Callable:
 
 
 def make_query(text: str, sort: str, options: dict) -> Query:
-    filters = {name: list(options[f"filter_{name}"]) for name in FILTERS if options.get(f"filter_{name}")}
-    return Query(text, filters, sort)
+    return Query(text, filters_of(options), sort)
 
 
 @contextmanager
@@ -69,11 +66,11 @@ def friendly_errors() -> Iterator[None]:
 
 
 @contextmanager
-def opened(index_dir: str | None) -> Iterator[tuple[SearchEngine, SavedStore]]:
+def opened(index_dir: str | None) -> Iterator[tuple[SearchBackend, SavedStore]]:
     with friendly_errors():
         location = resolve_location(index_dir)
-    with friendly_errors(), SearchEngine(location) as engine, SavedStore.open(location) as store:
-        yield engine, store
+    with friendly_errors(), open_backend(location) as backend, SavedStore.open(location) as store:
+        yield backend, store
 
 
 def describe(query: Query) -> str:
@@ -97,7 +94,7 @@ def print_hits(hits: Iterator[Hit], total: int, limit: int) -> None:
         if shown > limit:
             shown -= 1
             break
-        pages = ("pp. " + ", ".join(map(str, sorted(hit.pages)))) if hit.pages else ""
+        pages = ("pp. " + ", ".join(map(str, sorted(hit.matching_pages)))) if hit.matching_pages else ""
         details = " · ".join(d for d in (hit.kind, (hit.date or "")[:10], pages) if d)
         click.echo(f"{shown}. {hit.title} ({details})")
         for path in hit.paths:
@@ -124,8 +121,8 @@ def add_command(name, query_text, sort, replace, index_dir, **options) -> None:
 
         foiasearch saved add opt-out '"opt out"' --tag "Secure Communities"
     """
-    with opened(index_dir) as (_, store):
-        saved = store.add(name, make_query(query_text, sort, options), replace=replace)
+    with opened(index_dir) as (backend, store):
+        saved = store.add(name, make_query(query_text, sort, options), replace=replace, backend=backend)
     click.echo(f"saved {saved.name}: {describe(saved.query)}")
 
 
@@ -134,8 +131,8 @@ def add_command(name, query_text, sort, replace, index_dir, **options) -> None:
 @json_option
 def list_command(index_dir, as_json) -> None:
     """Saved searches with their current match counts and how many are new since the last run."""
-    with opened(index_dir) as (engine, store):
-        statuses = saved_status(engine, store)
+    with opened(index_dir) as (backend, store):
+        statuses = saved_status(backend, store)
     if as_json:
         click.echo(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return
@@ -174,8 +171,8 @@ def run_command(name, new_only, limit, index_dir, as_json) -> None:
 
         foiasearch saved run opt-out --new     # only what appeared since the last run
     """
-    with opened(index_dir) as (engine, store):
-        run = run_saved(engine, store, name)
+    with opened(index_dir) as (backend, store):
+        run = run_saved(backend, store, name)
         total = len(run.new_ids) if new_only else run.total
         hits = run.hits(new_only=new_only)
         if as_json:
@@ -208,12 +205,12 @@ def saved_export_command(name, fmt, output, bom, index_dir) -> None:
 
         foiasearch saved export opt-out --format csv -o opt-out.csv --bom
     """
-    with opened(index_dir) as (engine, store):
+    with opened(index_dir) as (backend, store):
         saved = store.get(name)
         if output is not None:
             check_writable(output)
         try:
-            export = Export.of_query(engine, saved.query, saved_name=name)
+            export = Export.of_query(backend, saved.query, saved_name=name)
         except QueryError as exc:
             raise run_error(saved, exc) from None
         emit_export(export, fmt, output, bom)
@@ -232,10 +229,10 @@ def feed_command(name, self_url, limit, output, index_dir) -> None:
 
         foiasearch saved feed opt-out -o /var/www/feeds/opt-out.atom
     """
-    with opened(index_dir) as (engine, store):
+    with opened(index_dir) as (backend, store):
         saved = store.get(name)
         try:
-            text = atom_feed(engine, saved, self_url=self_url, limit=limit)
+            text = atom_feed(backend, saved, self_url=self_url, limit=limit)
         except QueryError as exc:
             raise run_error(saved, exc) from None
         if output is None:
@@ -256,10 +253,10 @@ def export_command(query_text, sort, fmt, output, bom, index_dir, **options) -> 
 
         foiasearch export '"opt out"' --kind release --format csv -o opt-out.csv
     """
-    with opened(index_dir) as (engine, _):
+    with opened(index_dir) as (backend, _):
         if output is not None:
             check_writable(output)
-        emit_export(Export.of_query(engine, make_query(query_text, sort, options)), fmt, output, bom)
+        emit_export(Export.of_query(backend, make_query(query_text, sort, options)), fmt, output, bom)
 
 
 # -- batch -------------------------------------------------------------------------------------
@@ -280,11 +277,11 @@ def _read_batch(path: Path) -> Iterator[tuple[int, str, Query]]:
         columns = reader.fieldnames or []
         if "name" not in columns or "query" not in columns:
             raise ExportError(f"{path}: the first line must be a header with 'name' and 'query' columns")
-        unknown = [c for c in columns if c not in ("name", "query", *FILTERS)]
+        unknown = [c for c in columns if c not in ("name", "query", *FACET_NAMES)]
         if unknown:
-            raise ExportError(f"{path}: unknown column {unknown[0]!r}; use name, query, {', '.join(FILTERS)}")
+            raise ExportError(f"{path}: unknown column {unknown[0]!r}; use name, query, {', '.join(FACET_NAMES)}")
         for row in reader:
-            filters = {f: [v.strip() for v in (row.get(f) or "").split("|") if v.strip()] for f in FILTERS}
+            filters = {f: [v.strip() for v in (row.get(f) or "").split("|") if v.strip()] for f in FACET_NAMES}
             query = Query((row.get("query") or "").strip(), {k: v for k, v in filters.items() if v})
             yield reader.line_num, (row.get("name") or "").strip(), query
 
@@ -303,20 +300,20 @@ def batch_command(queries_file, output, fmt, bom, index_dir) -> None:
         foiasearch batch queries.csv -o results.csv
     """
     failed = 0
-    with opened(index_dir) as (engine, _):
+    with opened(index_dir) as (backend, _):
         check_writable(output)
         parts = []
         for line, name, query in read_batch(queries_file):
             try:
                 if not name:
                     raise QueryError("the name is empty")
-                parts.append(ExportPart(name, query, engine.matches(query)))
+                parts.append(ExportPart(name, query, backend.stream(query)))
             except QueryError as exc:
                 failed += 1
                 click.echo(f"line {line}{f' ({name})' if name else ''}: {exc}", err=True)
-        rows = export_to_file(Export(engine, parts, batch=True), fmt, output, bom)
+        rows = export_to_file(Export(backend, parts, batch=True), fmt, output, bom)
     for part in parts:
-        click.echo(f"{part.name}: {part.matches.total} documents")
+        click.echo(f"{part.name}: {part.results.total} documents")
     click.echo(f"{rows} rows from {len(parts)} queries written to {output}"
                + (f"; {failed} queries failed" if failed else ""))
     if failed:

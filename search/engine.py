@@ -1,5 +1,8 @@
-"""Run a :class:`Query` against an index: ranked hits, matching PDF pages,
-snippets and facet counts. The CLI and the web app both call this.
+"""The Whoosh search backend: :class:`SearchEngine` implements
+search.api's SearchBackend, :class:`MatchSet` its ResultStream.
+
+Ranked hits, matching PDF pages, snippets and facet counts for a
+:class:`Query`; callers reach it only through search.api (open_backend).
 
 >>> engine = SearchEngine.open("/nonexistent")  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
@@ -8,127 +11,44 @@ foiasearch.index.location.IndexNotFound: no index at /nonexistent ...
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import gc
-
+import hashlib
+import heapq
 import os
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Container, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
+from whoosh.util.times import long_to_datetime
 
 from foiasearch.ingest.document import Document
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.records import page_id
 from foiasearch.index.schema import TEXT_ANALYZER
 from foiasearch.index.store import DocumentStore
+from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
+                                   Results)
 from foiasearch.search.docsets import Matches
-from foiasearch.search.facets import FACETS, FacetValue, ValueMap
-from foiasearch.search.query import TEXT_FIELDS, Query, QueryError, parse_text
+from foiasearch.search.facets import FACET_NAMES, ValueMap
+from foiasearch.search.query import TEXT_FIELDS, parse_text
 from foiasearch.search.ranking import Selection, find_matches, matching_pages, score_of, skip_along
-from foiasearch.search.snippets import make_snippet
+from foiasearch.search.snippets import make_snippet, mark_text
 from foiasearch.search.view import SearcherView, load_or_build
 
 
 
-@dataclass
-class Hit:
-    """One matching document, as CLI and web show it."""
-
-    id: str
-    title: str
-    kind: str
-    paths: list[str]
-    url: str | None
-    date: str | None
-    pages: list[int]
-    snippet: str  # marked text (see search.snippets); pages: from the best page
-    score: float
-    document: Document | None = None
-    snippet_page: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        from foiasearch.search.snippets import to_html
-
-        doc = self.document
-        data: dict[str, Any] = {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "paths": self.paths,
-            "url": self.url,
-            "date": self.date,
-            "pages": self.pages,
-            "snippet": to_html(self.snippet),
-            "score": round(self.score, 4),
-        }
-        if doc is not None:
-            data.update(
-                author=", ".join(doc.authors) or None,
-                authors=doc.authors,
-                site=doc.site,
-                tags=doc.tags,
-                categories=doc.categories,
-                language=doc.language,
-                actors=[{"name": a.name, "type": a.type} for a in doc.actors],
-                exemptions=doc.exemptions,
-                bates_range=list(doc.bates_range) if doc.bates_range else None,
-                page_exemptions={str(p.number): p.exemptions for p in doc.pages if p.exemptions},
-                page_bates={str(p.number): p.bates for p in doc.pages if p.bates},
-                emails=[dataclasses.asdict(e) for e in self.emails()],
-            )
-        return data
-
-    def emails(self, limit: int = 20) -> list:
-        """Printed e-mails on the matching pages (all pages when none matched)."""
-        if self.document is None:
-            return []
-        wanted = set(self.pages)
-        found = [e for e in self.document.emails if not wanted or e.page in wanted]
-        return found[:limit]
-
-    def citations(self) -> list[str]:
-        """Matching pages as a brief would cite them: "DEF-000103 (p. 3)"."""
-        bates = {p.number: p.bates for p in self.document.pages if p.bates} if self.document else {}
-        return [f"{bates[n]} (p. {n})" if n in bates else f"p. {n}" for n in self.pages]
-
-
-@dataclass
-class Results:
-    query: Query
-    total: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-    suggestion: str | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
-
-    def to_json(self, with_facets: bool = False) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "query": self.query.text,
-            "total": self.total,
-            "hits": [hit.to_json() for hit in self.hits],
-        }
-        if with_facets:
-            data["facets"] = {name: [v.to_json() for v in values] for name, values in self.facets.items()}
-        if self.suggestion:
-            data["suggestion"] = self.suggestion
-        return data
-
-
 class SearchEngine:
-    """A read-only view of an index that sees new commits as they land.
+    """A read-only view of a Whoosh index that sees new commits as they land.
 
     Thread-safe for concurrent searches (one lock around refresh).
     """
+
+    name = "whoosh"
 
     def __init__(self, location: IndexLocation) -> None:
         self.location = location
@@ -225,7 +145,13 @@ class SearchEngine:
             order = None  # by score: ranked on demand (_window, MatchSet)
         return Selection(searcher, view, user_query, matches, qbits, bits, order)
 
-    def matches(self, query: Query) -> "MatchSet":
+    def check(self, query: Query) -> Query:
+        """Raise QueryError unless ``query`` validates and its text parses."""
+        query.validate()
+        parse_text(query.text)
+        return query
+
+    def stream(self, query: Query) -> "MatchSet":
         """Every document matching ``query`` (page and per_page are ignored),
         in the order :meth:`search` gives, from one searcher snapshot.
 
@@ -316,7 +242,7 @@ class SearchEngine:
             paths=doc.paths,
             url=doc.url,
             date=doc.date,
-            pages=pages,
+            matching_pages=pages,
             snippet=snippet,
             score=score,
             document=doc,
@@ -328,7 +254,7 @@ class SearchEngine:
         """Counts per facet; a facet with a selection is counted without its
         own selection, so its other values stay visible (OR within a facet)."""
         counts = {}
-        for name in FACETS:
+        for name in FACET_NAMES:
             if query.filters.get(name):
                 others = value_map.select({k: v for k, v in query.filters.items() if k != name})
                 counts[name] = value_map.count(name, qbits if others is None else qbits & others, limit)
@@ -383,7 +309,11 @@ class SearchEngine:
         searcher, _ = self.searcher()
         return self._highlight_terms(searcher, parsed)
 
-    def pages_matching(self, doc_id: str, text: str) -> list[int]:
+    def mark_text(self, text: str, terms: set[str]) -> str:
+        """All of ``text`` with the words that are ``terms`` marked."""
+        return mark_text(text, terms)
+
+    def matching_pages(self, doc_id: str, text: str) -> list[int]:
         """Pages of one document that match a query text, best first."""
         try:
             parsed = parse_text(text)
@@ -404,12 +334,48 @@ class SearchEngine:
     def page_id(self, doc_id: str, number: int) -> str:
         return page_id(doc_id, number)
 
+    def page_bates(self, doc_id: str, numbers: Iterable[int]) -> dict[int, str]:
+        """Bates numbers printed on pages ``numbers`` of ``doc_id``."""
+        return {p.number: p.bates for p in self.store.iter_pages(doc_id, list(numbers)) if p.bates}
+
+    # -- the index as a whole ----------------------------------------------------
+    def facet_values(self, name: str, type: str | None = None, limit: int | None = None) -> list[FacetValue]:
+        """Every value of facet ``name`` over all documents, most frequent
+        first (years newest first); ``type`` keeps actors of that type."""
+        _, values = self.searcher()
+        found = values.count(name, values.all_docs)
+        if type:
+            found = [v for v in found if v.type == type]
+        return found[:limit] if limit else found
+
+    def status(self) -> IndexStatus:
+        return IndexStatus(
+            location=str(self.location.root),
+            last_updated=self.store.get_meta("last_updated"),
+            kinds=self.store.document_counts(),
+            files=self.store.file_counts(),
+            failures=[FileProblem(f.display, f.reason) for f in self.store.failures()],
+            needs_ocr_pages=len(self.store.pages_needing_ocr()),
+        )
+
+    def fingerprint(self) -> Fingerprint:
+        searcher, _ = self.searcher()
+        return self._fingerprint(searcher.reader().generation())
+
+    def _fingerprint(self, generation: int) -> Fingerprint:
+        """The TOC generation (bumped by every Whoosh commit) plus the store's
+        last update time, hashed."""
+        updated = self.store.get_meta("last_updated")
+        value = hashlib.sha256(f"{generation}\n{updated or ''}".encode()).hexdigest()[:16]
+        return Fingerprint(self.name, str(Path(self.location.root).resolve()), str(generation), updated, value)
+
 
 class MatchSet:
-    """All documents matching one query, in result order, from one searcher.
+    """All documents matching one query, in result order, from one searcher
+    (search.api.ResultStream).
 
     >>> # with SearchEngine.open(dir) as engine:
-    >>> #     for hit in engine.matches(Query("opt out")).hits(batch=500): ...
+    >>> #     for hit in engine.stream(Query("opt out")).hits(batch=500): ...
     """
 
     def __init__(self, engine: SearchEngine, selection: Selection) -> None:
@@ -419,9 +385,9 @@ class MatchSet:
         self.total = selection.bits.bit_count()
 
     @property
-    def generation(self) -> int:
-        """The Whoosh TOC generation this snapshot reads."""
-        return self.searcher.reader().generation()
+    def fingerprint(self) -> Fingerprint:
+        """The index state this snapshot reads."""
+        return self.engine._fingerprint(self.searcher.reader().generation())
 
     def doc_id(self, docnum: int) -> str:
         return self.searcher.stored_fields(docnum)["id"]
@@ -458,3 +424,36 @@ class MatchSet:
             hit = self.engine._hit(sel.view, doc_id, score_of(sel.matches, docnum), pages.get(doc_id, []), terms)
             if hit is not None:
                 yield hit
+
+    def newest(self, limit: int) -> list[tuple[dt.datetime, Hit]]:
+        """The ``limit`` newest matches: (date or ingestion time, hit), newest first."""
+        reader = self.searcher.reader()
+        # The date column holds this for a document without a date.
+        missing = reader.schema["date"].column_type.default_value() if "date" in reader.schema else None
+        dates = reader.column_reader("date", translate=False) if reader.has_column("date") else None
+        keyed: list[tuple[dt.datetime, str]] = []
+        for docnum in self.docnums():
+            doc_id = self.doc_id(docnum)
+            value = dates[docnum] if dates is not None else None
+            if value is not None and value != missing:
+                when = long_to_datetime(value).replace(tzinfo=dt.timezone.utc)
+            else:  # no published date: fall back to when it was indexed
+                doc = self.engine.store.get_document(doc_id, with_pages=False)
+                when = _parse_time(doc.ingested_at if doc else None)
+            keyed.append((when, doc_id))
+        top = heapq.nlargest(limit, keyed)
+        when_by_id = {doc_id: when for when, doc_id in top}
+        hits = {hit.id: hit for hit in self.hits(only=when_by_id)}
+        return [(when, hits[doc_id]) for when, doc_id in top if doc_id in hits]
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _parse_time(text: str | None) -> dt.datetime:
+    """An ISO time as an aware datetime (UTC when it has no zone); the epoch when absent or unreadable."""
+    try:
+        value = dt.datetime.fromisoformat(text) if text else _EPOCH
+    except ValueError:
+        return _EPOCH
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -1,6 +1,6 @@
 """Exports that can be cited: one row per matching document, streamed.
 
-Rows are built from the engine's hits batch by batch (``MatchSet.hits``) and
+Rows are built from the backend's hits batch by batch (``ResultStream.hits``) and
 written as they come, so an export of 100,000 documents never holds them
 all. Every export says where it came from (``meta``): the query, its
 filters, when it was made, by which foiasearch version, and a fingerprint
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -28,9 +27,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from foiasearch.search.engine import Hit, MatchSet, SearchEngine
-from foiasearch.search.query import Query
-from foiasearch.search.snippets import to_plain
+from foiasearch.search.api import Hit, Query, ResultStream, SearchBackend
+from foiasearch.search.marks import to_plain
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -55,12 +53,6 @@ def foiasearch_version() -> str:
         return "unknown"
 
 
-def index_fingerprint(generation: int, last_updated: str | None) -> str:
-    """Short hash naming one state of an index: the Whoosh TOC generation
-    (bumped by every commit) plus the store's last update time."""
-    return hashlib.sha256(f"{generation}\n{last_updated or ''}".encode()).hexdigest()[:16]
-
-
 # -- rows ------------------------------------------------------------------------
 def pages_label(pages: list[dict[str, Any]]) -> str:
     """Matching pages for a citation: ``3 (DEF-000103); 17``."""
@@ -69,14 +61,14 @@ def pages_label(pages: list[dict[str, Any]]) -> str:
     )
 
 
-def hit_row(hit: Hit, engine: SearchEngine) -> dict[str, Any]:
+def hit_row(hit: Hit, backend: SearchBackend) -> dict[str, Any]:
     """A hit as an export row (JSON types; lists stay lists)."""
     doc = hit.document
-    numbers = sorted(set(hit.pages))  # ascending: the order a citation lists them
+    numbers = sorted(set(hit.matching_pages))  # ascending: the order a citation lists them
     bates = {p.number: p.bates for p in (doc.pages if doc else []) if p.bates}
     missing = [n for n in numbers if n not in bates]
     if missing and doc is not None and doc.kind == "release":
-        bates.update({p.number: p.bates for p in engine.store.iter_pages(hit.id, missing) if p.bates})
+        bates.update(backend.page_bates(hit.id, missing))
     return {
         "id": hit.id,
         "title": hit.title,
@@ -122,24 +114,24 @@ def csv_cells(row: dict[str, Any]) -> dict[str, str]:
 # -- what is exported ----------------------------------------------------------------
 @dataclass
 class ExportPart:
-    """One query's matches; ``name`` labels its rows in a batch export."""
+    """One query's results; ``name`` labels its rows in a batch export."""
 
     name: str | None
     query: Query
-    matches: MatchSet
+    results: ResultStream
 
 
 class Export:
     """Matches of one query (or of several, named, for a batch) with their
     provenance. Build it, read ``meta``, then stream with :func:`stream`.
 
-    >>> # export = Export.of_query(engine, Query('"opt out"'), saved_name="opt-out")
+    >>> # export = Export.of_query(backend, Query('"opt out"'), saved_name="opt-out")
     >>> # for chunk in stream(export, "csv"): response.write(chunk)
     """
 
-    def __init__(self, engine: SearchEngine, parts: list[ExportPart], saved_name: str | None = None,
+    def __init__(self, backend: SearchBackend, parts: list[ExportPart], saved_name: str | None = None,
                  batch: bool = False, per_batch: int = 500) -> None:
-        self.engine = engine
+        self.backend = backend
         self.parts = parts
         self.batch = batch
         self.per_batch = per_batch
@@ -148,19 +140,18 @@ class Export:
         self.written = 0  # rows yielded so far by rows()
 
     @classmethod
-    def of_query(cls, engine: SearchEngine, query: Query, saved_name: str | None = None) -> "Export":
+    def of_query(cls, backend: SearchBackend, query: Query, saved_name: str | None = None) -> "Export":
         """Raises QueryError for a query that cannot be run."""
-        return cls(engine, [ExportPart(saved_name, query, engine.matches(query))], saved_name)
+        return cls(backend, [ExportPart(saved_name, query, backend.stream(query))], saved_name)
 
     @property
     def total(self) -> int:
-        return sum(p.matches.total for p in self.parts)
+        return sum(p.results.total for p in self.parts)
 
     def _meta(self, saved_name: str | None) -> dict[str, Any]:
-        generation = self.parts[0].matches.generation if self.parts else 0
-        updated = self.engine.store.get_meta("last_updated")
+        fingerprint = self.parts[0].results.fingerprint if self.parts else self.backend.fingerprint()
         queries = [{"name": p.name, "query": p.query.text, "filters": p.query.filters, "sort": p.query.sort,
-                    "total": p.matches.total} for p in self.parts]
+                    "total": p.results.total} for p in self.parts]
         meta: dict[str, Any] = {}
         if not self.batch and queries:
             meta.update(saved_search=saved_name, query=queries[0]["query"],
@@ -170,17 +161,15 @@ class Export:
             total=self.total,
             exported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             foiasearch_version=foiasearch_version(),
-            index={"path": str(Path(self.engine.location.root).resolve()),
-                   "fingerprint": index_fingerprint(generation, updated),
-                   "whoosh_generation": generation, "last_updated": updated},
+            index=fingerprint.to_json(),
             columns=list(self.columns),
         )
         return meta
 
     def rows(self) -> Iterator[dict[str, Any]]:
         for part in self.parts:
-            for hit in part.matches.hits(batch=self.per_batch):
-                row = hit_row(hit, self.engine)
+            for hit in part.results.hits(batch=self.per_batch):
+                row = hit_row(hit, self.backend)
                 self.written += 1
                 yield {NAME_COLUMN: part.name, **row} if self.batch else row
 

@@ -1,7 +1,7 @@
 """Facet counts from a docnum -> values map built once per searcher.
 
 Whoosh's ``groupedby`` walks every posting of a facet field on every search
-(DESIGN.md measured 40-220 ms); reading the stored display values once per
+(measured 40-220 ms per search); reading the stored display values once per
 searcher and counting over the matching docnums is several times faster.
 Counts are of documents (doc records), never pages.
 
@@ -14,29 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
-from foiasearch.index.schema import FACET_FIELDS
+from foiasearch.index.facet_registry import FACET_NAMES
+from foiasearch.search.api import FacetValue
 from foiasearch.search.docsets import from_bits, to_bits
-
-# Facets shown by default, in the order the page shows them.
-FACETS = ("tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language")
-
-
-@dataclass
-class FacetValue:
-    value: str  # display form, e.g. "Secure Communities"
-    count: int
-    key: str = ""  # the lower-cased form filters use
-    type: str | None = None  # actors carry a type (person, agency, ...)
-
-    def to_json(self) -> dict:
-        data = {"value": self.value, "count": self.count}
-        if self.type:
-            data["type"] = self.type
-        return data
 
 
 class ValueMap:
@@ -94,7 +77,7 @@ class ValueMap:
         actor types are collected into ``types``."""
         display = json.loads(facets_json)
         entry = {}
-        for name in FACET_FIELDS:
+        for name in FACET_NAMES:
             items = []
             for value in display.get(name, []):
                 if name == "actor":

@@ -1,4 +1,4 @@
-"""The Query contract and the parsing of what users type.
+"""Parsing what users type into Whoosh queries (the Query itself: search.api).
 
 Users type Whoosh's syntax: words, "phrases", AND/OR/NOT, parentheses,
 ``field:value``; AND is the default operator and English words are stemmed.
@@ -11,15 +11,13 @@ Field aliases make the printed-e-mail fields read naturally (``from:``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from whoosh import qparser, query as wq
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from foiasearch.index.schema import FACET_FIELDS, build_schema
+from foiasearch.index.schema import build_schema
+# The Query contract lives in the search API; imported here for the parser's callers.
+from foiasearch.search.api import SORTS, Query, QueryError  # noqa: F401
 
-SORTS = ("relevance", "newest", "oldest")
-MAX_QUERY_LENGTH = 2000
 FIELD_ALIASES = {
     "sender": ["from"],
     "recipient": ["to"],
@@ -28,39 +26,6 @@ FIELD_ALIASES = {
     "exemption": ["exemptions"],
     "author": ["by"],
 }
-
-
-class QueryError(ValueError):
-    """A query or parameter that cannot be run; the message is one line for users."""
-
-
-@dataclass
-class Query:
-    """A search as the CLI and the web app describe it.
-
-    ``filters`` maps a facet name (tag, actor, kind, collection, year,
-    exemption, ...) to the values selected: OR within a facet, AND across.
-    """
-
-    text: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 20
-
-    def validate(self) -> "Query":
-        if len(self.text) > MAX_QUERY_LENGTH:
-            raise QueryError(f"query is too long ({len(self.text)} characters; the limit is {MAX_QUERY_LENGTH})")
-        if self.sort not in SORTS:
-            raise QueryError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
-        if not 1 <= self.per_page <= 1000:
-            raise QueryError("limit must be between 1 and 1000")
-        if not 1 <= self.page <= 10_000:
-            raise QueryError("page must be between 1 and 10000")
-        for name in self.filters:
-            if name not in FACET_FIELDS:
-                raise QueryError(f"unknown filter {name!r}; use one of {', '.join(FACET_FIELDS)}")
-        return self
 
 
 _SCHEMA = build_schema()

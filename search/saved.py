@@ -3,8 +3,9 @@
 The web app and the CLI may write at the same time (several gunicorn
 workers, a cron job running ``saved run --new``), so the database is in WAL
 mode with a busy timeout, and every change is one ``BEGIN IMMEDIATE``
-transaction. It is ``saved.db`` in the index folder, never the Whoosh index
-or the index's ``store.db`` (those have one writer: the indexer).
+transaction. It is ``saved.db`` in the index folder, never the search index
+or the index's ``store.db`` (those have one writer: the indexer). Searches
+run through the search API (search.api), whatever the backend.
 
 >>> import tempfile, pathlib
 >>> store = SavedStore(pathlib.Path(tempfile.mkdtemp()) / "saved.db")
@@ -25,9 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from foiasearch.index.location import IndexLocation
-from foiasearch.search.engine import Hit, MatchSet, SearchEngine
-from foiasearch.search.query import Query, QueryError, parse_text
+from foiasearch.search.api import Hit, IndexLocation, Query, QueryError, ResultStream, SearchBackend
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 BUSY_TIMEOUT_S = 30.0
@@ -68,13 +67,6 @@ def check_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name or ""):
         raise SavedError(f"invalid name {name!r}: use 1-64 letters, digits, '-' or '_'")
     return name
-
-
-def check_query(query: Query) -> Query:
-    """Validate and parse ``query`` now, so that a saved search can be run."""
-    query.validate()
-    parse_text(query.text)
-    return query
 
 
 @dataclass
@@ -142,12 +134,16 @@ class SavedStore:
         self.db.execute("COMMIT")
 
     # -- definitions ------------------------------------------------------------
-    def add(self, name: str, query: Query, replace: bool = False) -> SavedSearch:
+    def add(self, name: str, query: Query, replace: bool = False,
+            backend: SearchBackend | None = None) -> SavedSearch:
         """Save ``query`` as ``name``. Replacing starts the search afresh
-        (new created time, no last run, nothing seen)."""
+        (new created time, no last run, nothing seen). The query is
+        validated, and with ``backend`` also parsed, so that it can be run."""
         check_name(name)
         try:
-            check_query(query)
+            query.validate()
+            if backend is not None:
+                backend.check(query)
         except QueryError as exc:
             raise SavedError(str(exc)) from None
         filters = {k: list(v) for k, v in query.filters.items() if v}
@@ -226,15 +222,15 @@ class SavedStatus:
         return {**self.saved.to_json(), "total": self.total, "new": self.new, "error": self.error}
 
 
-def saved_status(engine: SearchEngine, store: SavedStore) -> list[SavedStatus]:
+def saved_status(backend: SearchBackend, store: SavedStore) -> list[SavedStatus]:
     """Every saved search with current counts (nothing is marked seen).
 
-    >>> # for s in saved_status(engine, store): print(s.saved.name, s.total, s.new)
+    >>> # for s in saved_status(backend, store): print(s.saved.name, s.total, s.new)
     """
     statuses = []
     for saved in store.list():
         try:
-            ids = set(engine.matches(saved.query).ids())
+            ids = set(backend.stream(saved.query).ids())
         except QueryError as exc:
             statuses.append(SavedStatus(saved, error=str(run_error(saved, exc))))
             continue
@@ -248,27 +244,27 @@ class SavedRun:
     run before (all of them on a first run)."""
 
     saved: SavedSearch  # as it was before this run (last_run: the previous run)
-    matches: MatchSet
+    results: ResultStream
     new_ids: set[str]
 
     @property
     def total(self) -> int:
-        return self.matches.total
+        return self.results.total
 
     def hits(self, new_only: bool = False, batch: int = 500) -> Iterator[Hit]:
-        return self.matches.hits(batch=batch, only=self.new_ids if new_only else None)
+        return self.results.hits(batch=batch, only=self.new_ids if new_only else None)
 
 
-def run_saved(engine: SearchEngine, store: SavedStore, name: str, record: bool = True) -> SavedRun:
+def run_saved(backend: SearchBackend, store: SavedStore, name: str, record: bool = True) -> SavedRun:
     """Run saved search ``name``; with ``record`` (the default) its last-run
     time becomes now and its current matches become the seen set."""
     saved = store.get(name)
     try:
-        matches = engine.matches(saved.query)
+        results = backend.stream(saved.query)
     except QueryError as exc:
         raise run_error(saved, exc) from None
-    ids = list(matches.ids())
+    ids = list(results.ids())
     new_ids = set(ids) - store.seen_ids(name)
     if record:
         store.record_run(name, ids)
-    return SavedRun(saved, matches, new_ids)
+    return SavedRun(saved, results, new_ids)

@@ -13,17 +13,15 @@ added after (document text is untrusted input).
 
 from __future__ import annotations
 
-import html
 import re
 
 from whoosh import highlight
 
 from foiasearch.index.schema import TEXT_ANALYZER
+from foiasearch.search.marks import CLOSE, OPEN, SENTINELS as _SENTINELS, to_html, to_plain
 
-OPEN, CLOSE = "\x02", "\x03"
 SNIPPET_CHARS = 240
 MAX_SCAN_CHARS = 200_000  # longer texts are highlighted on their start only
-_SENTINELS = re.compile("[\x02\x03]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -127,10 +125,4 @@ def mark_text(text: str, terms: set[str]) -> str:
     return "".join(out)
 
 
-def to_html(marked: str) -> str:
-    """Escape the text, then turn marks into ``<mark>`` elements."""
-    return html.escape(marked, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
-
-
-def to_plain(marked: str, open_mark: str = "", close_mark: str = "") -> str:
-    return marked.replace(OPEN, open_mark).replace(CLOSE, close_mark)
+__all__ = ["make_snippet", "mark_text", "to_html", "to_plain", "OPEN", "CLOSE"]

@@ -8,7 +8,7 @@ import pytest
 from foiasearch.index.location import IndexLocation
 from foiasearch.ingest.document import Document, Page
 from foiasearch.search.engine import SearchEngine
-from foiasearch.search.feeds import atom_feed
+from foiasearch.search.atom import atom_feed
 from foiasearch.search.saved import SavedStore
 from foiasearch.search.query import Query
 from tests.builders import write_html

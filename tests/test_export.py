@@ -33,7 +33,7 @@ def direct(index_dir: Path, text: str, **kw) -> list[dict]:
     """What engine.search gives, in the shape an export row has."""
     with SearchEngine.open(str(index_dir)) as engine:
         results = engine.search(Query(text, per_page=1000, **kw))
-    return [{"id": h.id, "title": h.title, "kind": h.kind, "paths": h.paths, "pages": sorted(h.pages),
+    return [{"id": h.id, "title": h.title, "kind": h.kind, "paths": h.paths, "pages": sorted(h.matching_pages),
              "snippet": to_plain(h.snippet), "score": round(h.score, 4)} for h in results.hits]
 
 
@@ -159,8 +159,8 @@ def test_export_streams(bates_index):
                                   "detain*", "title:emails"])
 def test_streamed_pages_equal_the_engines(indexed, text):
     with SearchEngine.open(str(indexed)) as engine:
-        got = {hit.id: sorted(hit.pages) for hit in engine.matches(Query(text)).hits(batch=2)}
-        expected = {hit.id: sorted(hit.pages) for hit in engine.search(Query(text, per_page=1000)).hits}
+        got = {hit.id: sorted(hit.matching_pages) for hit in engine.stream(Query(text)).hits(batch=2)}
+        expected = {hit.id: sorted(hit.matching_pages) for hit in engine.search(Query(text, per_page=1000)).hits}
     assert got == expected
     if text == "memo detainers":  # no page has both words: the pages with either
         assert [p for p in got.values() if p] == [[2, 3]]

@@ -132,7 +132,7 @@ def test_pages_of_results_follow_the_full_ranking(index_root, text, filters):
     """Each results page (top-N) lists exactly the slice of the full ranking
     that an export walks, ties included, with Whoosh's scores."""
     with SearchEngine.open(str(index_root)) as engine:
-        everything = list(engine.matches(Query(text, filters=filters)).docnums())
+        everything = list(engine.stream(Query(text, filters=filters)).docnums())
     with SearchEngine.open(str(index_root)) as engine:  # a fresh engine: nothing ranked yet
         shown = []
         page = 1
@@ -162,14 +162,14 @@ def test_matching_pages_are_best_first(index_root):
             fields = searcher.stored_fields(docnum)
             if fields.get("rtype") == "page":
                 page_scores[(fields["parent"], fields["page"])] = score
-        releases = [hit for hit in results.hits if hit.kind == "release" and len(hit.pages) > 1]
+        releases = [hit for hit in results.hits if hit.kind == "release" and len(hit.matching_pages) > 1]
         assert releases
         for hit in releases:
             matching = [n for (parent, n) in page_scores if parent == hit.id]
             if not matching:
                 continue  # words spread over pages: loose pages, in page order
-            assert sorted(hit.pages) == sorted(matching)
-            scores = [page_scores[(hit.id, n)] for n in hit.pages]
+            assert sorted(hit.matching_pages) == sorted(matching)
+            scores = [page_scores[(hit.id, n)] for n in hit.matching_pages]
             assert scores == sorted(scores, reverse=True)
 
 
@@ -181,7 +181,7 @@ def test_facet_counts_equal_counting_by_hand(index_root):
         for text, filters in (("detainer OR county", {}), ("memo", {"kind": ["post"]}), ("quinn lofgren trust", {})):
             results = engine.search(Query(text, filters=filters, per_page=1000), facets=True)
             searcher, _ = engine.searcher()
-            matching = [searcher.stored_fields(d) for d in engine.matches(Query(text, filters=filters)).docnums()]
+            matching = [searcher.stored_fields(d) for d in engine.stream(Query(text, filters=filters)).docnums()]
             for facet in ("tag", "kind", "year", "actor"):
                 by_hand: dict[str, int] = {}
                 for stored in matching:

@@ -89,9 +89,9 @@ def test_pages_that_each_hold_one_of_the_words(engine, built):
     # has both, so the hit names the pages with either word.
     results = engine.search(Query("memo fingerprints"))
     assert [h.id for h in results.hits] == [built[1]["release"]]
-    pages = results.hits[0].pages
+    pages = results.hits[0].matching_pages
     assert 17 in pages and 2 in pages and 3 not in pages and 1 not in pages
-    assert sorted(engine.pages_matching(built[1]["release"], '"opt out"')) == [3, 17]
+    assert sorted(engine.matching_pages(built[1]["release"], '"opt out"')) == [3, 17]
 
 
 def test_a_cached_query_sees_the_next_commit(tmp_path):

@@ -203,7 +203,7 @@ def test_delete_and_unknown_names(client):
     ("q=%22opt+out%22&tag=ICE&actor=Pat+Quinn", Query('"opt out"', {"tag": ["ICE"], "actor": ["Pat Quinn"]})),
 ])
 def test_search_exports_parse_back_and_match_the_engine(client, engine, qs, query):
-    ids = list(engine.matches(query).ids())
+    ids = list(engine.stream(query).ids())
     assert len(ids) == engine.search(query).total > 0
     response = client.get(f"/export.csv?{qs}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -244,7 +244,7 @@ def test_bad_export_query_is_400(client, qs):
 def test_saved_exports_and_feed(client, engine, ids):
     save(client, "quinn", q="", actor="Pat Quinn", sort="newest")
     query = Query("", {"actor": ["Pat Quinn"]}, "newest")
-    expected = list(engine.matches(query).ids())
+    expected = list(engine.stream(query).ids())
     response = client.get("/saved/quinn/export.csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="quinn.csv"'
     assert [r["id"] for r in csv.DictReader(io.StringIO(response.get_data(as_text=True)))] == expected

@@ -36,7 +36,7 @@ def test_save_from_search_page_then_download_its_csv(browser, base_url, corpus):
     finally:
         context.close()
     with SearchEngine(corpus[0]) as engine:
-        expected = list(engine.matches(Query("opt out", {"tag": ["ICE"]})).ids())
+        expected = list(engine.stream(Query("opt out", {"tag": ["ICE"]})).ids())
     assert [r["id"] for r in rows] == expected and len(rows) == 3
     assert {r["title"] for r in rows} >= {"Illinois withdraws from Secure Communities", "Secure Communities e-mails"}
     release = next(r for r in rows if r["kind"] == "release")

@@ -1,4 +1,4 @@
-"""The search site: a Flask app over :mod:`search` (read-only).
+"""The search site: a Flask app over the search API (search.api, read-only).
 
 >>> app = create_app("/nonexistent-index")
 >>> app.test_client().get("/").status_code   # a page saying how to index
@@ -12,11 +12,10 @@ import threading
 
 from flask import Flask
 
-from foiasearch.index.location import IndexLocation, IndexNotFound
-from foiasearch.search.engine import SearchEngine
+from foiasearch.search.api import IndexLocation, IndexNotFound, SearchBackend, open_backend
 
 
-class EngineHolder:
+class BackendHolder:
     """Opens the index on first use, in the process that serves requests
     (gunicorn forks workers after ``create_app``: SQLite and file handles
     must not cross the fork). Until an index exists, ``get()`` raises
@@ -24,19 +23,19 @@ class EngineHolder:
 
     def __init__(self, location: IndexLocation) -> None:
         self.location = location
-        self._engine: SearchEngine | None = None
+        self._backend: SearchBackend | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
-    def get(self) -> SearchEngine:
-        engine = self._engine
-        if engine is not None and self._pid == os.getpid():
-            return engine
+    def get(self) -> SearchBackend:
+        backend = self._backend
+        if backend is not None and self._pid == os.getpid():
+            return backend
         with self._lock:
-            if self._engine is None or self._pid != os.getpid():
-                self._engine = SearchEngine(self.location)
+            if self._backend is None or self._pid != os.getpid():
+                self._backend = open_backend(self.location)
                 self._pid = os.getpid()
-            return self._engine
+            return self._backend
 
 
 def create_app(index_dir: str | os.PathLike | None = None) -> Flask:
@@ -45,7 +44,7 @@ def create_app(index_dir: str | os.PathLike | None = None) -> Flask:
     app = Flask(__name__)
     location = IndexLocation.resolve(index_dir)
     app.config.update(INDEX_DIR=str(location.root), JSON_SORT_KEYS=False)
-    app.extensions["foiasearch"] = EngineHolder(location)
+    app.extensions["foiasearch"] = BackendHolder(location)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

@@ -18,12 +18,9 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
-from foiasearch.index.location import IndexNotFound
-from foiasearch.index.records import collection_of
 from foiasearch.ingest.document import Document
-from foiasearch.search.engine import Hit, Results, SearchEngine
-from foiasearch.search.query import QueryError
-from foiasearch.search.snippets import mark_text, to_html
+from foiasearch.search.api import Hit, IndexNotFound, Query, QueryError, Results, SearchBackend, collection_of
+from foiasearch.search.marks import to_html
 from foiasearch.web.sidebar import KIND_LABELS, LABELS, sidebar
 from foiasearch.web.state import SearchState
 
@@ -33,7 +30,8 @@ _DOC_ID = re.compile(r"^[0-9a-f]{16,128}$")
 PAGE_LINKS = 5  # matching pages listed on a hit before "N more"
 
 
-def engine() -> SearchEngine:
+def backend() -> SearchBackend:
+    """This worker's search backend (opened on first use)."""
     return current_app.extensions["foiasearch"].get()
 
 
@@ -46,7 +44,7 @@ def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
     except QueryError as exc:
         return None, None, str(exc)
     try:
-        results = engine().search(state.query, facets=True, suggest=True)
+        results = backend().search(state.query, facets=True, suggest=True)
     except QueryError as exc:
         return state, None, str(exc)
     return state, results, None
@@ -75,8 +73,6 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
 
 def _fallback_state() -> SearchState:
     """An empty state that keeps the typed text in the box after a bad parameter."""
-    from foiasearch.search.query import Query
-
     text = request.args.get("q", "")[:2000]
     return SearchState(Query(text=text))
 
@@ -87,7 +83,7 @@ def api_search():
     if error:
         return jsonify(error=error), 400
     data = results.to_json(with_facets=True)
-    data.update(page=state.query.page, pages=results.pages, per_page=state.query.per_page,
+    data.update(page=state.query.page, pages=results.page_count, per_page=state.query.per_page,
                 sort=state.query.sort, filters=state.query.filters)
     return jsonify(data)
 
@@ -96,17 +92,14 @@ def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
     doc = hit.document
     q = state.query.text
     base = f"/documents/{hit.id}" + (f"?{_qs(q)}" if q else "")
-    place = (doc.site if doc and doc.site else None) or (doc.collection if doc and doc.collection else None)
-    if not place and hit.paths:
-        place = collection_of(hit.paths[0])
     return {
         "hit": hit,
         "url": base + (f"#p{hit.snippet_page}" if hit.snippet_page and hit.kind == "release" else ""),
         "snippet": Markup(to_html(hit.snippet)),
         "date": (hit.date or "")[:10],
-        "place": place,
-        "page_links": [(p, f"{base}#p{p}") for p in hit.pages[:PAGE_LINKS]] if hit.kind == "release" else [],
-        "more_pages": max(0, len(hit.pages) - PAGE_LINKS) if hit.kind == "release" else 0,
+        "place": hit.collection or None,
+        "page_links": [(p, f"{base}#p{p}") for p in hit.matching_pages[:PAGE_LINKS]] if hit.kind == "release" else [],
+        "more_pages": max(0, len(hit.matching_pages) - PAGE_LINKS) if hit.kind == "release" else 0,
         "more_url": base + "#pages",
     }
 
@@ -116,7 +109,7 @@ def _qs(q: str) -> str:
 
 
 def _pagination(state: SearchState, results: Results) -> dict[str, Any] | None:
-    pages, page = results.pages, state.query.page
+    pages, page = results.page_count, state.query.page
     if pages <= 1 and page == 1:
         return None
     window = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
@@ -138,7 +131,7 @@ def _pagination(state: SearchState, results: Results) -> dict[str, Any] | None:
 
 # -- documents ---------------------------------------------------------------------
 def _document_or_404(doc_id: str) -> Document:
-    doc = engine().document(doc_id) if _DOC_ID.match(doc_id) else None
+    doc = backend().document(doc_id) if _DOC_ID.match(doc_id) else None
     if doc is None:
         raise NotFound(f"no document {doc_id[:80]!r} in this index")
     return doc
@@ -148,10 +141,10 @@ def _document_or_404(doc_id: str) -> Document:
 def document_page(doc_id: str):
     doc = _document_or_404(doc_id)
     q = request.args.get("q", "")[:2000]
-    eng = engine()
-    terms = eng.highlight_terms(q)
-    matching = eng.pages_matching(doc_id, q) if q and doc.kind == "release" else []
-    pages = [{"page": p, "html": Markup(to_html(mark_text(p.text, terms)))} for p in doc.pages]
+    search = backend()
+    terms = search.highlight_terms(q)
+    matching = search.matching_pages(doc_id, q) if q and doc.kind == "release" else []
+    pages = [{"page": p, "html": Markup(to_html(search.mark_text(p.text, terms)))} for p in doc.pages]
     return render_template("document.html", doc=doc, q=q, pages=pages, matching=matching,
                            kind_labels=KIND_LABELS, safe_url=_safe_url(doc.url),
                            collection=doc.collection or (collection_of(doc.paths[0]) if doc.paths else ""))
@@ -173,7 +166,7 @@ def document_text(doc_id: str):
 @bp.get("/documents/<doc_id>/original")
 def document_original(doc_id: str):
     doc = _document_or_404(doc_id)
-    path = engine().original_path(doc.id)  # only files the index recorded for this id
+    path = backend().original_path(doc.id)  # only files the index recorded for this id
     if path is None:
         raise NotFound("the original file is no longer where it was indexed")
     mimetype = "application/pdf" if doc.kind == "release" else (mimetypes.guess_type(path.name)[0]

@@ -22,14 +22,12 @@ from flask import (Blueprint, Flask, Response, current_app, redirect, render_tem
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound
 
-from foiasearch.search.engine import Hit
+from foiasearch.search.api import LABELS, Hit, QueryError
+from foiasearch.search.atom import CONTENT_TYPE as ATOM_TYPE, atom_feed
 from foiasearch.search.export import FORMATS, Export, download_name, stream
-from foiasearch.search.feeds import CONTENT_TYPE as ATOM_TYPE, atom_feed
-from foiasearch.search.query import QueryError
 from foiasearch.search.saved import NAME_PATTERN, SavedError, SavedSearch, SavedStore, run_saved, saved_status
 from foiasearch.web.csrf import SECRET_NAME, CsrfSigner
-from foiasearch.web.routes import engine, render_search
-from foiasearch.web.sidebar import LABELS
+from foiasearch.web.routes import backend, render_search
 from foiasearch.web.state import SearchState
 
 bp = Blueprint("saved", __name__)
@@ -105,7 +103,7 @@ def save_search():
         raise BadRequest(str(exc)) from None
     with open_store() as store:
         try:
-            engine().search(state.query)  # a query that will not run is not saved
+            backend().check(state.query)  # a query that will not run is not saved
             existed = replace and _exists(store, name)
             store.add(name, state.query, replace=replace)
         except (QueryError, SavedError) as exc:
@@ -130,7 +128,7 @@ def saved_page():
     done, name = request.args.get("done", ""), request.args.get("name", "")
     message = f"{DONE[done]} “{name}”." if done in DONE and NAME_PATTERN.fullmatch(name) else None
     with open_store() as store:
-        statuses = saved_status(engine(), store)  # counts only: nothing is marked seen
+        statuses = saved_status(backend(), store)  # counts only: nothing is marked seen
     return render_template("saved.html", items=[_item(s) for s in statuses], message=message,
                            formats=list(FORMATS), labels=LABELS)
 
@@ -156,7 +154,7 @@ def mark_seen(name: str):
     with open_store() as store:
         _saved_or_404(store, name)
         try:
-            run_saved(engine(), store, name, record=True)
+            run_saved(backend(), store, name, record=True)
         except SavedError as exc:
             raise BadRequest(str(exc)) from None
     return _done("seen", name)
@@ -164,8 +162,8 @@ def mark_seen(name: str):
 
 # -- exports and feeds ----------------------------------------------------------------
 def _export_response(export: Export, fmt: str, base: str, bom: bool) -> Response:
-    """Stream ``export``; the engine lives as long as the worker, so its
-    searcher snapshot stays open while the rows are written."""
+    """Stream ``export``; the backend lives as long as the worker, so its
+    snapshot of the index stays open while the rows are written."""
     chunks = stream(export, fmt, bom=bom)
     response = Response(stream_with_context(chunks), content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(base, fmt)}"'
@@ -186,7 +184,7 @@ def export_search(fmt: str):
     bom = args.pop("bom", "") == "1"  # Excel wants a BOM to read UTF-8 CSV
     try:
         state = SearchState.from_args(args)
-        export = Export.of_query(engine(), state.query)
+        export = Export.of_query(backend(), state.query)
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
     return _export_response(export, fmt, "foiasearch-export", bom)
@@ -198,7 +196,7 @@ def export_saved(name: str, fmt: str):
     with open_store() as store:
         saved = _saved_or_404(store, name)
     try:
-        export = Export.of_query(engine(), saved.query, saved_name=name)
+        export = Export.of_query(backend(), saved.query, saved_name=name)
     except QueryError as exc:
         raise BadRequest(f"saved search {name!r} no longer runs: {exc}") from None
     return _export_response(export, fmt, name, request.args.get("bom") == "1")
@@ -213,7 +211,7 @@ def saved_feed(name: str):
         return url_for("web.document_page", doc_id=hit.id, _external=True)
 
     try:
-        text = atom_feed(engine(), saved, self_url=url_for("saved.saved_feed", name=name, _external=True),
+        text = atom_feed(backend(), saved, self_url=url_for("saved.saved_feed", name=name, _external=True),
                          doc_url=doc_url)
     except QueryError as exc:
         raise BadRequest(f"saved search {name!r} no longer runs: {exc}") from None

@@ -1,11 +1,11 @@
 """The facet sidebar: which values each facet box shows, and their links.
 
-Counts come from the engine (per-searcher value map); this module only
+Counts come from the search backend (Results.facets); this module only
 picks what to show: the top values, every selected value, all values when
 the box is expanded (``more=tag``), or those whose name contains the box's
 filter text (``find_tag=imm``).
 
->>> from foiasearch.search.facets import FacetValue
+>>> from foiasearch.search.api import FacetValue
 >>> from werkzeug.datastructures import MultiDict
 >>> state = SearchState.from_args(MultiDict([("tag", "ICE")]))
 >>> box = facet_box("tag", [FacetValue("ICE", 3, "ice"), FacetValue("FOIA", 1, "foia")], state)
@@ -17,18 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from foiasearch.search.facets import FacetValue
+from foiasearch.search.api import FACETS, LABELS, FacetValue
 from foiasearch.web.state import SearchState
 
 TOP = 10
 MAX_SHOWN = 500  # an expanded box lists at most this many; the name filter finds the rest
-LABELS = {
-    "tag": "Tag", "actor": "Actor", "kind": "Kind", "collection": "Collection", "year": "Year",
-    "exemption": "FOIA exemption", "category": "Category", "site": "Site", "language": "Language",
-}
-# The sidebar's order; the last three appear only when they have values.
-SIDEBAR = ("tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language")
-ALWAYS = {"tag", "actor", "kind", "collection", "year", "exemption"}
 KIND_LABELS = {"release": "FOIA release", "post": "Post", "page": "Page", "feed-item": "Feed item"}
 
 
@@ -89,10 +82,13 @@ def facet_box(name: str, counted: list[FacetValue], state: SearchState) -> Facet
 
 
 def sidebar(facets: dict[str, list[FacetValue]], state: SearchState) -> list[FacetBox]:
+    """A box per facet, in the registry's order (index.facet_registry);
+    a facet that is not ``always_shown`` appears only when it has values."""
     boxes = []
-    for name in SIDEBAR:
+    for facet in FACETS:
+        name = facet.name
         counted = facets.get(name, [])
-        if name not in ALWAYS and not counted and not state.query.filters.get(name):
+        if not facet.always_shown and not counted and not state.query.filters.get(name):
             continue
         boxes.append(facet_box(name, counted, state))
     return boxes

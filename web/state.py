@@ -21,14 +21,13 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from foiasearch.index.schema import FACET_FIELDS
-from foiasearch.search.query import SORTS, Query, QueryError
+from foiasearch.search.api import FACET_NAMES, SORTS, Query, QueryError
 
 PER_PAGE = 20
 MAX_VALUES = 200  # values a filter sends; more is not a person clicking
 MAX_VALUE_LENGTH = 300
 # Parameters the pages understand besides the facet names.
-KNOWN = {"q", "sort", "page", "limit", "more"} | {f"find_{name}" for name in FACET_FIELDS}
+KNOWN = {"q", "sort", "page", "limit", "more"} | {f"find_{name}" for name in FACET_NAMES}
 
 
 class BadRequest(QueryError):
@@ -59,11 +58,11 @@ class SearchState:
     def from_args(cls, args: MultiDict, path: str = "/") -> "SearchState":
         """Read the query string; raises BadRequest for a parameter that
         cannot be used (unknown name, page out of range, ...)."""
-        unknown = sorted(k for k in args.keys() if k not in KNOWN and k not in FACET_FIELDS)
+        unknown = sorted(k for k in args.keys() if k not in KNOWN and k not in FACET_NAMES)
         if unknown:
-            raise BadRequest(f"unknown parameter {unknown[0][:40]!r}; filters are {', '.join(FACET_FIELDS)}")
+            raise BadRequest(f"unknown parameter {unknown[0][:40]!r}; filters are {', '.join(FACET_NAMES)}")
         filters: dict[str, list[str]] = {}
-        for name in FACET_FIELDS:
+        for name in FACET_NAMES:
             values = [v.strip() for v in args.getlist(name) if v.strip()]
             if len(values) > MAX_VALUES or any(len(v) > MAX_VALUE_LENGTH for v in values):
                 raise BadRequest(f"too many or too long values for {name}")
@@ -71,8 +70,8 @@ class SearchState:
                 filters[name] = list(dict.fromkeys(values))
         more = set(args.getlist("more"))
         for name in more:
-            if name not in FACET_FIELDS:
-                raise BadRequest(f"unknown facet {name[:40]!r}; facets are {', '.join(FACET_FIELDS)}")
+            if name not in FACET_NAMES:
+                raise BadRequest(f"unknown facet {name[:40]!r}; facets are {', '.join(FACET_NAMES)}")
         sort = args.get("sort", "") or "relevance"
         if sort not in SORTS:
             raise BadRequest(f"unknown sort {sort[:40]!r}; use one of {', '.join(SORTS)}")
@@ -84,7 +83,7 @@ class SearchState:
             per_page=_int(args, "limit", PER_PAGE, 1, 100),
         )
         query.validate()  # the query's own limits (length, ...)
-        find = {name: args.get(f"find_{name}", "").strip()[:100] for name in FACET_FIELDS}
+        find = {name: args.get(f"find_{name}", "").strip()[:100] for name in FACET_NAMES}
         return cls(query, more, {k: v for k, v in find.items() if v}, path)
 
     # -- writing URLs ----------------------------------------------------
@@ -100,7 +99,7 @@ class SearchState:
         out: list[tuple[str, str]] = []
         if q:
             out.append(("q", q))
-        for name in FACET_FIELDS:
+        for name in FACET_NAMES:
             out += [(name, v) for v in filters.get(name, [])]
         if sort and sort != "relevance":
             out.append(("sort", sort))
@@ -108,7 +107,7 @@ class SearchState:
             out.append(("limit", str(self.query.per_page)))
         if page and page != 1:
             out.append(("page", str(page)))
-        out += [("more", name) for name in FACET_FIELDS if name in (more or ())]
+        out += [("more", name) for name in FACET_NAMES if name in (more or ())]
         out += [(f"find_{name}", v) for name, v in (find or {}).items() if v]
         return out
 
@@ -137,7 +136,7 @@ class SearchState:
     def chips(self) -> list[tuple[str, str, str]]:
         """(facet, value, url without it) for every selected value."""
         return [(name, value, self.toggle_url(name, value))
-                for name in FACET_FIELDS for value in self.query.filters.get(name, [])]
+                for name in FACET_NAMES for value in self.query.filters.get(name, [])]
 
     def clear_filters_url(self) -> str:
         return self.url(filters={}, page=None, find={})

@@ -1,7 +1,9 @@
 """Atom feeds (RFC 4287) of a saved search's newest matching documents.
 
 "Newest" is by the document's date, or by when it was indexed for documents
-without one (most PDF releases), so a newly indexed release shows up too.
+without one (most PDF releases), so a newly indexed release shows up too
+(``ResultStream.newest`` in search.api). This module writes feeds;
+ingest.feeds reads them.
 Built with the standard library's ElementTree, which escapes all text.
 
 >>> print(atom_datetime(dt.datetime(2011, 3, 15, 16, 2)))
@@ -11,21 +13,16 @@ Built with the standard library's ElementTree, which escapes all text.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from whoosh.util.times import long_to_datetime
-
-from foiasearch.search.engine import Hit, MatchSet, SearchEngine
+from foiasearch.search.api import Hit, SearchBackend
+from foiasearch.search.marks import to_plain
 from foiasearch.search.saved import SavedSearch
-from foiasearch.search.snippets import to_plain
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 FEED_LIMIT = 50
-_MISSING = 2**64 - 1  # what Whoosh's date column holds for a document without a date
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def atom_datetime(value: dt.datetime) -> str:
@@ -35,35 +32,7 @@ def atom_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-def _parse_time(text: str | None) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text) if text else _EPOCH
-    except ValueError:
-        return _EPOCH
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
-def newest(engine: SearchEngine, matches: MatchSet, limit: int = FEED_LIMIT) -> list[tuple[dt.datetime, Hit]]:
-    """The ``limit`` newest matches: (date or ingestion time, hit), newest first."""
-    reader = matches.searcher.reader()
-    dates = reader.column_reader("date", translate=False) if reader.has_column("date") else None
-    keyed: list[tuple[dt.datetime, str]] = []
-    for docnum in matches.docnums():
-        doc_id = matches.doc_id(docnum)
-        value = dates[docnum] if dates is not None else _MISSING
-        if value is not None and value != _MISSING:
-            when = long_to_datetime(value).replace(tzinfo=dt.timezone.utc)
-        else:  # no published date: fall back to when it was indexed
-            doc = engine.store.get_document(doc_id, with_pages=False)
-            when = _parse_time(doc.ingested_at if doc else None)
-        keyed.append((when, doc_id))
-    top = heapq.nlargest(limit, keyed)
-    when_by_id = {doc_id: when for when, doc_id in top}
-    hits = {hit.id: hit for hit in matches.hits(only=when_by_id)}
-    return [(when, hits[doc_id]) for when, doc_id in top if doc_id in hits]
-
-
-def atom_feed(engine: SearchEngine, saved: SavedSearch, self_url: str | None = None,
+def atom_feed(backend: SearchBackend, saved: SavedSearch, self_url: str | None = None,
               doc_url: Callable[[Hit], str | None] | None = None, limit: int = FEED_LIMIT,
               now: dt.datetime | None = None) -> str:
     """The Atom document (a str) for saved search ``saved``.
@@ -72,9 +41,9 @@ def atom_feed(engine: SearchEngine, saved: SavedSearch, self_url: str | None = N
     link when the document has no source URL (e.g. the web app's document
     page). Raises QueryError when the saved query no longer runs.
 
-    >>> # atom_feed(engine, store.get("opt-out"), self_url="http://127.0.0.1:5000/saved/opt-out.atom")
+    >>> # atom_feed(backend, store.get("opt-out"), self_url="http://127.0.0.1:5000/saved/opt-out.atom")
     """
-    entries = newest(engine, engine.matches(saved.query), limit)
+    entries = backend.stream(saved.query).newest(limit)
     ET.register_namespace("", ATOM_NS)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -103,7 +72,7 @@ def atom_feed(engine: SearchEngine, saved: SavedSearch, self_url: str | None = N
             sub(entry, "link", rel="alternate", href=link)
         for tag in hit.document.tags if hit.document else []:
             sub(entry, "category", term=tag)
-        pages = f"pp. {', '.join(map(str, sorted(hit.pages)))}: " if hit.pages else ""
+        pages = f"pp. {', '.join(map(str, sorted(hit.matching_pages)))}: " if hit.matching_pages else ""
         sub(entry, "content", pages + to_plain(hit.snippet), type="text")
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -1,0 +1,358 @@
+"""The search API: what the web app, the CLI, saved searches, exports,
+feeds and batch runs may ask of a search backend, and nothing else.
+
+A backend (today Whoosh, in search.engine) implements :class:`SearchBackend`
+and its streamed results implement :class:`ResultStream`; everything they
+return is a plain dataclass defined here, so callers never see an engine's
+own objects (document numbers, bitsets, searchers, generations). The
+indexer writes through the backend's write side (index.backend).
+
+>>> with open_backend("/nonexistent") as backend:  # doctest: +IGNORE_EXCEPTION_DETAIL
+...     pass
+Traceback (most recent call last):
+foiasearch.index.location.IndexNotFound: no index at /nonexistent ...
+
+Typical use (see tests/contract/ for every call exercised on a real index):
+
+>>> # with open_backend("~/foia/.foiasearch") as backend:
+>>> #     results = backend.search(Query('"opt out"', {"tag": ["ICE"]}), facets=True)
+>>> #     results.total, results.hits[0].matching_pages, results.facets["actor"][0].value
+>>> #     stream = backend.stream(Query("detainer", sort="newest"))
+>>> #     for hit in stream.hits(batch=500): ...        # every match, in result order
+>>> #     stream.newest(50)                              # [(datetime, Hit)], newest first
+>>> #     backend.facet_values("actor", type="agency", limit=20)
+>>> #     backend.document(hit.id).pages, backend.status().kinds, backend.fingerprint().value
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Container, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from foiasearch.index.facet_registry import FACET_NAMES, FACETS, LABELS, Facet
+from foiasearch.index.location import IndexLocation, IndexNotFound
+from foiasearch.index.records import collection_of
+from foiasearch.ingest.document import Document, Email
+from foiasearch.search.marks import to_html
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_QUERY_LENGTH = 2000
+
+
+class QueryError(ValueError):
+    """A query or parameter that cannot be run; the message is one line for users."""
+
+
+# -- what is asked ----------------------------------------------------------------
+@dataclass
+class Query:
+    """A search as the CLI and the web app describe it.
+
+    ``text`` is what users type (words, "phrases", AND/OR/NOT, parentheses,
+    ``field:value``; empty: every document). ``filters`` maps a facet name
+    (index.facet_registry: tag, actor, kind, ...) to the values selected:
+    OR within a facet, AND across. ``page`` counts result pages of
+    ``per_page`` hits from 1.
+
+    >>> try:
+    ...     Query("opt out", {"colour": ["red"]}).validate()
+    ... except QueryError as exc:
+    ...     print(exc)
+    unknown filter 'colour'; use one of tag, actor, kind, collection, year, exemption, category, site, language
+    """
+
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def validate(self) -> "Query":
+        if len(self.text) > MAX_QUERY_LENGTH:
+            raise QueryError(f"query is too long ({len(self.text)} characters; the limit is {MAX_QUERY_LENGTH})")
+        if self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
+        if not 1 <= self.per_page <= 1000:
+            raise QueryError("limit must be between 1 and 1000")
+        if not 1 <= self.page <= 10_000:
+            raise QueryError("page must be between 1 and 10000")
+        for name in self.filters:
+            if name not in FACET_NAMES:
+                raise QueryError(f"unknown filter {name!r}; use one of {', '.join(FACET_NAMES)}")
+        return self
+
+
+# -- what comes back --------------------------------------------------------------
+@dataclass
+class FacetValue:
+    """One value of a facet with the number of documents that have it."""
+
+    value: str  # display form, e.g. "Secure Communities"
+    count: int
+    key: str = ""  # the lower-cased form filters use
+    type: str | None = None  # actors carry a type (person, agency, ...)
+
+    def to_json(self) -> dict:
+        data = {"value": self.value, "count": self.count}
+        if self.type:
+            data["type"] = self.type
+        return data
+
+
+@dataclass
+class Hit:
+    """One matching document, as CLI and web show it.
+
+    ``matching_pages``: the PDF pages that match, best first (empty for
+    other kinds); ``snippet`` is marked text (search.marks), from the best
+    page (``snippet_page``) for releases.
+    """
+
+    id: str
+    title: str
+    kind: str
+    paths: list[str]
+    url: str | None
+    date: str | None
+    matching_pages: list[int]
+    snippet: str
+    score: float
+    document: Document | None = None  # metadata; pages carry numbers, Bates and exemptions, no text
+    snippet_page: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc = self.document
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "paths": self.paths,
+            "url": self.url,
+            "date": self.date,
+            "pages": self.matching_pages,
+            "snippet": to_html(self.snippet),
+            "score": round(self.score, 4),
+        }
+        if doc is not None:
+            data.update(
+                author=", ".join(doc.authors) or None,
+                authors=doc.authors,
+                site=doc.site,
+                tags=doc.tags,
+                categories=doc.categories,
+                language=doc.language,
+                actors=[{"name": a.name, "type": a.type} for a in doc.actors],
+                exemptions=doc.exemptions,
+                bates_range=list(doc.bates_range) if doc.bates_range else None,
+                page_exemptions={str(p.number): p.exemptions for p in doc.pages if p.exemptions},
+                page_bates={str(p.number): p.bates for p in doc.pages if p.bates},
+                emails=[dataclasses.asdict(e) for e in self.emails()],
+            )
+        return data
+
+    @property
+    def collection(self) -> str:
+        """Where the document came from: its site, its collection, or the folder of its first file."""
+        doc = self.document
+        return ((doc.site or doc.collection) if doc else "") or (collection_of(self.paths[0]) if self.paths else "")
+
+    def emails(self, limit: int = 20) -> list[Email]:
+        """Printed e-mails on the matching pages (all pages when none matched)."""
+        if self.document is None:
+            return []
+        wanted = set(self.matching_pages)
+        found = [e for e in self.document.emails if not wanted or e.page in wanted]
+        return found[:limit]
+
+    def citations(self) -> list[str]:
+        """Matching pages as a brief would cite them: "DEF-000103 (p. 3)"."""
+        bates = {p.number: p.bates for p in self.document.pages if p.bates} if self.document else {}
+        return [f"{bates[n]} (p. {n})" if n in bates else f"p. {n}" for n in self.matching_pages]
+
+
+@dataclass
+class Results:
+    """One page of results: ``total`` matches, this page's ``hits``, facet
+    counts (when asked for) and a spelling suggestion (when nothing matched)."""
+
+    query: Query
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    @property
+    def page_count(self) -> int:
+        """How many result pages of ``query.per_page`` hits there are (at least 1)."""
+        return max(1, -(-self.total // self.query.per_page))
+
+    def to_json(self, with_facets: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "query": self.query.text,
+            "total": self.total,
+            "hits": [hit.to_json() for hit in self.hits],
+        }
+        if with_facets:
+            data["facets"] = {name: [v.to_json() for v in values] for name, values in self.facets.items()}
+        if self.suggestion:
+            data["suggestion"] = self.suggestion
+        return data
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """One state of one index, for provenance: ``value`` changes with every
+    commit. ``state`` is the backend's own name for the state (Whoosh: its
+    TOC generation), kept for people debugging; compare ``value``."""
+
+    backend: str
+    location: str
+    state: str
+    last_updated: str | None
+    value: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.location, "fingerprint": self.value, "backend": self.backend,
+                "state": self.state, "last_updated": self.last_updated}
+
+
+@dataclass
+class FileProblem:
+    """A file that could not be indexed, and why (retried on the next run)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexStatus:
+    """What an index holds: documents and pages by kind, files by outcome,
+    failures, pages waiting for OCR, and when it last changed."""
+
+    location: str
+    last_updated: str | None
+    kinds: dict[str, tuple[int, int]]  # kind -> (documents, pages)
+    files: dict[str, int]  # outcome (indexed, skipped, failed) -> files
+    failures: list[FileProblem]
+    needs_ocr_pages: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.location,
+            "last_updated": self.last_updated,
+            "kinds": {k: {"documents": d, "pages": p} for k, (d, p) in self.kinds.items()},
+            "files": self.files,
+            "failures": [{"path": f.path, "reason": f.reason} for f in self.failures],
+            "needs_ocr_pages": self.needs_ocr_pages,
+        }
+
+
+# -- the backend ---------------------------------------------------------------------
+@runtime_checkable
+class ResultStream(Protocol):
+    """Every document matching one query, from one snapshot of the index,
+    read in batches so that results of any size stream (exports, feeds,
+    batch runs, saved-search runs)."""
+
+    total: int  # how many documents match
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        """The index state this stream reads."""
+
+    def ids(self) -> Iterator[str]:
+        """Matching document ids in result order (cheap: no snippets)."""
+
+    def hits(self, batch: int = 500, only: Container[str] | None = None) -> Iterator[Hit]:
+        """Hits in result order, built ``batch`` at a time; with ``only``,
+        just the documents whose ids are in it."""
+
+    def newest(self, limit: int) -> list[tuple[dt.datetime, Hit]]:
+        """The ``limit`` newest matches, newest first, each with its date
+        (UTC), or when it was indexed for a document without a date."""
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """One index, opened for reading; sees new commits as they land.
+    Safe for concurrent searches from several threads."""
+
+    name: str  # "whoosh", ...
+    location: IndexLocation
+
+    def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
+               suggest: bool = False) -> Results:
+        """One page of results; ``facets``: count every facet over the
+        matches (a facet with a selection is counted without it, so its
+        other values stay visible); ``suggest``: a corrected query text when
+        nothing matched. Raises QueryError for a query that cannot be run."""
+
+    def stream(self, query: Query) -> ResultStream:
+        """Every match of ``query`` (page and per_page ignored), in the
+        order :meth:`search` gives. Raises QueryError."""
+
+    def check(self, query: Query) -> Query:
+        """Raise QueryError unless ``query`` can be run (saved searches are checked when saved)."""
+
+    def document(self, doc_id: str) -> Document | None:
+        """A document with its pages' text, or None."""
+
+    def page_bates(self, doc_id: str, numbers: Iterable[int]) -> dict[int, str]:
+        """Bates numbers printed on some pages of a document: page -> number."""
+
+    def original_path(self, doc_id: str) -> Path | None:
+        """The first still-existing file the index recorded for ``doc_id``."""
+
+    def highlight_terms(self, text: str) -> set[str]:
+        """The words of a query text as the index knows them, to mark in pages (empty if it does not parse)."""
+
+    def mark_text(self, text: str, terms: set[str]) -> str:
+        """All of ``text`` with the words that are ``terms`` marked (search.marks)."""
+
+    def matching_pages(self, doc_id: str, text: str) -> list[int]:
+        """Pages of one document that match a query text, best first."""
+
+    def facet_values(self, name: str, type: str | None = None, limit: int | None = None) -> list[FacetValue]:
+        """Every value of facet ``name`` over all documents, most frequent
+        first (years newest first); ``type`` filters actors."""
+
+    def status(self) -> IndexStatus: ...
+
+    def fingerprint(self) -> Fingerprint:
+        """The current index state."""
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "SearchBackend": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+# "name" -> "module:class"; the class takes an IndexLocation.
+BACKENDS = {"whoosh": "foiasearch.search.engine:SearchEngine"}
+DEFAULT_BACKEND = "whoosh"
+
+
+def open_backend(index: IndexLocation | str | os.PathLike | None = None,
+                 backend: str = DEFAULT_BACKEND) -> SearchBackend:
+    """Open the index at ``index`` (a location, a folder, or None for
+    $FOIASEARCH_INDEX / ./.foiasearch) for searching; raises IndexNotFound."""
+    import importlib
+
+    location = index if isinstance(index, IndexLocation) else IndexLocation.resolve(index)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown search backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    module, _, cls = BACKENDS[backend].partition(":")
+    return getattr(importlib.import_module(module), cls)(location)
+
+
+__all__ = [
+    "BACKENDS", "FACETS", "FACET_NAMES", "LABELS", "MAX_QUERY_LENGTH", "SORTS", "Facet", "FacetValue",
+    "FileProblem", "Fingerprint", "Hit", "IndexLocation", "IndexNotFound", "IndexStatus", "Query",
+    "QueryError", "ResultStream", "Results", "SearchBackend", "collection_of", "open_backend",
+]
