@@ -1,24 +1,33 @@
-"""Text-layer extraction speed and word recall against poppler's pdftotext.
+"""Text-layer extraction speed, word recall and glued words, against poppler's pdftotext.
 
-Runs both over the born-digital PDFs of the shared corpus (INVENTORY-pdf.tsv
-kind "born-digital text layer") in the same run and prints pages/s, the ratio,
-and recall: the share of pdftotext's word multiset that our text also has.
+Runs pdftotext and both of our readers (the geometry reader foiasearch uses,
+ingest.pdftext, and pdfminer's layout analysis, ``--layout``) over the
+born-digital PDFs of the shared corpus (INVENTORY-pdf.tsv kind
+"born-digital text layer") in the same run, and prints for each:
 
-    .venv/bin/python bench/pdf_extraction.py [--corpus ../shared/corpus] [--laparams boxes_flow=None]
+- pages/s on one core, and on ``--jobs`` cores (one file per process, as
+  the indexer's pool runs them);
+- word recall: the share of pdftotext's word multiset that our text also
+  has, over each whole file;
+- token share: the same, page by page (a word glued to its neighbour on a
+  page is missing from that page even when the word occurs elsewhere);
+- glued tokens: our tokens that pdftotext does not have on that page but
+  that are two of its tokens run together ("atseattle").
+
+    .venv/bin/python bench/pdf_extraction.py [--corpus ../shared/corpus] [--jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
+import multiprocessing
 import re
 import subprocess
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
-
-from pdfminer.layout import LAParams
 
 from foiasearch.ingest import pdf
 
@@ -39,43 +48,79 @@ def words(text: str) -> Counter:
     return Counter(w.lower() for w in WORD.findall(text))
 
 
-def ours(path: Path) -> tuple[int, str]:
+def ours(path: Path, layout: bool = False) -> list[str]:
+    """Our text of each page."""
     with pdf._open_file(path) as handle:
-        pages, _, _ = pdf.read_pdf(handle)
-    return len(pages), "\n".join(p.text for p in pages)
+        pages, _, _ = pdf.read_pdf(handle, layout=layout)
+    return [p.text for p in pages]
 
 
-def poppler(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode("utf-8", "replace")
+def poppler(path: Path) -> list[str]:
+    """pdftotext's text of each page (it ends every page with a form feed)."""
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+    return out.decode("utf-8", "replace").split("\f")[:-1]
+
+
+def glued(ours_page: Counter, reference: Counter) -> int:
+    """Tokens of ours absent from the reference page that are two of its tokens joined."""
+    count = 0
+    for token, n in ours_page.items():
+        if token in reference:
+            continue
+        if any(token[:i] in reference and token[i:] in reference for i in range(1, len(token))):
+            count += n
+    return count
+
+
+def compare(texts: dict[Path, list[str]], reference: dict[Path, list[str]]) -> dict[str, float]:
+    """Recall over files, token share over pages, glued tokens."""
+    recalled = total = page_found = page_total = glued_tokens = our_tokens = 0
+    for path, pages in texts.items():
+        ref_pages = reference[path]
+        ref, got = words("\n".join(ref_pages)), words("\n".join(pages))
+        recalled += sum((ref & got).values())
+        total += sum(ref.values())
+        for ours_text, ref_text in zip(pages, ref_pages):
+            ref_page, got_page = words(ref_text), words(ours_text)
+            page_found += sum((ref_page & got_page).values())
+            page_total += sum(ref_page.values())
+            glued_tokens += glued(got_page, ref_page)
+            our_tokens += sum(got_page.values())
+    return {"recall": recalled / max(1, total), "share": page_found / max(1, page_total),
+            "glued": glued_tokens, "tokens": our_tokens}
+
+
+def timed(function, files: list[Path], jobs: int) -> tuple[dict[Path, list[str]], float, float]:
+    """Texts, seconds on one core, seconds with ``jobs`` processes."""
+    started = time.perf_counter()
+    texts = {path: function(path) for path in files}
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.Pool(jobs) as pool:
+        pool.map(function, files, chunksize=1)
+    return texts, one, time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--laparams", default="", help="LAParams overrides, e.g. 'boxes_flow=None,char_margin=2.0'")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for the parallel pages/s")
     args = parser.parse_args()
-    if args.laparams:
-        pdf.LAPARAMS = LAParams(**{k: ast.literal_eval(v) for k, v in (kv.split("=") for kv in args.laparams.split(","))})
     files = [f for f in born_digital(args.corpus) if f.exists()]
-    pages = 0
-    t_ours = t_pop = 0.0
-    recalled = total = 0
-    for path in files:
-        start = time.perf_counter()
-        count, text = ours(path)
-        t_ours += time.perf_counter() - start
-        start = time.perf_counter()
-        reference = poppler(path)
-        t_pop += time.perf_counter() - start
-        pages += count
-        ref, got = words(reference), words(text)
-        recalled += sum((ref & got).values())
-        total += sum(ref.values())
-    print(f"files={len(files)} pages={pages} laparams={pdf.LAPARAMS}")
-    print(f"ours (pdfminer): {pages / t_ours:.1f} pages/s ({t_ours:.2f} s)")
-    print(f"pdftotext:       {pages / t_pop:.1f} pages/s ({t_pop:.2f} s)")
-    print(f"ratio pdftotext/ours: {t_ours / t_pop:.1f}x")
-    print(f"word recall vs pdftotext: {recalled / total:.4f} ({recalled}/{total})")
+    reference, pop_one, pop_many = timed(poppler, files, args.jobs)
+    pages = sum(len(p) for p in reference.values())
+    print(f"{len(files)} born-digital files, {pages} pages; pages/s on 1 core and on {args.jobs} processes")
+    print("| reader | pages/s (1 core) | pages/s (jobs) | word recall | token share (per page) | glued tokens |")
+    print("|---|---|---|---|---|---|")
+    print(f"| pdftotext | {pages / pop_one:.0f} | {pages / pop_many:.0f} | 1 | 1 | 0 |")
+    for label, function in (("foiasearch (ingest.pdftext)", ours), ("pdfminer layout analysis", partial(ours, layout=True))):
+        texts, one, many = timed(function, files, args.jobs)
+        got = sum(len(p) for p in texts.values())
+        if got != pages:
+            print(f"(page counts differ: {got} against pdftotext's {pages})")
+        m = compare(texts, reference)
+        print(f"| {label} | {pages / one:.0f} | {pages / many:.0f} | {m['recall']:.4f} | {m['share']:.4f} "
+              f"| {m['glued']} of {m['tokens']} |")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from foiasearch.ingest import ocr
 from foiasearch.ingest.hashing import file_sha256
 from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
 from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.pdftext import TextReader
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -137,19 +138,27 @@ def _open(handle, passwords: tuple[str, ...]) -> tuple[PDFDocument, str]:
     raise IngestError("encrypted: password required")
 
 
-def read_pdf(handle, passwords: tuple[str, ...] = ()) -> tuple[list[RawPage], dict, str]:
+def read_pdf(handle, passwords: tuple[str, ...] = (), layout: bool = False) -> tuple[list[RawPage], dict, str]:
     """Text and image cover of every page, the Info dictionary, and the
-    password that opened the file. Every parser failure is an IngestError."""
+    password that opened the file. Every parser failure is an IngestError.
+
+    ``layout=True`` runs pdfminer's layout analysis instead of the
+    geometry-only reader (ingest.pdftext), for comparison in
+    bench/pdf_extraction.py: slower, and it glues words where boxes meet.
+    """
     try:
         document, password = _open(handle, passwords)
         info = _info(document)
         manager = PDFResourceManager(caching=True)
-        device = _PageReader(manager)
+        device = _PageReader(manager) if layout else TextReader(manager)
         interpreter = PDFPageInterpreter(manager, device)
         pages = []
         for number, pdf_page in enumerate(PDFPage.create_pages(document), start=1):
             interpreter.process_page(pdf_page)
-            pages.append(device.page(number))
+            if layout:
+                pages.append(device.page(number))
+            else:
+                pages.append(RawPage(number, device.text(), device.image_cover()))
         return pages, info, password
     except IngestError:
         raise
