@@ -21,7 +21,6 @@ is harmless.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import fcntl
@@ -34,14 +33,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from foiasearch.ingest.document import Document, IngestResult
+from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
-from foiasearch.index.extract import Extracted, extract, file_sha256, init_worker
+from foiasearch.index.extract import Extracted, extract, file_sha256
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.merging import merge_tiered
+from foiasearch.index.pool import LIMIT_REASONS, extract_in_workers
 from foiasearch.index.records import records_for
 from foiasearch.index.store import DocumentStore, FileRecord
-from foiasearch.index.walk import walk_files
+from foiasearch.index.walk import LOOP, printable, walk_entries
 
 # Whoosh's posting pool spills sorted runs to disk at this size (by its own
 # estimate, which counts about half of what the Python objects take).
@@ -166,7 +166,7 @@ class Indexer:
 
     def _run(self, roots: list[Path]) -> RunSummary:
         summary = RunSummary()
-        files = [(path, root) for root in roots for path in walk_files(root)]
+        files = [(path, problem) for root in roots for path, problem in walk_entries(root)]
         total = len(files)
         summary.seen = total
         self._writer = None
@@ -179,21 +179,28 @@ class Indexer:
         to_extract: list[str] = []
         displays: dict[str, str] = {}
         seen_abs: set[str] = set()
-        for path, _root in files:
+        for path, problem in files:
             absolute = os.path.abspath(path)
             if absolute in seen_abs:  # the same file reached twice (overlapping args)
                 summary.seen -= 1
                 total -= 1
                 continue
             seen_abs.add(absolute)
-            displays[absolute] = str(path)
-            outcome = self._check_unchanged(absolute, str(path))
-            if outcome is None:
-                to_extract.append(absolute)
+            display = printable(str(path))
+            displays[absolute] = display
+            if problem is not None:  # not a file to read: its outcome is known now
+                outcome, reason = (SKIPPED, "") if problem == LOOP else (FAILED, problem)
             else:
-                done += 1
-                summary.add(outcome)
-                self.progress(done, total, str(path), outcome)
+                known = self._check_unchanged(absolute, display)
+                if known is None:
+                    to_extract.append(absolute)
+                    continue
+                outcome, reason = known
+            done += 1
+            summary.add(outcome)
+            if outcome == FAILED:
+                summary.failed.append((display, reason))
+            self.progress(done, total, display, outcome)
         self.store.commit()
 
         # Few files, several cores: let one file's scanned pages be OCRed in
@@ -221,11 +228,14 @@ class Indexer:
         return summary
 
     # -- deciding what to do ---------------------------------------------
-    def _check_unchanged(self, absolute: str, display: str) -> str | None:
-        """The outcome for a file that needs no extraction, else None.
+    def _check_unchanged(self, absolute: str, display: str) -> tuple[str, str] | None:
+        """(outcome, reason) for a file that needs no extraction, else None.
 
         Size and mtime first (free); when they differ, the content hash
-        decides, so a touched-but-identical file is not re-extracted.
+        decides, so a touched-but-identical file is not re-extracted. A file
+        that failed by going over the time or memory limit, or by killing
+        its worker, fails again without being read until it changes: it
+        would only stall every run.
         """
         record = self.store.get_file(absolute)
         try:
@@ -234,12 +244,15 @@ class Indexer:
             return None  # let the worker report why it cannot be read
         if record and self._awaiting_ocr and set(self.store.doc_ids_of(absolute)) & self._awaiting_ocr:
             return None
+        if (record and record.status == FAILED and record.reason.startswith(LIMIT_REASONS)
+                and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns):
+            return FAILED, record.reason
         if record and record.status in (INDEXED, SKIPPED):
             if record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
                 if record.display != display:
                     record.display = display
                     self.store.put_file(record, None)
-                return UNCHANGED
+                return UNCHANGED, ""
             if record.size == stat.st_size:
                 try:
                     sha = file_sha256(absolute)
@@ -248,7 +261,7 @@ class Indexer:
                 if sha == record.sha256:
                     record.mtime_ns, record.display = stat.st_mtime_ns, display
                     self.store.put_file(record, None)
-                    return UNCHANGED
+                    return UNCHANGED, ""
         return None
 
     def _docs_awaiting_ocr(self) -> set[str]:
@@ -257,36 +270,15 @@ class Indexer:
         return {doc_id for doc_id, _ in self.store.pages_needing_ocr()}
 
     def _extract_all(self, paths: list[str]):
-        """Yield an :class:`Extracted` per path, from a process pool."""
+        """Yield an :class:`Extracted` per path, from watched worker
+        processes (index.pool); in this process when ``workers`` is 0."""
         if not paths:
             return
-        if self.workers <= 0 or len(paths) == 1:
+        if self.workers <= 0:
             for path in paths:
                 yield extract(path, self.options)
             return
-        window = self.workers * 4  # bounded in-flight work keeps memory flat
-        with cf.ProcessPoolExecutor(max_workers=self.workers, initializer=init_worker) as pool:
-            queue = iter(paths)
-            running: dict[cf.Future, str] = {}
-
-            def submit_next() -> None:
-                for path in queue:
-                    running[pool.submit(extract, path, self.options)] = path
-                    return
-
-            for _ in range(window):
-                submit_next()
-            while running:
-                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    path = running.pop(future)
-                    try:
-                        yield future.result()
-                    except cf.process.BrokenProcessPool:
-                        yield Extracted(path, "", 0, 0, IngestResult(
-                            "failed", reason="extraction process crashed (will retry next run)"))
-                        continue
-                    submit_next()
+        yield from extract_in_workers(paths, self.options, min(self.workers, len(paths)))
 
     # -- writing -----------------------------------------------------------
     def _apply(self, item: Extracted, display: str, summary: RunSummary) -> tuple[str, str]:

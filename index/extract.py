@@ -16,11 +16,12 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from foiasearch.ingest.document import IngestResult
+from foiasearch.ingest.document import Document, IngestResult
 from foiasearch.ingest.hashing import file_sha256  # noqa: F401 - index.build imports it from here
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import process_file
 from foiasearch.index.schema import Analyzed, analyze, build_schema
+from foiasearch.index.walk import printable
 
 _CONTENT_FIELD = build_schema()["content"]
 
@@ -51,6 +52,30 @@ def pre_analyze(result: IngestResult) -> dict[str, dict[int, Analyzed]]:
             texts.update((page.number, page.text) for page in doc.pages)
         analyzed[doc.part] = {n: Analyzed(analyze(_CONTENT_FIELD, text)) for n, text in texts.items()}
     return analyzed
+
+
+def _printable_strings(value):
+    """``value`` (JSON-like) with lone surrogates in its strings as escapes."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, list):
+        return [_printable_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable_strings(v) for k, v in value.items()}
+    return value
+
+
+def without_file_name_bytes(result: IngestResult) -> IngestResult:
+    """A file whose name is not UTF-8 lends it to titles and reasons as
+    lone surrogates, which neither the store nor Whoosh can encode: those
+    strings get backslash escapes instead."""
+    result.reason = printable(result.reason)
+    result.documents = [Document.from_dict(_printable_strings(doc.to_dict())) for doc in result.documents]
+    return result
 
 
 class _Timeout(BaseException):  # BaseException: parsers catch Exception
@@ -90,5 +115,7 @@ def extract(path: str, options: IngestOptions) -> Extracted:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    if not path.isprintable():
+        result = without_file_name_bytes(result)
     analyzed = pre_analyze(result) if result.status == "ok" else None
     return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed)

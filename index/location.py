@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import RamStorage
+from whoosh.reading import EmptyReader
 
 from foiasearch.index.schema import build_schema
 from foiasearch.index.store import DocumentStore
 
 DEFAULT_DIR = ".foiasearch"
 ENV_VAR = "FOIASEARCH_INDEX"
+
+
+# Whoosh 2.7.5's reader of an index without segments (one with no document
+# yet) answers segments() with None, and Searcher.refresh() then iterates it:
+# every search of an empty index raised TypeError. No segments is [].
+EmptyReader.segments = lambda self: []
 
 
 class IndexNotFound(Exception):
@@ -50,7 +58,8 @@ class IndexLocation:
         return self.root / "ocr-cache"
 
     def exists(self) -> bool:
-        return self.store_path.exists() and whoosh_index.exists_in(str(self.whoosh_dir))
+        """An index folder: its store, with or without Whoosh's first commit."""
+        return self.store_path.exists()
 
     def open_or_create_index(self):
         self.whoosh_dir.mkdir(parents=True, exist_ok=True)
@@ -62,6 +71,9 @@ class IndexLocation:
         """Open for reading; raises IndexNotFound with the path in the message."""
         if not self.exists():
             raise IndexNotFound(f"no index at {self.root} (run 'foiasearch index PATH' first, or pass --index DIR)")
+        if not whoosh_index.exists_in(str(self.whoosh_dir)):
+            # A run killed before Whoosh's first commit: nothing indexed yet.
+            return RamStorage().create_index(build_schema())
         return whoosh_index.open_dir(str(self.whoosh_dir), readonly=True)
 
     def open_store(self, readonly: bool = False) -> DocumentStore:

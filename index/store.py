@@ -60,6 +60,35 @@ class FileRecord:
     updated_at: str
 
 
+# File names are bytes; Python keeps those that are not UTF-8 as lone
+# surrogates (U+DC80-U+DCFF, "surrogateescape"), which SQLite's UTF-8 text
+# refuses. The manifest stores them as the private-use characters
+# U+F780-U+F7FF instead (same low byte), and turns them back on the way out,
+# so the path still opens the file.
+_TO_DB = {0xDC00 + b: 0xF700 + b for b in range(0x80, 0x100)}
+_FROM_DB = {v: k for k, v in _TO_DB.items()}
+
+
+def _key(path: str) -> str:
+    """A path as manifest text.
+
+    >>> _path(_key("bad\\udcff.pdf")) == "bad\\udcff.pdf", _key("ok.pdf")
+    (True, 'ok.pdf')
+    """
+    return path.translate(_TO_DB) if not path.isascii() else path
+
+
+def _path(key: str) -> str:
+    """A manifest text back as the path."""
+    return key.translate(_FROM_DB) if not key.isascii() else key
+
+
+def _record(row) -> FileRecord:
+    record = FileRecord(*row)
+    record.path, record.display = _path(record.path), _path(record.display)
+    return record
+
+
 def _pack(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8"), 6)
 
@@ -90,47 +119,49 @@ class DocumentStore:
     def get_file(self, path: str) -> FileRecord | None:
         row = self.db.execute(
             "SELECT path, display, size, mtime_ns, sha256, status, reason, updated_at FROM files WHERE path=?",
-            (path,),
+            (_key(path),),
         ).fetchone()
-        return FileRecord(*row) if row else None
+        return _record(row) if row else None
 
     def files_under(self, root: str) -> list[str]:
         """Absolute paths recorded at or below ``root``."""
+        root = _key(root)
         prefix = root.rstrip("/") + "/"
         rows = self.db.execute(
             "SELECT path FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
             (root, len(prefix), prefix),
         )
-        return [r[0] for r in rows]
+        return [_path(r[0]) for r in rows]
 
     def put_file(self, record: FileRecord, doc_ids: Iterable[str] | None) -> None:
         """Record a file's outcome; ``doc_ids`` replaces its document links
         (None leaves them as they are)."""
         self.db.execute(
             "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
-            (record.path, record.display, record.size, record.mtime_ns, record.sha256,
+            (_key(record.path), _key(record.display), record.size, record.mtime_ns, record.sha256,
              record.status, record.reason, record.updated_at),
         )
         if doc_ids is not None:
-            self.db.execute("DELETE FROM file_docs WHERE path=?", (record.path,))
-            self.db.executemany("INSERT OR IGNORE INTO file_docs VALUES (?,?)", [(record.path, d) for d in doc_ids])
+            key = _key(record.path)
+            self.db.execute("DELETE FROM file_docs WHERE path=?", (key,))
+            self.db.executemany("INSERT OR IGNORE INTO file_docs VALUES (?,?)", [(key, d) for d in doc_ids])
 
     def remove_file(self, path: str) -> list[str]:
         """Forget a file; returns the ids of the documents it was linked to."""
         ids = self.doc_ids_of(path)
-        self.db.execute("DELETE FROM files WHERE path=?", (path,))
-        self.db.execute("DELETE FROM file_docs WHERE path=?", (path,))
+        self.db.execute("DELETE FROM files WHERE path=?", (_key(path),))
+        self.db.execute("DELETE FROM file_docs WHERE path=?", (_key(path),))
         return ids
 
     def doc_ids_of(self, path: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT doc_id FROM file_docs WHERE path=?", (path,))]
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM file_docs WHERE path=?", (_key(path),))]
 
     def doc_ids_by_hash(self, sha256: str) -> list[str] | None:
         """Documents already made from a file with these bytes, if any."""
         row = self.db.execute(
             "SELECT path FROM files WHERE sha256=? AND status='indexed' LIMIT 1", (sha256,)
         ).fetchone()
-        return self.doc_ids_of(row[0]) if row else None
+        return self.doc_ids_of(_path(row[0])) if row else None
 
     def paths_of(self, doc_id: str) -> list[str]:
         """Display paths of the files a document came from."""
@@ -138,7 +169,7 @@ class DocumentStore:
             "SELECT f.display FROM file_docs d JOIN files f ON f.path = d.path WHERE d.doc_id=? ORDER BY f.display",
             (doc_id,),
         )
-        return [r[0] for r in rows]
+        return [_path(r[0]) for r in rows]
 
     def file_paths_of(self, doc_id: str) -> list[str]:
         """Absolute paths of the indexed files a document came from (the
@@ -148,14 +179,14 @@ class DocumentStore:
             "WHERE d.doc_id=? AND f.status='indexed' ORDER BY f.display",
             (doc_id,),
         )
-        return [r[0] for r in rows]
+        return [_path(r[0]) for r in rows]
 
     def failures(self) -> list[FileRecord]:
         rows = self.db.execute(
             "SELECT path, display, size, mtime_ns, sha256, status, reason, updated_at FROM files "
             "WHERE status='failed' ORDER BY display"
         )
-        return [FileRecord(*r) for r in rows]
+        return [_record(r) for r in rows]
 
     def file_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall())

@@ -1,0 +1,179 @@
+"""Extraction worker processes, each watched: one file at a time per worker,
+a hard time limit per file, and a dead worker replaced.
+
+``concurrent.futures.ProcessPoolExecutor`` cannot do this: it does not say
+which worker holds which file, cannot stop one, and when one dies it breaks
+the whole pool (the files still queued were dropped without an outcome).
+Here every file handed to a worker comes back as exactly one
+:class:`~foiasearch.index.extract.Extracted`: the worker's own, or a failure
+saying the worker was stopped (over the time limit) or died (killed, out
+of memory).
+
+Workers die with the indexer: each asks the kernel for SIGKILL when its
+parent exits (``PR_SET_PDEATHSIG``), and leaves when its pipe closes.
+
+>>> import tempfile, pathlib
+>>> from foiasearch.ingest.options import IngestOptions
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> paths = [str(folder / f"{n}.json") for n in range(3)]
+>>> for p in paths: _ = pathlib.Path(p).write_text("{}")
+>>> sorted(e.result.status for e in extract_in_workers(paths, IngestOptions(), workers=2))
+['skipped', 'skipped', 'skipped']
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection, wait
+
+from foiasearch.ingest.document import IngestResult
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.index.extract import Extracted, extract, init_worker
+
+# The worker's own alarm (index.extract) stops a file at the time limit when
+# the parser returns to Python; a parser stuck in C code (lxml on an element
+# with 200,000 attributes) does not, so the parent kills the worker this
+# many seconds later.
+KILL_GRACE_SECONDS = 10
+# Reasons that mark a file as not to be tried again until it changes (the
+# indexer reads them back from the manifest).
+LIMIT_REASONS = ("timed out after", "too large: ran out of memory", "extraction process died")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed pipe still ends the worker
+        pass
+
+
+def _serve(conn: Connection, options: IngestOptions, parent: int) -> None:
+    """A worker's loop: a path in, an Extracted out, until the pipe closes."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
+    init_worker()
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            break
+        if path is None:
+            break
+        conn.send(extract(path, options))
+    conn.close()
+
+
+class _Worker:
+    def __init__(self, context, options: IngestOptions) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, options, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+        self.path: str | None = None
+        self.started = 0.0
+
+    def give(self, path: str) -> None:
+        self.path, self.started = path, time.monotonic()
+        self.conn.send(path)
+
+    def stop(self) -> None:
+        """Kill the process now and reap it."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def death(self) -> str:
+        """Why the process is gone, for the file it held."""
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            try:
+                return f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"signal {-code}"
+        return f"exit status {code}"
+
+
+def _failed(path: str, reason: str) -> Extracted:
+    """A failure for ``path``, with the size and mtime that tell, next run,
+    whether the file changed since."""
+    try:
+        stat = os.stat(path)
+        size, mtime_ns = stat.st_size, stat.st_mtime_ns
+    except OSError:
+        size = mtime_ns = 0
+    return Extracted(path, "", size, mtime_ns, IngestResult("failed", reason=reason))
+
+
+def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: int,
+                       time_limit: float | None = None) -> Iterator[Extracted]:
+    """Extract every path in ``workers`` processes; yields one Extracted per
+    path, in the order they finish. ``time_limit`` defaults to the options'
+    ``timeout_seconds`` plus a grace period for the worker's own alarm."""
+    limit = (options.timeout_seconds + KILL_GRACE_SECONDS) if time_limit is None else time_limit
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    queue = iter(paths)
+    pool = [_Worker(context, options) for _ in range(max(1, workers))]
+    busy: dict[Connection, _Worker] = {}
+
+    def replace(worker: _Worker) -> _Worker:
+        pool.remove(worker)
+        worker.stop()
+        fresh = _Worker(context, options)
+        pool.append(fresh)
+        return fresh
+
+    def feed(worker: _Worker) -> None:
+        for path in queue:
+            try:
+                worker.give(path)
+            except OSError:  # it died while idle: a fresh one takes the file
+                worker = replace(worker)
+                worker.give(path)
+            busy[worker.conn] = worker
+            return
+
+    try:
+        for worker in pool:
+            feed(worker)
+        while busy:
+            now = time.monotonic()
+            deadline = min(w.started for w in busy.values()) + limit
+            ready = wait(list(busy), timeout=max(0.0, deadline - now))
+            for conn in ready:
+                worker = busy.pop(conn)
+                try:
+                    item = conn.recv()
+                except (EOFError, OSError):
+                    item = _failed(worker.path, f"extraction process died ({worker.death()}); "
+                                                "not retried until the file changes")
+                    worker = replace(worker)
+                yield item
+                feed(worker)
+            now = time.monotonic()
+            for conn, worker in list(busy.items()):
+                if conn not in ready and now - worker.started >= limit:
+                    del busy[conn]
+                    path = worker.path
+                    worker = replace(worker)
+                    yield _failed(path, f"timed out after {options.timeout_seconds} s "
+                                        "(stopped); not retried until the file changes")
+                    feed(worker)
+    finally:
+        for worker in pool:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in pool:
+            worker.process.join(timeout=1)
+            worker.stop()
