@@ -43,9 +43,9 @@ def build(index: Path, docs: int) -> None:
 
 def export(index: Path, out: Path, rows: int | None) -> dict:
     """Runs in a child process so that ru_maxrss is the export's alone."""
-    from foiasearch.search.engine import SearchEngine
+    from foiasearch.search.whoosh.engine import SearchEngine
     from foiasearch.search.export import Export, stream
-    from foiasearch.search.query import Query
+    from foiasearch.search.api import Query
 
     started = time.monotonic()
     written = 0

@@ -5,8 +5,8 @@ is the only writer. Every file seen ends as exactly one outcome: indexed,
 unchanged, skipped or failed (with a reason); failures are retried on the
 next run.
 
-Crash safety: Whoosh commits atomically (it renames its table of contents
-into place) and the SQLite store commits after Whoosh. A run killed at any
+Crash safety: the search backend commits atomically (Whoosh renames its
+table of contents into place) and the SQLite store commits after it. A run killed at any
 point leaves both readable; whatever was not yet recorded in the store as
 done is redone by the next run, and records are written by id, so redoing
 is harmless.
@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fcntl
-import gc
 import hashlib
 import os
 import shutil
@@ -35,19 +34,12 @@ from pathlib import Path
 
 from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
+from foiasearch.index.backend import DEFAULT_BACKEND, open_writer
 from foiasearch.index.extract import Extracted, extract, file_sha256
 from foiasearch.index.location import IndexLocation
-from foiasearch.index.merging import merge_tiered
 from foiasearch.index.pool import LIMIT_REASONS, extract_in_workers
-from foiasearch.index.records import records_for
 from foiasearch.index.store import DocumentStore, FileRecord
 from foiasearch.index.walk import LOOP, printable, walk_entries
-
-# Whoosh's posting pool spills sorted runs to disk at this size (by its own
-# estimate, which counts about half of what the Python objects take).
-# Merging segments at commit goes through the same pool, so this caps the
-# writer's memory however large the merged segments are.
-WRITER_POOL_MB = 32
 
 INDEXED, UNCHANGED, SKIPPED, FAILED = "indexed", "unchanged", "skipped", "failed"
 
@@ -155,12 +147,13 @@ class Indexer:
         except OSError as exc:
             raise IndexError_(f"cannot create index folder {self.location.root}: {exc.strerror}") from exc
         with WriteLock(self.location.lock_path):
-            self.ix = self.location.open_or_create_index()
+            self.writer = open_writer(self.location)
             self.store = self.location.open_store()
             try:
                 summary = self._run(roots)
             finally:
                 self.store.close()
+                self.writer.close()
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -313,51 +306,32 @@ class Indexer:
         if time.monotonic() - self._last_commit >= self.commit_every:
             self._commit()
 
-    def _write_pending(self, writer, searcher) -> int:
-        """Replace the Whoosh records of every pending document; returns how many were written."""
+    def _write_pending(self) -> int:
+        """Hand every pending document to the search backend; returns how many were written."""
         written = 0
         for doc_id in sorted(self._pending):
-            writer.delete_by_term("parent", doc_id, searcher=searcher)
             doc = self.store.get_document(doc_id)
             if doc is None or not doc.paths:
                 if doc is not None:
                     self.store.delete_document(doc_id)
+                self.writer.remove(doc_id)
                 continue
-            analyzed = self._analyzed.get(doc_id, {})
-            for record in records_for(doc, doc.paths):
-                number = record.get("page", 0)
-                if number in analyzed:
-                    record["content"] = analyzed[number]
-                writer.add_document(**record)
+            self.writer.replace(doc, self._analyzed.get(doc_id))
             written += 1
         return written
 
     def _commit(self, final: bool = False) -> int:
-        """Write pending documents to Whoosh, commit it, then the store."""
+        """Write pending documents to the search backend, commit it, then the store."""
         written = 0
         if self._pending:
-            writer = self.ix.writer(limitmb=WRITER_POOL_MB)
-            # One searcher for all deletions: without it Whoosh opens every
-            # segment again for each document (measured: RSS climbing by
-            # tens of MB per commit at 20,000 files).
-            searcher = writer.searcher()
             try:
-                try:
-                    written = self._write_pending(writer, searcher)
-                finally:
-                    searcher.close()
-                writer.commit(mergetype=merge_tiered)
+                written = self._write_pending()
+                self.writer.commit()
             except BaseException:
-                writer.cancel()
+                self.writer.cancel()
                 raise
             self._pending.clear()
             self._analyzed.clear()
-            del writer, searcher
-            # A commit leaves Whoosh's writer, readers and buffers in
-            # reference cycles that only a full collection frees; left to the
-            # collector's own schedule they piled up by 30-40 MB a commit
-            # (measured at 20,000 files) before a collection came.
-            gc.collect()
         self.store.set_meta("last_updated", _now())
         self.store.commit()
         self._last_commit = time.monotonic()
@@ -369,7 +343,7 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
     without reading the files again. ``transform`` returns the changed
     document, or None when nothing changed. Returns how many changed."""
     with WriteLock(location.lock_path):
-        ix = location.open_or_create_index()
+        writer = open_writer(location)
         store = location.open_store()
         try:
             changed = []
@@ -380,18 +354,21 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
                     store.put_document(new)
                     changed.append(doc_id)
             indexer = Indexer(location)
-            indexer.ix, indexer.store = ix, store
+            indexer.writer, indexer.store = writer, store
             indexer._pending, indexer._analyzed = set(changed), {}
             indexer._commit(final=True)
             return len(changed)
         finally:
             store.close()
+            writer.close()
 
 
-def index_documents(location: IndexLocation, items: Iterable[tuple[Document, list[str]]]) -> list[str]:
+def index_documents(location: IndexLocation, items: Iterable[tuple[Document, list[str]]],
+                    backend: str = DEFAULT_BACKEND) -> list[str]:
     """Index ready-made documents through the same store and commit path as
     :class:`Indexer` (for tests, benchmarks and importers that already hold
-    :class:`Document` objects). Returns the document ids, in order.
+    :class:`Document` objects), for search backend ``backend``. Returns the
+    document ids, in order.
 
     Each item is a document and the file paths it came from; the paths are
     recorded in the manifest as indexed (a path that exists gets its size,
@@ -410,7 +387,7 @@ def index_documents(location: IndexLocation, items: Iterable[tuple[Document, lis
 
     location.root.mkdir(parents=True, exist_ok=True)
     with WriteLock(location.lock_path):
-        ix = location.open_or_create_index()
+        writer = open_writer(location, backend)
         store = location.open_store()
         try:
             ids = []
@@ -431,9 +408,10 @@ def index_documents(location: IndexLocation, items: Iterable[tuple[Document, lis
                     store.put_file(record, store.doc_ids_of(path) + [doc.id])
                 ids.append(doc.id)
             indexer = Indexer(location)
-            indexer.ix, indexer.store = ix, store
+            indexer.writer, indexer.store = writer, store
             indexer._pending, indexer._analyzed = set(ids), {}
             indexer._commit(final=True)
             return ids
         finally:
             store.close()
+            writer.close()

@@ -20,10 +20,8 @@ from foiasearch.ingest.document import Document, IngestResult
 from foiasearch.ingest.hashing import file_sha256  # noqa: F401 - index.build imports it from here
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import process_file
-from foiasearch.index.schema import Analyzed, analyze, build_schema
+from foiasearch.index.backend import prepare
 from foiasearch.index.walk import printable
-
-_CONTENT_FIELD = build_schema()["content"]
 
 # A worker may use this much address space; a pathological file then fails
 # with MemoryError (reported) instead of taking the machine down.
@@ -39,19 +37,8 @@ class Extracted:
     size: int
     mtime_ns: int
     result: IngestResult
-    # part -> {0: doc text items, n: page n items}; see index.schema.Analyzed
-    analyzed: dict[str, dict[int, Analyzed]] | None = None
-
-
-def pre_analyze(result: IngestResult) -> dict[str, dict[int, Analyzed]]:
-    """Analyse the content of every document and page now, in the worker."""
-    analyzed = {}
-    for doc in result.documents:
-        texts = {0: doc.text}
-        if doc.kind == "release":
-            texts.update((page.number, page.text) for page in doc.pages)
-        analyzed[doc.part] = {n: Analyzed(analyze(_CONTENT_FIELD, text)) for n, text in texts.items()}
-    return analyzed
+    # part -> {0: doc text, n: page n}, prepared for the search backend (index.backend.prepare)
+    analyzed: dict[str, dict[int, object]] | None = None
 
 
 def _printable_strings(value):
@@ -117,5 +104,5 @@ def extract(path: str, options: IngestOptions) -> Extracted:
         signal.signal(signal.SIGALRM, previous)
     if not path.isprintable():
         result = without_file_name_bytes(result)
-    analyzed = pre_analyze(result) if result.status == "ok" else None
+    analyzed = prepare(result) if result.status == "ok" else None
     return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from foiasearch.ingest.document import Document
 
@@ -73,5 +74,25 @@ LABELS: dict[str, str] = {f.name: f.label for f in FACETS}
 
 def facet_display(doc: Document, collection: str, date: dt.datetime | None) -> dict[str, list]:
     """Every facet's display values of ``doc`` (display case; actors as
-    [name, type]), as index.records stores them."""
+    [name, type]), as a backend's records store them."""
     return {f.name: f.values_of(doc, collection, date) for f in FACETS}
+
+
+def facet_keys(values: list) -> list[str]:
+    """Display values as filters match them: the name of an actor's
+    [name, type]; lower-casing is the index's (Query filters ignore case).
+
+    >>> facet_keys([["ICE", "agency"], ["Pat Quinn", "person"]]), facet_keys(["FOIA"])
+    (['ICE', 'Pat Quinn'], ['FOIA'])
+    """
+    return [v[0] if isinstance(v, list) else v for v in values]
+
+
+def collection_of(path: str) -> str:
+    """The folder a file sits in: the collection it belongs to.
+
+    >>> collection_of("/foia/releases/memo.pdf")
+    'releases'
+    """
+    parent = PurePath(path).parent.name
+    return parent or "."

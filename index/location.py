@@ -10,21 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import RamStorage
-from whoosh.reading import EmptyReader
-
-from foiasearch.index.schema import build_schema
 from foiasearch.index.store import DocumentStore
 
 DEFAULT_DIR = ".foiasearch"
 ENV_VAR = "FOIASEARCH_INDEX"
-
-
-# Whoosh 2.7.5's reader of an index without segments (one with no document
-# yet) answers segments() with None, and Searcher.refresh() then iterates it:
-# every search of an empty index raised TypeError. No segments is [].
-EmptyReader.segments = lambda self: []
 
 
 class IndexNotFound(Exception):
@@ -42,10 +31,6 @@ class IndexLocation:
         return cls(Path(given or env.get(ENV_VAR) or DEFAULT_DIR))
 
     @property
-    def whoosh_dir(self) -> Path:
-        return self.root / "whoosh"
-
-    @property
     def store_path(self) -> Path:
         return self.root / "store.db"
 
@@ -58,23 +43,14 @@ class IndexLocation:
         return self.root / "ocr-cache"
 
     def exists(self) -> bool:
-        """An index folder: its store, with or without Whoosh's first commit."""
+        """An index folder: its store, with or without the search index's
+        first commit (a run killed before it: nothing indexed yet)."""
         return self.store_path.exists()
 
-    def open_or_create_index(self):
-        self.whoosh_dir.mkdir(parents=True, exist_ok=True)
-        if whoosh_index.exists_in(str(self.whoosh_dir)):
-            return whoosh_index.open_dir(str(self.whoosh_dir))
-        return whoosh_index.create_in(str(self.whoosh_dir), build_schema())
-
-    def open_index(self):
-        """Open for reading; raises IndexNotFound with the path in the message."""
+    def require(self) -> None:
+        """Raise IndexNotFound, naming the folder, unless an index is here."""
         if not self.exists():
             raise IndexNotFound(f"no index at {self.root} (run 'foiasearch index PATH' first, or pass --index DIR)")
-        if not whoosh_index.exists_in(str(self.whoosh_dir)):
-            # A run killed before Whoosh's first commit: nothing indexed yet.
-            return RamStorage().create_index(build_schema())
-        return whoosh_index.open_dir(str(self.whoosh_dir), readonly=True)
 
     def open_store(self, readonly: bool = False) -> DocumentStore:
         if readonly and not self.store_path.exists():

@@ -40,7 +40,7 @@ from foiasearch.ingest.pdftext import TextReader
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
-# Measured here (DESIGN.md): boxes_flow=None is 1.3-1.7x faster than the
+# Measured (bench/pdf_extraction.py): boxes_flow=None is 1.3-1.7x faster than the
 # default layout analysis with nearly the same reading order.
 LAPARAMS = LAParams(boxes_flow=None)
 # A page with fewer non-space characters than this has no usable text layer.

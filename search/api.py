@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from foiasearch.index.facet_registry import FACET_NAMES, FACETS, LABELS, Facet
+from foiasearch.index.facet_registry import FACET_NAMES, FACETS, LABELS, Facet, collection_of
 from foiasearch.index.location import IndexLocation, IndexNotFound
-from foiasearch.index.records import collection_of
 from foiasearch.ingest.document import Document, Email
 from foiasearch.search.marks import to_html
 
@@ -334,7 +333,7 @@ class SearchBackend(Protocol):
 
 
 # "name" -> "module:class"; the class takes an IndexLocation.
-BACKENDS = {"whoosh": "foiasearch.search.engine:SearchEngine"}
+BACKENDS = {"whoosh": "foiasearch.search.whoosh.engine:SearchEngine"}
 DEFAULT_BACKEND = "whoosh"
 
 

@@ -108,8 +108,7 @@ class SavedStore:
     @classmethod
     def open(cls, location: IndexLocation) -> "SavedStore":
         """The store of an existing index (raises IndexNotFound otherwise)."""
-        if not location.exists():
-            location.open_index()  # raises IndexNotFound with the usual message
+        location.require()
         return cls(saved_db_path(location))
 
     def close(self) -> None:

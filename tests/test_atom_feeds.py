@@ -7,10 +7,10 @@ import pytest
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.ingest.document import Document, Page
-from foiasearch.search.engine import SearchEngine
+from foiasearch.search.whoosh.engine import SearchEngine
 from foiasearch.search.atom import atom_feed
 from foiasearch.search.saved import SavedStore
-from foiasearch.search.query import Query
+from foiasearch.search.api import Query
 from tests.builders import write_html
 from tests.synthetic import write_index
 from tests.test_saved import cli

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from tests.builders import write_html, write_pdf
 from tests.conftest import REPO, run_cli
@@ -22,6 +23,18 @@ def _make_corpus(root):
                                                       f"Page two of release {n} mentions wardrobe."])
         else:
             write_html(root / f"post-{n:04d}.html", f"Post {n}", f"Post number {n} mentions wardrobe and ICE.")
+
+
+def _wait_for_group(group: int, seconds: float = 30) -> None:
+    """Until no process of ``group`` is left (a loaded machine takes a while
+    to tear down the killed workers)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def test_kill_9_mid_run_then_resume(tmp_path, runner):
@@ -39,6 +52,7 @@ def test_kill_9_mid_run_then_resume(tmp_path, runner):
             break
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    _wait_for_group(process.pid)  # extraction workers hold the write lock until they are gone
 
     # The index opens and searches after the crash.
     partial = json.loads(run_cli(runner, "search", "wardrobe", "--index", index_dir, "--json").output)

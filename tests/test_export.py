@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from foiasearch.index.location import IndexLocation
-from foiasearch.search.engine import SearchEngine
+from foiasearch.search.whoosh.engine import SearchEngine
 from foiasearch.search.export import COLUMNS, Export, iter_csv, meta_path, stream
-from foiasearch.search.query import Query
-from foiasearch.search.snippets import to_plain
+from foiasearch.search.api import Query
+from foiasearch.search.marks import to_plain
 from tests.builders import write_html
 from tests.synthetic import synthetic_documents, write_index
 from foiasearch.ingest.document import Document, Page

@@ -93,13 +93,37 @@ def test_front_ends_reach_the_engine_only_through_the_api(layer):
     assert not bad, "\n".join(bad)
 
 
+WHOOSH_HOMES = ("search/whoosh", "index/whoosh")
+
+
+def test_whoosh_is_imported_only_in_its_two_folders():
+    bad = []
+    for layer in LAYERS:
+        for path in sources(layer):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith(WHOOSH_HOMES):
+                continue
+            bad += [f"{relative}:{line} imports {module}" for line, module in imports_of(path)
+                    if module.split(".")[0] == "whoosh"]
+    assert not bad, "Whoosh belongs in search/whoosh/ or index/whoosh/:\n" + "\n".join(bad)
+
+
+def test_whoosh_internals_are_read_in_one_module():
+    """Posting-block attributes of Whoosh's codec are private: only
+    search/whoosh/postings.py reads them (with the one fallback)."""
+    private = ("._read_data", "._next_block", "._byteids", "._data[")
+    bad = [f"{path.relative_to(ROOT)} reads {name}" for layer in LAYERS for path in sources(layer)
+           if path.name != "postings.py" for name in private if name in path.read_text(encoding="utf-8")]
+    assert not bad, "\n".join(bad)
+
+
 def test_the_checker_sees_what_it_must(tmp_path):
     """The rules above are only as good as the import reader: it must see
     lazy imports, ``from`` imports of modules and of names."""
     sample = tmp_path / "sample.py"
-    sample.write_text("import whoosh.query\nfrom foiasearch.search import engine\n"
-                      "from foiasearch.search.query import parse_text\n"
+    sample.write_text("import whoosh.query\nfrom foiasearch.search.whoosh import engine\n"
+                      "from foiasearch.search.whoosh.query import parse_text\n"
                       "def f():\n    from foiasearch.web import routes\n")
     found = {module for _, module in imports_of(sample)}
-    assert found == {"whoosh.query", "foiasearch.search.engine", "foiasearch.search.query", "foiasearch.web.routes"}
+    assert found == {"whoosh.query", "foiasearch.search.whoosh.engine", "foiasearch.search.whoosh.query", "foiasearch.web.routes"}
     assert layer_of("foiasearch.web.routes") == "web" and layer_of("foiasearch.cli") == "foiasearch"

@@ -4,15 +4,16 @@ small, and nothing is lost or doubled on the way."""
 from __future__ import annotations
 
 from foiasearch.index.location import IndexLocation
-from foiasearch.index.merging import TIER_FACTOR, segments_to_merge
+from foiasearch.index.whoosh.storage import open_index
+from foiasearch.index.whoosh.merging import TIER_FACTOR, segments_to_merge
 from foiasearch.ingest.document import Document, Page
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
 from tests.synthetic import write_index
 
 
 def _segment_sizes(location: IndexLocation) -> list[int]:
-    with location.open_index().reader() as reader:
+    with open_index(location).reader() as reader:
         leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
         return sorted(leaf.doc_count_all() for leaf, _ in leaves)
 

@@ -17,11 +17,13 @@ from whoosh import query as wq
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.ingest.document import Actor, Document, Page
-from foiasearch.search.bitquery import query_bits
-from foiasearch.search.bulkscore import ScoreCache, score_all
-from foiasearch.search.docsets import from_bits, to_bits
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query, parse_text
+from foiasearch.index.whoosh.storage import open_index, open_or_create_index
+from foiasearch.search.whoosh.bitquery import query_bits
+from foiasearch.search.whoosh.bulkscore import ScoreCache, score_all
+from foiasearch.search.whoosh.docsets import from_bits, to_bits
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
+from foiasearch.search.whoosh.query import parse_text
 from tests.synthetic import write_index
 
 VOCABULARY = ("detainer sheriff county program fingerprints memo release records agency policy community "
@@ -63,7 +65,7 @@ def index_root(tmp_path_factory):
     docs = list(_documents(240))
     for start in (0, 80, 160):
         write_index(location, docs[start:start + 80])
-    ix = location.open_or_create_index()  # writable
+    ix = open_or_create_index(location)  # writable
     writer = ix.writer()
     for doc in docs[::5]:
         writer.delete_by_term("id", doc.id)
@@ -74,7 +76,7 @@ def index_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def searcher(index_root):
-    with IndexLocation(index_root).open_index().searcher() as found:
+    with open_index(IndexLocation(index_root)).searcher() as found:
         assert not found.is_atomic(), "the test needs several segments"
         assert found.reader().has_deletions()
         yield found

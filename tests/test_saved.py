@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 
 from foiasearch.index.location import IndexLocation
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
 from foiasearch.search.saved import SavedError, SavedStore, saved_db_path, saved_status
 from tests.builders import write_html, write_pdf
 from tests.conftest import run_cli

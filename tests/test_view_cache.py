@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import foiasearch.search.view as view_module
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query
+import foiasearch.search.whoosh.searcher_cache as view_module
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
 from tests.builders import write_html
 from tests.conftest import run_cli
 
@@ -22,7 +22,7 @@ def test_second_process_loads_the_view_instead_of_building(runner, mixed_folder,
     def no_build(reader):
         raise AssertionError("the view should come from the cache")
 
-    monkeypatch.setattr(view_module.SearcherView, "build", staticmethod(no_build))
+    monkeypatch.setattr(view_module.SearcherCache, "build", staticmethod(no_build))
     with SearchEngine.open(str(index_dir)) as engine:
         again = engine.search(Query("detainers"), facets=True)
     assert again.total == first.total

@@ -11,8 +11,9 @@ from whoosh import query as wq
 
 from foiasearch.index.build import index_documents
 from foiasearch.ingest.document import Document, Page
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query, filter_query, parse_text
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
+from foiasearch.search.whoosh.query import filter_query, parse_text
 from tests.web_corpus import build_web_corpus
 
 

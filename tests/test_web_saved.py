@@ -16,8 +16,8 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
 from tests.web_corpus import add_late_post, build_web_corpus
 from foiasearch.web import create_app
 from foiasearch.web.csrf import MAX_AGE_S, SECRET_NAME

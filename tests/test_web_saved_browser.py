@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 
-from foiasearch.search.engine import SearchEngine
-from foiasearch.search.query import Query
+from foiasearch.search.whoosh.engine import SearchEngine
+from foiasearch.search.api import Query
 from tests.test_web_browser import base_url, browser, corpus  # noqa: F401 (fixtures; skips without playwright)
 from tests.test_web_browser import pytestmark  # noqa: F401 (skips without chromium)
 

@@ -3,8 +3,8 @@
 Both record types live in one index, told apart by ``rtype`` ("doc" or
 "page"). Page records carry ``parent`` (the document id) and ``page`` so that
 a hit can name the pages that matched. Facet values are kept as lower-cased
-comma-separated KEYWORD fields for filtering; their display forms live in the
-document store (index/store.py), not here.
+comma-separated KEYWORD fields for filtering (one per facet in
+index.facet_registry); their display forms are the stored ``facets`` JSON.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 
+from foiasearch.index.facet_registry import FACET_NAMES
+
 # No stop list: "opt out", "may", "not" and "us" matter in legal text, and
 # phrase queries must match what is printed.
 TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
 NAME_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)
 
-# Multi-valued facet fields: lower-cased, comma-separated keywords.
-FACET_FIELDS = ("tag", "category", "actor", "exemption", "collection", "kind", "year", "site", "language")
 
 
 class Analyzed:
@@ -83,5 +83,7 @@ def build_schema() -> fields.Schema:
         # Display forms of the facet values (JSON), read once per searcher to
         # build the docnum -> values map that facet counts use.
         facets=fields.STORED(),
-        **{name: _keyword() for name in FACET_FIELDS},
+        # One multi-valued field per facet (index.facet_registry): lower-cased,
+        # comma-separated keywords.
+        **{name: _keyword() for name in FACET_NAMES},
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from whoosh import qparser, query as wq
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from foiasearch.index.schema import build_schema
+from foiasearch.index.whoosh.schema import build_schema
 # The Query contract lives in the search API; imported here for the parser's callers.
 from foiasearch.search.api import SORTS, Query, QueryError  # noqa: F401
 

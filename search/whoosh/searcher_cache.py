@@ -7,8 +7,9 @@
 >>> loc = IndexLocation(pathlib.Path(tempfile.mkdtemp()))
 >>> _ = index_documents(loc, [(Document(kind="release", title="R", date="2011-03-15",
 ...                          pages=[Page(1, "a"), Page(2, "b")]), ["r.pdf"])])
->>> view = SearcherView.build(loc.open_index().searcher().reader())
->>> sorted(n for _, n in view.pages.values()), len(view.newest)
+>>> from foiasearch.index.whoosh.storage import open_index
+>>> view = SearcherCache.build(open_index(loc).searcher().reader())
+>>> sorted(n for _, n in view.page_records.values()), len(view.newest)
 ([1, 2], 1)
 """
 
@@ -21,22 +22,22 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from foiasearch.search.bulkscore import ScoreCache, all_field_lengths
-from foiasearch.search.docsets import LRU, to_bits
-from foiasearch.search.facets import ValueMap
-from foiasearch.search.query import TEXT_FIELDS
+from foiasearch.search.whoosh.bulkscore import ScoreCache, all_field_lengths
+from foiasearch.search.whoosh.docsets import LRU, to_bits
+from foiasearch.search.whoosh.facets import ValueMap
+from foiasearch.search.whoosh.query import TEXT_FIELDS
 
 
 @dataclass
-class SearcherView:
+class SearcherCache:
     values: ValueMap  # facet values and bitsets of the doc records
-    pages: dict[int, tuple[str, int]]  # page record docnum -> (doc id, page number)
+    page_records: dict[int, tuple[str, int]]  # page record docnum -> (doc id, page number)
     newest: list[int]  # doc docnums, newest first, undated last
     oldest: list[int]  # doc docnums, oldest first, undated last
     cache: LRU = field(default_factory=lambda: LRU(128))  # query text -> Matches
     snippets: LRU = field(default_factory=lambda: LRU(4096))  # (doc id, page, terms) -> snippet
     facets: LRU = field(default_factory=lambda: LRU(32))  # (query bits, filters, limit) -> facet counts
-    pages_of: dict[str, list[int]] = field(default_factory=dict)  # doc id -> its page docnums, ascending
+    page_records_of: dict[str, list[int]] = field(default_factory=dict)  # doc id -> its page docnums, ascending
     page_bits: int = 0  # the page records, as a bitset
     lengths: dict = field(default_factory=dict)  # text field lengths per segment (search.bulkscore)
     scoring: ScoreCache = field(default_factory=ScoreCache)  # search.bulkscore's memory; not saved
@@ -51,16 +52,16 @@ class SearcherView:
         self.scoring = ScoreCache(lengths=dict(self.lengths))
 
     def __post_init__(self) -> None:
-        if not self.page_bits and self.pages:
-            self.page_bits = to_bits(self.pages)
+        if not self.page_bits and self.page_records:
+            self.page_bits = to_bits(self.page_records)
         if self.lengths and not self.scoring.lengths:
             self.scoring.lengths.update(self.lengths)
-        if not self.pages_of:
-            for docnum in sorted(self.pages):
-                self.pages_of.setdefault(self.pages[docnum][0], []).append(docnum)
+        if not self.page_records_of:
+            for docnum in sorted(self.page_records):
+                self.page_records_of.setdefault(self.page_records[docnum][0], []).append(docnum)
 
     @classmethod
-    def build(cls, reader) -> "SearcherView":
+    def build(cls, reader) -> "SearcherCache":
         """One pass over the stored fields, plus the date column."""
         values: dict[int, dict] = {}
         types: dict[str, str] = {}
@@ -94,7 +95,7 @@ class SearcherView:
 
 
 VIEW_FILE_PREFIX = "view-"
-VIEW_FORMAT = 8  # bump when SearcherView's fields change
+VIEW_FORMAT = 9  # bump when SearcherCache's fields change
 
 
 def view_file(folder: Path, reader) -> Path:
@@ -103,7 +104,7 @@ def view_file(folder: Path, reader) -> Path:
     return folder / f"{VIEW_FILE_PREFIX}{VIEW_FORMAT}-{reader.generation()}.pickle"
 
 
-def load_or_build(reader, folder: Path | None) -> SearcherView:
+def load_or_build(reader, folder: Path | None) -> SearcherCache:
     """The view of ``reader``'s index state, from ``folder`` when an earlier
     process (a CLI search, another web worker) already built it.
 
@@ -118,11 +119,11 @@ def load_or_build(reader, folder: Path | None) -> SearcherView:
         try:
             with open(path, "rb") as handle:
                 view = pickle.load(handle)
-            if isinstance(view, SearcherView):
+            if isinstance(view, SearcherCache):
                 return view
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError):
             pass  # a damaged or foreign file: rebuild below
-    view = SearcherView.build(reader)
+    view = SearcherCache.build(reader)
     if path is not None:
         _save(view, path)
     return view
@@ -137,7 +138,7 @@ def _trusted(path: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
-def _save(view: SearcherView, path: Path) -> None:
+def _save(view: SearcherCache, path: Path) -> None:
     temporary = None
     try:
         path.parent.mkdir(exist_ok=True)

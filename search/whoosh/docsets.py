@@ -72,7 +72,7 @@ class Matches:
     scores: Any = field(default_factory=dict)  # docnum -> score: a dict of those known, or
     # with scored_all, a numpy array indexed by docnum with every record's score (0: no match)
     scored_all: bool = False
-    pages: dict[str, list[int]] | None = None  # doc id -> page numbers, best first (with ranked)
+    matching_pages: dict[str, list[int]] | None = None  # doc id -> page numbers, best first (with ranked)
     tops: dict[int, list[int]] = field(default_factory=dict)  # selection bits -> its best docnums
 
 

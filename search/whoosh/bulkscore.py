@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from itertools import accumulate
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
+
+from foiasearch.search.whoosh.postings import posting_blocks
 
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool per docnum, score per docnum)
 
@@ -214,23 +214,12 @@ def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -
     scorer = leaf.weighting.scorer(leaf, fieldname, btext)
     if type(scorer) not in (BM25FScorer, WeightScorer):
         raise _Unsupported(type(scorer).__name__)
-    matcher = reader.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):  # deletions: the caller keeps live records only
-        matcher = matcher.child
-    if not all(hasattr(matcher, name) for name in ("_read_data", "_next_block", "_byteids", "_blocklength")):
-        raise _Unsupported(type(matcher).__name__)
     ids: list[int] = []
     weights: list[float] = []
-    while matcher.is_active():
-        matcher._read_data()
-        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-        block = raw_ids if matcher._byteids else list(accumulate(raw_ids))
-        ids.extend(block)
-        if raw_weights is None or isinstance(raw_weights, float):
-            weights.extend([1.0 if raw_weights is None else raw_weights] * len(block))
-        else:
-            weights.extend(raw_weights)
-        matcher._next_block()
+    # Deleted records included: the caller keeps live records only.
+    for block_ids, block_weights in posting_blocks(reader.postings(fieldname, btext)):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
     docnums = np.array(ids, dtype=np.int64)
     tf = np.array(weights, dtype=np.float64)
     if type(scorer) is WeightScorer:  # a field without lengths (tags, kinds): the weight is the score

@@ -19,7 +19,7 @@ import numpy as np
 
 from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.search.api import FacetValue
-from foiasearch.search.docsets import from_bits, to_bits
+from foiasearch.search.whoosh.docsets import from_bits, to_bits
 
 
 class ValueMap:

@@ -17,7 +17,7 @@ import re
 
 from whoosh import highlight
 
-from foiasearch.index.schema import TEXT_ANALYZER
+from foiasearch.index.whoosh.schema import TEXT_ANALYZER
 from foiasearch.search.marks import CLOSE, OPEN, SENTINELS as _SENTINELS, to_html, to_plain
 
 SNIPPET_CHARS = 240

@@ -25,12 +25,10 @@ live records they know of (search.view).
 
 from __future__ import annotations
 
-from itertools import accumulate
-
 from whoosh import query as wq
-from whoosh.matching import FilterMatcher
 
-from foiasearch.search.docsets import to_bits
+from foiasearch.search.whoosh.docsets import to_bits
+from foiasearch.search.whoosh.postings import posting_blocks
 
 
 def query_bits(searcher, query: wq.Query) -> int:
@@ -83,20 +81,8 @@ def _bits(searcher, query: wq.Query, universe: int) -> int:
 def _term_bits(reader, fieldname: str, text) -> int:
     if (fieldname, text) not in reader:
         return 0
-    matcher = reader.postings(fieldname, text)
-    if isinstance(matcher, FilterMatcher):  # deletions: masked by the caller
-        matcher = matcher.child
-    read_data = getattr(matcher, "_read_data", None)
-    next_block = getattr(matcher, "_next_block", None)
-    if read_data is None or next_block is None or not hasattr(matcher, "_byteids"):
-        return to_bits(matcher.all_ids())  # not a whoosh3 posting list
-    # A block at a time, as the codec stores it: (ids, weights, values),
-    # ids delta-coded unless they fit in bytes. accumulate() undoes the
-    # deltas in C, where the codec's own decoder is a Python generator.
     ids: list[int] = []
-    while matcher.is_active():
-        read_data()
-        block = matcher._data[0]
-        ids.extend(block if matcher._byteids else accumulate(block))
-        next_block()
+    # Deleted records included: masked by the caller.
+    for block_ids, _ in posting_blocks(reader.postings(fieldname, text)):
+        ids.extend(block_ids)
     return to_bits(ids)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from pathlib import PurePath
 from typing import Any
 
 from dateutil import parser as dateparser
 
+from foiasearch.index.facet_registry import collection_of, facet_display, facet_keys
 from foiasearch.ingest.document import Document
 
 
@@ -42,30 +42,6 @@ def parse_date(value: str | None) -> dt.datetime | None:
     return parsed
 
 
-def collection_of(path: str) -> str:
-    """The folder a file sits in: the collection it belongs to."""
-    parent = PurePath(path).parent.name
-    return parent or "."
-
-
-def facet_display(doc: Document, collection: str, date: dt.datetime | None) -> dict[str, list]:
-    """Facet values as shown to users (display case; actors with their type)."""
-    def clean(values):
-        return list(dict.fromkeys(v.replace(",", " ").strip() for v in values if v and v.strip()))
-
-    return {
-        "tag": clean(doc.tags),
-        "category": clean(doc.categories),
-        "actor": [[a.name.replace(",", " ").strip(), a.type] for a in doc.actors if a.name.strip()],
-        "exemption": clean(doc.exemptions),
-        "collection": clean([collection]),
-        "kind": clean([doc.kind]),
-        "year": [str(date.year)] if date else [],
-        "site": clean([doc.site or ""]),
-        "language": clean([doc.language or ""]),
-    }
-
-
 def page_id(doc_id: str, number: int) -> str:
     return f"{doc_id}/p{number}"
 
@@ -83,14 +59,6 @@ def records_for(doc: Document, paths: list[str]) -> list[dict[str, Any]]:
         "content": doc.text,
         "author": " ; ".join(doc.authors),
         "path": " ".join(paths),
-        "tag": keywords(doc.tags),
-        "category": keywords(doc.categories),
-        "actor": keywords(a.name for a in doc.actors),
-        "exemption": keywords(doc.exemptions),
-        "collection": keywords([collection]),
-        "kind": keywords([doc.kind]),
-        "site": keywords([doc.site or ""]),
-        "language": keywords([doc.language or ""]),
         "bates": keywords(p.bates for p in doc.pages if p.bates),
         "sender": " ; ".join(e.sender for e in emails),
         "recipient": " ; ".join(r for e in emails for r in e.recipients),
@@ -100,8 +68,10 @@ def records_for(doc: Document, paths: list[str]) -> list[dict[str, Any]]:
         record["url"] = doc.url
     if date:
         record["date"] = date
-        record["year"] = str(date.year)
-    record["facets"] = json.dumps(facet_display(doc, collection, date))
+    # One KEYWORD field per facet (index.facet_registry), and the display forms.
+    display = facet_display(doc, collection, date)
+    record.update({name: keywords(facet_keys(values)) for name, values in display.items()})
+    record["facets"] = json.dumps(display)
     records = [{k: v for k, v in record.items() if v != ""}]
     if doc.kind != "release":
         return records

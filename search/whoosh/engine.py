@@ -1,5 +1,5 @@
 """The Whoosh search backend: :class:`SearchEngine` implements
-search.api's SearchBackend, :class:`MatchSet` its ResultStream.
+search.api's SearchBackend, :class:`WhooshResultStream` its ResultStream.
 
 Ranked hits, matching PDF pages, snippets and facet counts for a
 :class:`Query`; callers reach it only through search.api (open_backend).
@@ -28,17 +28,18 @@ from whoosh.util.times import long_to_datetime
 
 from foiasearch.ingest.document import Document
 from foiasearch.index.location import IndexLocation
-from foiasearch.index.records import page_id
-from foiasearch.index.schema import TEXT_ANALYZER
+from foiasearch.index.whoosh.storage import open_index
+from foiasearch.index.whoosh.records import page_id
+from foiasearch.index.whoosh.schema import TEXT_ANALYZER
 from foiasearch.index.store import DocumentStore
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results)
-from foiasearch.search.docsets import Matches
-from foiasearch.search.facets import FACET_NAMES, ValueMap
-from foiasearch.search.query import TEXT_FIELDS, parse_text
-from foiasearch.search.ranking import Selection, find_matches, matching_pages, score_of, skip_along
-from foiasearch.search.snippets import make_snippet, mark_text
-from foiasearch.search.view import SearcherView, load_or_build
+from foiasearch.search.whoosh.docsets import Matches
+from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
+from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text
+from foiasearch.search.whoosh.ranking import Selection, find_matches, matching_pages, score_of, skip_along
+from foiasearch.search.whoosh.snippets import make_snippet, mark_text
+from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
 
 
 
@@ -52,10 +53,10 @@ class SearchEngine:
 
     def __init__(self, location: IndexLocation) -> None:
         self.location = location
-        self.ix = location.open_index()
+        self.ix = open_index(location)
         self.store: DocumentStore = location.open_store(readonly=True)
         self._searcher: Searcher = self.ix.searcher()
-        self._view: SearcherView | None = None
+        self._view: SearcherCache | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -78,7 +79,7 @@ class SearchEngine:
         searcher, view = self._current()
         return searcher, view.values
 
-    def _current(self) -> tuple[Searcher, SearcherView]:
+    def _current(self) -> tuple[Searcher, SearcherCache]:
         """The current searcher and what is kept for it (search.view): a
         new commit gives a new searcher, and everything is rebuilt."""
         with self._lock:
@@ -142,7 +143,7 @@ class SearchEngine:
         elif query.sort == "newest" or matches is None:
             order = view.newest
         else:
-            order = None  # by score: ranked on demand (_window, MatchSet)
+            order = None  # by score: ranked on demand (_window, WhooshResultStream)
         return Selection(searcher, view, user_query, matches, qbits, bits, order)
 
     def check(self, query: Query) -> Query:
@@ -151,17 +152,17 @@ class SearchEngine:
         parse_text(query.text)
         return query
 
-    def stream(self, query: Query) -> "MatchSet":
+    def stream(self, query: Query) -> "WhooshResultStream":
         """Every document matching ``query`` (page and per_page are ignored),
         in the order :meth:`search` gives, from one searcher snapshot.
 
         Only docnums are held; hits are built batch by batch as
-        :meth:`MatchSet.hits` is iterated, so exports of any size stream.
+        :meth:`WhooshResultStream.hits` is iterated, so exports of any size stream.
         Raises QueryError like :meth:`search`.
         """
-        return MatchSet(self, self._select(query))
+        return WhooshResultStream(self, self._select(query))
 
-    def _matches(self, searcher: Searcher, view: SearcherView, text: str, user_query: wq.Query) -> Matches | None:
+    def _matches(self, searcher: Searcher, view: SearcherCache, text: str, user_query: wq.Query) -> Matches | None:
         """The query text's matching documents and pages (None for an empty
         text), from the searcher's cache or one pass (search.ranking)."""
         key = text.strip()
@@ -186,7 +187,7 @@ class SearchEngine:
         return {text.decode("utf-8") if isinstance(text, bytes) else text
                 for fieldname, text in found if fieldname in TEXT_FIELDS}
 
-    def _pages_for(self, searcher: Searcher, view: SearcherView, matches: Matches | None, user_query: wq.Query,
+    def _pages_for(self, searcher: Searcher, view: SearcherCache, matches: Matches | None, user_query: wq.Query,
                    doc_ids: list[str]) -> dict[str, list[int]]:
         """doc id -> page numbers that match, best first (PDF releases only)."""
         if matches is None or not doc_ids:
@@ -197,7 +198,7 @@ class SearchEngine:
             found.update(self._loose_pages(searcher, view, user_query, missing))
         return found
 
-    def _loose_pages(self, searcher: Searcher, view: SearcherView, user_query: wq.Query, doc_ids: list[str]) -> dict[str, list[int]]:
+    def _loose_pages(self, searcher: Searcher, view: SearcherCache, user_query: wq.Query, doc_ids: list[str]) -> dict[str, list[int]]:
         """Words spread over several pages match the document but no single
         page: then name the pages that have any of the words. Only these
         documents' pages are looked up, by skipping along each word's
@@ -206,7 +207,7 @@ class SearchEngine:
             terms = {(f, t) for f, t in user_query.iter_all_terms() if f == "content"}
         except Exception:
             return {}
-        wanted = sorted(d for i in doc_ids for d in view.pages_of.get(i, []))
+        wanted = sorted(d for i in doc_ids for d in view.page_records_of.get(i, []))
         reader = searcher.reader()
         hits: set[int] = set()
         for fieldname, text in terms:
@@ -215,11 +216,11 @@ class SearchEngine:
             hits.update(skip_along(reader.postings(fieldname, text), wanted))
         found: dict[str, list[int]] = defaultdict(list)
         for docnum in sorted(hits):
-            parent, number = view.pages[docnum]
+            parent, number = view.page_records[docnum]
             found[parent].append(number)
         return dict(found)
 
-    def _hit(self, view: SearcherView, doc_id: str, score: float, pages: list[int],
+    def _hit(self, view: SearcherCache, doc_id: str, score: float, pages: list[int],
              terms: set[str]) -> Hit | None:
         doc = self.store.get_document(doc_id, with_pages=False)
         if doc is None:  # committed to Whoosh, not yet to the store: skip
@@ -269,7 +270,7 @@ class SearchEngine:
         ("commun"); the stems are turned back into the words they came from
         in the corrected query's best document ("communities").
         """
-        from foiasearch.search.query import _PARSER
+        from foiasearch.search.whoosh.query import _PARSER
 
         try:
             parsed = _PARSER.parse(text)
@@ -370,7 +371,7 @@ class SearchEngine:
         return Fingerprint(self.name, str(Path(self.location.root).resolve()), str(generation), updated, value)
 
 
-class MatchSet:
+class WhooshResultStream:
     """All documents matching one query, in result order, from one searcher
     (search.api.ResultStream).
 
@@ -383,11 +384,13 @@ class MatchSet:
         self.selection = selection
         self.searcher = selection.searcher
         self.total = selection.bits.bit_count()
+        # Taken now: the store's last update time moves on with the next commit.
+        self._fingerprint = engine._fingerprint(self.searcher.reader().generation())
 
     @property
     def fingerprint(self) -> Fingerprint:
         """The index state this snapshot reads."""
-        return self.engine._fingerprint(self.searcher.reader().generation())
+        return self._fingerprint
 
     def doc_id(self, docnum: int) -> str:
         return self.searcher.stored_fields(docnum)["id"]

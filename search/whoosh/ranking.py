@@ -28,17 +28,17 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from foiasearch.search.bitquery import query_bits
-from foiasearch.search.bulkscore import score_all
-from foiasearch.search.docsets import Matches, from_bits
-from foiasearch.search.view import SearcherView
+from foiasearch.search.whoosh.bitquery import query_bits
+from foiasearch.search.whoosh.bulkscore import score_all
+from foiasearch.search.whoosh.docsets import Matches, from_bits
+from foiasearch.search.whoosh.searcher_cache import SearcherCache
 
 DIRECT_SCORING_LIMIT = 300  # selections this small are scored one by one along the matcher
 TOP_N_LIMIT = 1000  # a page deeper than this ranks every match once
 TOPS_KEPT = 32  # best-first lists kept per text: one per filter combination seen
 
 
-def find_matches(searcher: Searcher, view: SearcherView, user_query: wq.Query, terms: set[str]) -> Matches:
+def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, terms: set[str]) -> Matches:
     """The documents and pages ``user_query`` matches, with every score when
     search.bulkscore can compute them in one pass."""
     scored = score_all(searcher, user_query, view.scoring)
@@ -86,7 +86,7 @@ class Selection:
     """One query resolved on one searcher: matching bits in result order."""
 
     searcher: Searcher
-    view: SearcherView
+    view: SearcherCache
     user_query: wq.Query
     matches: Matches | None
     qbits: int  # documents matching the text
@@ -155,9 +155,9 @@ def rank_all(sel: Selection) -> None:
         ranked = best_first(docnum_array(matches.bits), matches.scores)
         pages: dict[str, list[int]] = defaultdict(list)
         for docnum in best_first(docnum_array(matches.page_bits), matches.scores):
-            parent, number = view.pages[docnum]
+            parent, number = view.page_records[docnum]
             pages[parent].append(number)
-        matches.pages, matches.ranked = dict(pages), ranked
+        matches.matching_pages, matches.ranked = dict(pages), ranked
         return
     ranked, scores, pages = [], {}, defaultdict(list)
     is_doc = set(from_bits(view.values.all_docs))
@@ -165,18 +165,18 @@ def rank_all(sel: Selection) -> None:
         if docnum in is_doc:
             ranked.append(docnum)
             scores[docnum] = score
-        elif docnum in view.pages:
-            parent, number = view.pages[docnum]
+        elif docnum in view.page_records:
+            parent, number = view.page_records[docnum]
             pages[parent].append(number)
-    matches.scores, matches.pages, matches.ranked = scores, dict(pages), ranked
+    matches.scores, matches.matching_pages, matches.ranked = scores, dict(pages), ranked
 
 
-def matching_pages(searcher: Searcher, view: SearcherView, matches: Matches, user_query: wq.Query,
+def matching_pages(searcher: Searcher, view: SearcherCache, matches: Matches, user_query: wq.Query,
                    doc_ids: list[str]) -> dict[str, list[int]]:
     """doc id -> its matching page numbers, best first, for these documents only."""
-    if matches.pages is not None:
-        return {i: matches.pages[i] for i in doc_ids if i in matches.pages}
-    candidates = [d for i in doc_ids for d in view.pages_of.get(i, ())]
+    if matches.matching_pages is not None:
+        return {i: matches.matching_pages[i] for i in doc_ids if i in matches.matching_pages}
+    candidates = [d for i in doc_ids for d in view.page_records_of.get(i, ())]
     hits = [d for d in candidates if matches.page_bits >> d & 1] if matches.page_bits else []
     if not hits:
         return {}
@@ -186,7 +186,7 @@ def matching_pages(searcher: Searcher, view: SearcherView, matches: Matches, use
         score = score_docnums(searcher, user_query, hits).get
     found: dict[str, list[int]] = defaultdict(list)
     for docnum in sorted(hits, key=lambda d: (-(score(d) or 0.0), d)):
-        parent, number = view.pages[docnum]
+        parent, number = view.page_records[docnum]
         found[parent].append(number)
     return dict(found)
 

@@ -1,0 +1,105 @@
+"""Before and after, side by side in one run: the same measures of
+bench/run.py for two checkouts (each with its own ``.venv``), on one
+synthetic corpus, alternating between them round by round so that both see
+the same machine load. Prints a Markdown table with the ratio after/before.
+
+    git worktree add /tmp/before <commit>  &&  (cd /tmp/before && python3 -m venv .venv \\
+        && .venv/bin/pip install -q -e .)
+    python bench/compare.py /tmp/before . --docs 2000 --rounds 3
+
+Each checkout measures itself with its own bench/run.py functions
+(query_latency, cli_query_seconds, web_throughput), in its own
+interpreter, on an index it built itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.gen_corpus import generate  # noqa: E402
+
+# Run inside a checkout's interpreter: prints one JSON object.
+PROBE = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {tree!r})
+import bench.run as run
+index = Path({index!r})
+what = {what!r}
+if what == "index":
+    print(json.dumps(run.run_measured([*run.FOIASEARCH, "index", {corpus!r}, "--index", str(index), "-q"],
+                                      cwd=run.ROOT)))
+elif what == "query":
+    print(json.dumps([run.query_latency(index, facets=False), run.query_latency(index, facets=True)]))
+elif what == "cli":
+    print(json.dumps(run.cli_query_seconds(index)))
+elif what == "web":
+    from bench.web_load import drive
+    print(json.dumps(drive(index, run.web_paths(index), workers=2, clients=8, seconds={seconds})))
+"""
+
+
+def probe(tree: Path, what: str, index: Path, corpus: Path, seconds: int = 10):
+    python = tree / ".venv" / "bin" / "python"
+    code = PROBE.format(tree=str(tree), index=str(index), what=what, corpus=str(corpus), seconds=seconds)
+    done = subprocess.run([str(python), "-c", code], cwd=tree, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{tree}: {what} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--web-seconds", type=int, default=10, help="0: no web row")
+    parser.add_argument("--work", type=Path, help="corpus and indexes here (default: a new temporary folder)")
+    args = parser.parse_args()
+    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
+    work = args.work or Path(tempfile.mkdtemp(prefix="foiasearch-compare-"))
+    corpus = work / "corpus"
+    if not corpus.exists():
+        releases = args.docs // 20
+        generate(corpus, args.docs - releases, releases, 10, seed=1)
+    found: dict[str, dict[str, list]] = {name: {} for name in trees}
+    for round_ in range(args.rounds):
+        for name, tree in trees.items():  # alternate: both see the same load
+            index = work / f"ix-{name}-{round_}"
+            seconds, rss = probe(tree, "index", index, corpus)
+            plain, faceted = probe(tree, "query", index, corpus)
+            rows = found[name]
+            rows.setdefault("first index (s)", []).append(seconds)
+            rows.setdefault("indexer peak RSS (MB)", []).append(rss / 1024)
+            rows.setdefault("query p50, no facets, first time (ms)", []).append(plain[0])
+            rows.setdefault("query p95, no facets, first time (ms)", []).append(plain[1])
+            rows.setdefault("query p50, all facets, first time (ms)", []).append(faceted[0])
+            rows.setdefault("query p95, all facets, first time (ms)", []).append(faceted[1])
+            rows.setdefault("query p50, all facets, repeated text (ms)", []).append(faceted[2])
+            rows.setdefault("one CLI search, process start included (ms)", []).append(
+                1000 * probe(tree, "cli", index, corpus))
+            if args.web_seconds:
+                web = probe(tree, "web", index, corpus, args.web_seconds)
+                rows.setdefault("web search page, 2 workers, 8 clients (req/s)", []).append(web["rps"])
+                rows.setdefault("web latency p50 (ms)", []).append(web["p50"])
+    print(f"{args.docs} synthetic documents, {args.rounds} rounds alternating before/after; medians")
+    print(f"before: {trees['before']}\nafter: {trees['after']}\n")
+    print("| measure | before | after | after/before |")
+    print("|---|---|---|---|")
+    for measure, values in found["before"].items():
+        old, new = statistics.median(values), statistics.median(found["after"][measure])
+        print(f"| {measure} | {old:.1f} | {new:.1f} | {new / old if old else float('nan'):.2f} |")
+
+
+if __name__ == "__main__":
+    main()

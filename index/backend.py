@@ -1,0 +1,72 @@
+"""The write side of the search API: what the indexer asks of a backend.
+
+The indexer (index.build) decides what to write: it extracts files, keeps
+documents in the document store (index.store) and the manifest of files,
+and hands the search backend every document whose records must change.
+A backend's :class:`IndexWriter` turns those into its own records. Between
+two commits nothing is visible to searches; a commit makes all of them
+visible at once (atomically), before the store records the run as done.
+
+>>> import tempfile, pathlib
+>>> from foiasearch.index.location import IndexLocation
+>>> from foiasearch.ingest.document import Document, Page
+>>> location = IndexLocation(pathlib.Path(tempfile.mkdtemp()))
+>>> writer = open_writer(location)
+>>> writer.replace(Document(kind="post", id="d1", title="Opt out", paths=["a.html"], pages=[Page(1, "x")]))
+>>> writer.commit()
+>>> writer.remove("d1"); writer.commit(); writer.close()
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol, runtime_checkable
+
+from foiasearch.index.location import IndexLocation
+from foiasearch.ingest.document import Document, IngestResult
+
+
+@runtime_checkable
+class IndexWriter(Protocol):
+    """One writer per index at a time (the indexer holds index.build.WriteLock)."""
+
+    def replace(self, doc: Document, prepared: dict[int, Any] | None = None) -> None:
+        """Index ``doc`` (all its pages) in place of whatever the index holds
+        under ``doc.id`` (ids are content hashes: index.build.document_id).
+        ``prepared`` is what :func:`prepare` made for it in a worker, if anything."""
+
+    def remove(self, doc_id: str) -> None:
+        """Remove document ``doc_id`` and its pages (nothing if absent)."""
+
+    def commit(self) -> None:
+        """Make every change since the last commit visible, atomically."""
+
+    def cancel(self) -> None:
+        """Drop every change since the last commit."""
+
+    def close(self) -> None: ...
+
+
+# "name" -> "module:class" (the class takes an IndexLocation), and the
+# backend's optional prepare(IngestResult) run in extraction workers.
+WRITERS = {"whoosh": "foiasearch.index.whoosh.writer:WhooshWriter"}
+DEFAULT_BACKEND = "whoosh"
+
+
+def _writer_class(backend: str) -> type:
+    if backend not in WRITERS:
+        raise ValueError(f"unknown search backend {backend!r}; use one of {', '.join(WRITERS)}")
+    module, _, name = WRITERS[backend].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def open_writer(location: IndexLocation, backend: str = DEFAULT_BACKEND) -> IndexWriter:
+    """The writer of the index at ``location`` (created if absent)."""
+    return _writer_class(backend)(location)
+
+
+def prepare(result: IngestResult, backend: str = DEFAULT_BACKEND) -> dict[str, dict[int, Any]] | None:
+    """Work a backend can do in the extraction worker, per document part
+    (Whoosh: analyse the text, the largest cost of writing a record), handed
+    back to :meth:`IndexWriter.replace` as ``prepared``; None if nothing."""
+    return _writer_class(backend).prepare(result)

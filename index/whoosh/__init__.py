@@ -1,0 +1,4 @@
+"""The Whoosh index on the write side: schema, records, segment merging,
+the index folder (storage) and index.backend's IndexWriter (writer).
+The indexer (index.build) reaches it only through index.backend.
+"""
