@@ -49,9 +49,21 @@ def find_exemptions(text: str, context: str | None = None) -> list[str]:
     ``context`` (e.g. the whole document) decides whether rarer federal
     codes and bare Illinois section numbers count; it defaults to ``text``.
     """
+    found = {code for _, _, code in exemption_spans(text, context)}
+    return sorted(found, key=_exemption_order)
+
+
+def exemption_spans(text: str, context: str | None = None) -> list[tuple[int, int, str]]:
+    """Where ``text`` cites exemptions: (start, end, code), in text order;
+    one citation naming several codes ("7(1)(d)(v) and (vi)") gives one
+    span per code. The page viewer marks these.
+
+    >>> exemption_spans("Withheld (b)(6) and b7C.")
+    [(9, 15, 'b6'), (20, 23, 'b7C')]
+    """
     context = text if context is None else context
     foia = bool(_FOIA_CONTEXT.search(context))
-    found = set()
+    spans = []
     for match in _FEDERAL.finditer(text):
         if match.group(1) and not _cites_552(text, match.start()):
             continue
@@ -61,15 +73,14 @@ def find_exemptions(text: str, context: str | None = None) -> list[str]:
             continue
         if match.group(3) and number not in _COMMON | {"1", "2", "3", "4", "8", "9"}:
             continue
-        found.add(f"b{number}{sub.upper()}")
+        spans.append((match.start(), match.end(), f"b{number}{sub.upper()}"))
     if _ILLINOIS_CONTEXT.search(context):
         for match in _ILLINOIS.finditer(text):
             base = f"IL-7(1)({match.group(1)})"
             romans = _ROMAN.findall(match.group(2)) + _ROMAN.findall(match.group(3))
-            if not romans:
-                found.add(base)
-            found.update(f"{base}({r})" for r in romans)
-    return sorted(found, key=_exemption_order)
+            codes = [f"{base}({r})" for r in romans] or [base]
+            spans += [(match.start(), match.end(), code) for code in codes]
+    return sorted(spans)
 
 
 def _cites_552(text: str, start: int) -> bool:

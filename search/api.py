@@ -316,6 +316,11 @@ class SearchBackend(Protocol):
     def matching_pages(self, doc_id: str, text: str) -> list[int]:
         """Pages of one document that match a query text, best first."""
 
+    def page_counts(self, query: Query, facet: str = "exemption") -> dict[str, int]:
+        """Pages citing each value of a page-level facet (exemption: each
+        code) among the documents ``query`` selects, keyed by the value in
+        lower case; the facet's own selection is left out, as in facet counts."""
+
     def facet_values(self, name: str, type: str | None = None, limit: int | None = None) -> list[FacetValue]:
         """Every value of facet ``name`` over all documents, most frequent
         first (years newest first); ``type`` filters actors."""

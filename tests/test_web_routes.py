@@ -67,9 +67,10 @@ def test_search_page_shows_hits_with_snippet_total_and_metadata(client):
 def test_release_hit_links_its_matching_pages_to_anchors(client, ids):
     soup = page(client, "/?q=%22opt+out%22&kind=release")
     hit = soup.select_one(".hit")
-    links = {a.get_text(): a["href"] for a in hit.select(".pages a")}
+    links = {a.get_text(): a["href"] for a in hit.select(".pages:not(.in-order) a")}
     assert set(links) == {"p. 3", "p. 17"}
-    assert links["p. 17"] == f"/documents/{ids['release']}?q=%22opt+out%22#p17"
+    assert links["p. 17"] == f"/documents/{ids['release']}?q=%22opt+out%22&kind=release#p17"
+    assert [a.get_text() for a in hit.select(".pages.in-order a")] == ["3", "17"]
     assert hit.select_one(".kind").get_text() == "FOIA release"
     assert hit.select_one(".meta").get_text().count("releases") == 1  # the collection
 
@@ -177,7 +178,7 @@ def test_document_page_metadata_pages_anchors_and_highlights(client, ids):
     assert [s["id"] for s in soup.select("section.page")] == [f"p{n}" for n in range(1, 21)]
     assert [m.get_text() for m in soup.select("#p17 mark")] == ["opt", "out"]
     assert not soup.select("#p2 mark")
-    assert [a["href"] for a in soup.select("#pages a")] == ["#p3", "#p17"]
+    assert sorted({a["href"] for a in soup.select("#pages a")}) == ["#p17", "#p3"]
     assert "b6" in soup.select_one("#p17 .exemptions").get_text()
 
 

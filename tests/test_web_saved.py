@@ -120,16 +120,20 @@ def test_secret_is_private_and_shared_by_workers(corpus, client):
     second_worker = create_app(corpus[1].root).test_client()
     response = second_worker.post("/saved", data={"csrf": token(client), "name": "fromworker1", "q": "opt"})
     assert response.status_code == 303
-    second_worker.post("/saved/fromworker1/delete", data={"csrf": token(second_worker)})
+    second_worker.post("/saved/fromworker1/delete", data={"csrf": token(second_worker), "confirm": "1"})
     assert "fromworker1" not in saved_items(client)
 
 
 # -- saving and the saved-searches page ---------------------------------------------------
-def test_save_redirects_to_the_list_with_counts_links_and_message(client, engine):
+def test_save_stays_on_the_results_and_the_list_has_counts_and_links(client, engine):
     response = save(client, "opt-out", q='"opt out"', tag="ICE", sort="newest")
-    assert response.headers["Location"] == "/saved?done=saved&name=opt-out"
-    soup = soup_of(client.get(response.headers["Location"]))
-    assert soup.select_one(".notice.done").get_text() == "Saved “opt-out”."
+    assert response.headers["Location"] == "/?q=%22opt+out%22&tag=ICE&sort=newest&saved=opt-out"
+    results = soup_of(client.get(response.headers["Location"]))
+    assert "3 documents match" in results.select_one(".total").get_text()
+    notice = results.select_one(".saved-notice")
+    assert notice.get_text(" ", strip=True).startswith("Saved this search as “opt-out”")
+    assert notice.a["href"] == "/saved#saved-opt-out"
+    soup = soup_of(client.get("/saved"))
     item = {li.h2.get_text(strip=True): li for li in soup.select("li.saved")}["opt-out"]
     expected = engine.search(Query('"opt out"', {"tag": ["ICE"]}, "newest")).total
     assert expected == 3
@@ -161,7 +165,8 @@ def test_existing_name_offers_replace(client, engine):
     assert "exists" in soup.select_one("#save-error").get_text()
     assert soup.select_one("form.save input[name=replace]")["type"] == "checkbox"
     response = save(client, "dup", replace=True, q="opt out")
-    assert response.headers["Location"] == "/saved?done=replaced&name=dup"
+    assert response.headers["Location"] == "/?q=opt+out&saved=dup&replaced=1"
+    assert "Replaced this search" in soup_of(client.get(response.headers["Location"])).select_one(".saved-notice").get_text()
     assert counts(saved_items(client)["dup"])[0] == engine.search(Query("opt out")).total == 3
 
 
@@ -182,7 +187,11 @@ def test_viewing_marks_nothing_seen_and_mark_as_seen_records_a_run(tmp_path):
 
 def test_delete_and_unknown_names(client):
     save(client, "gone", q="opt")
-    response = client.post("/saved/gone/delete", data={"csrf": token(client)})
+    asked = client.post("/saved/gone/delete", data={"csrf": token(client)})
+    assert asked.status_code == 200 and "gone" in saved_items(client)  # deleting asks first
+    confirm = soup_of(asked).select_one("form.confirm")
+    assert confirm["action"] == "/saved/gone/delete" and confirm.select_one("input[name=confirm]")["value"] == "1"
+    response = client.post("/saved/gone/delete", data={"csrf": token(client), "confirm": "1"})
     assert response.status_code == 303 and response.headers["Location"] == "/saved?done=deleted&name=gone"
     assert "gone" not in saved_items(client)
     tok = token(client)
@@ -280,4 +289,4 @@ def test_saved_search_that_no_longer_runs(corpus, client):
     assert client.get("/saved/broken/export.csv").status_code == 400
     assert client.get("/saved/broken.atom").status_code == 400
     assert client.post("/saved/broken/seen", data={"csrf": token(client)}).status_code == 400
-    assert client.post("/saved/broken/delete", data={"csrf": token(client)}).status_code == 303
+    assert client.post("/saved/broken/delete", data={"csrf": token(client), "confirm": "1"}).status_code == 303

@@ -23,8 +23,9 @@ def test_save_from_search_page_then_download_its_csv(browser, base_url, corpus):
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") in ("solid", "auto")
         name_box.fill("browser-opt")
         page.get_by_role("button", name="Save", exact=True).click()
-        page.wait_for_url("**/saved?done=saved&name=browser-opt")
-        assert page.get_by_role("status").inner_text() == "Saved “browser-opt”."
+        page.wait_for_url("**/?q=opt+out&tag=ICE&saved=browser-opt")  # saving stays on the results
+        assert page.locator(".saved-notice").inner_text().startswith("Saved this search as “browser-opt”")
+        page.get_by_role("link", name="Your saved searches").click()
         item = page.locator("li#saved-browser-opt")
         assert "3 documents" in item.locator(".counts").inner_text()
         with page.expect_download() as info:

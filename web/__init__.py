@@ -48,9 +48,10 @@ def create_app(index_dir: str | os.PathLike | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from foiasearch.web import routes, saved_routes
+    from foiasearch.web import reader, routes, saved_routes
 
     app.register_blueprint(routes.bp)
+    reader.install(app)
     saved_routes.install(app)
     routes.install_handlers(app)
     return app

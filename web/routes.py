@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import re
+import shutil
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
-from markupsafe import Markup
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
-from foiasearch.ingest.document import Document
-from foiasearch.search.api import Hit, IndexNotFound, Query, QueryError, Results, SearchBackend, collection_of
-from foiasearch.search.marks import to_html
+from foiasearch.search.api import Hit, IndexNotFound, Query, QueryError, Results, SearchBackend
+from foiasearch.web.histogram import year_histogram
+from foiasearch.web.hits import hit_view
+from foiasearch.web.reader import document_or_404 as _document_or_404
 from foiasearch.web.sidebar import KIND_LABELS, LABELS, sidebar
 from foiasearch.web.state import SearchState
 
 bp = Blueprint("web", __name__)
+PAGE_IMAGES = shutil.which("pdftoppm") is not None
 log = logging.getLogger(__name__)
-_DOC_ID = re.compile(r"^[0-9a-f]{16,128}$")
-PAGE_LINKS = 5  # matching pages listed on a hit before "N more"
 
 
 def backend() -> SearchBackend:
@@ -61,14 +60,29 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
     state, results, error = _run_search(args)
     if state is None:
         state = _fallback_state()
-    boxes = sidebar(results.facets, state) if results else []
+    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(state.query)}) if results else []
     return render_template(
         "search.html", state=state, results=results, error=error, boxes=boxes,
-        hits=[_hit_view(h, state) for h in results.hits] if results else [],
+        hits=[hit_view(h, state, images=_renderable(h)) for h in results.hits] if results else [],
+        histogram=_histogram(results, state),
         pagination=_pagination(state, results) if results else None,
         kind_labels=KIND_LABELS, labels=LABELS, save=save or {},
         query_string=urlencode(state.pairs(page=None, more=(), find={})),
     ), (status or (400 if error else 200))
+
+
+def _renderable(hit: Hit) -> bool:
+    """A release whose file is still where it was indexed gets page thumbnails."""
+    return hit.kind == "release" and PAGE_IMAGES and backend().original_path(hit.id) is not None
+
+
+def _histogram(results: Results | None, state: SearchState):
+    if not results:
+        return None
+    bars = year_histogram(results.facets.get("year", []), state)
+    if bars and any(v.value == "release" and v.count for v in results.facets.get("kind", [])):
+        bars["note"] = "releases are dated by their PDF file's metadata"
+    return bars
 
 
 def _fallback_state() -> SearchState:
@@ -86,26 +100,6 @@ def api_search():
     data.update(page=state.query.page, pages=results.page_count, per_page=state.query.per_page,
                 sort=state.query.sort, filters=state.query.filters)
     return jsonify(data)
-
-
-def _hit_view(hit: Hit, state: SearchState) -> dict[str, Any]:
-    doc = hit.document
-    q = state.query.text
-    base = f"/documents/{hit.id}" + (f"?{_qs(q)}" if q else "")
-    return {
-        "hit": hit,
-        "url": base + (f"#p{hit.snippet_page}" if hit.snippet_page and hit.kind == "release" else ""),
-        "snippet": Markup(to_html(hit.snippet)),
-        "date": (hit.date or "")[:10],
-        "place": hit.collection or None,
-        "page_links": [(p, f"{base}#p{p}") for p in hit.matching_pages[:PAGE_LINKS]] if hit.kind == "release" else [],
-        "more_pages": max(0, len(hit.matching_pages) - PAGE_LINKS) if hit.kind == "release" else 0,
-        "more_url": base + "#pages",
-    }
-
-
-def _qs(q: str) -> str:
-    return urlencode({"q": q})
 
 
 def _pagination(state: SearchState, results: Results) -> dict[str, Any] | None:
@@ -130,26 +124,6 @@ def _pagination(state: SearchState, results: Results) -> dict[str, Any] | None:
 
 
 # -- documents ---------------------------------------------------------------------
-def _document_or_404(doc_id: str) -> Document:
-    doc = backend().document(doc_id) if _DOC_ID.match(doc_id) else None
-    if doc is None:
-        raise NotFound(f"no document {doc_id[:80]!r} in this index")
-    return doc
-
-
-@bp.get("/documents/<doc_id>")
-def document_page(doc_id: str):
-    doc = _document_or_404(doc_id)
-    q = request.args.get("q", "")[:2000]
-    search = backend()
-    terms = search.highlight_terms(q)
-    matching = search.matching_pages(doc_id, q) if q and doc.kind == "release" else []
-    pages = [{"page": p, "html": Markup(to_html(search.mark_text(p.text, terms)))} for p in doc.pages]
-    return render_template("document.html", doc=doc, q=q, pages=pages, matching=matching,
-                           kind_labels=KIND_LABELS, safe_url=_safe_url(doc.url),
-                           collection=doc.collection or (collection_of(doc.paths[0]) if doc.paths else ""))
-
-
 @bp.get("/documents/<doc_id>.txt")
 def document_text(doc_id: str):
     doc = _document_or_404(doc_id)
@@ -184,14 +158,6 @@ def api_document(doc_id: str):
     data = doc.to_dict()
     data["page_count"] = len(doc.pages)
     return jsonify(data)
-
-
-def _safe_url(url: str | None) -> str | None:
-    """Only http(s) links: a ``javascript:`` URL in a document's metadata
-    must not become a link."""
-    if url and re.match(r"^https?://", url.strip(), re.I):
-        return url.strip()
-    return None
 
 
 # -- errors and headers --------------------------------------------------------------

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (Blueprint, Flask, Response, current_app, redirect, render_template, request,
                    stream_with_context, url_for)
@@ -112,7 +113,10 @@ def save_search():
                        if exists else str(exc))
             return render_search(args, save={"name": name, "error": message, "offer_replace": exists},
                                  status=409 if exists else 400)
-    return _done("replaced" if existed else "saved", name)
+    # Back to the results it saved, with a line saying so (the list is one link away).
+    back = SearchState(state.query).url(page=None)
+    return redirect(back + ("&" if "?" in back else "?") + urlencode({"saved": name} | ({"replaced": "1"} if existed else {})),
+                    code=303)
 
 
 def _exists(store: SavedStore, name: str) -> bool:
@@ -134,16 +138,23 @@ def saved_page():
 
 
 def _item(status) -> dict[str, Any]:
-    saved = status.saved
-    return {"status": status, "saved": saved, "run_url": search_url(saved),
+    return {"status": status, **_item_of(status.saved)}
+
+
+def _item_of(saved: SavedSearch) -> dict[str, Any]:
+    return {"saved": saved, "run_url": search_url(saved),
             "filters": [(LABELS.get(k, k), ", ".join(v)) for k, v in saved.query.filters.items()]}
 
 
 @bp.post("/saved/<name>/delete")
 def delete_saved(name: str):
+    """Deleting asks first: without ``confirm=1`` the answer is a page with
+    the search described and a "Delete it" button (no JavaScript needed)."""
     require_csrf()
     with open_store() as store:
-        _saved_or_404(store, name)
+        saved = _saved_or_404(store, name)
+        if request.form.get("confirm") != "1":
+            return render_template("saved_delete.html", item=_item_of(saved))
         store.remove(name)
     return _done("deleted", name)
 
@@ -208,7 +219,7 @@ def saved_feed(name: str):
         saved = _saved_or_404(store, name)
 
     def doc_url(hit: Hit) -> str:
-        return url_for("web.document_page", doc_id=hit.id, _external=True)
+        return url_for("reader.document_page", doc_id=hit.id, _external=True)
 
     try:
         text = atom_feed(backend(), saved, self_url=url_for("saved.saved_feed", name=name, _external=True),

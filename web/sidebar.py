@@ -22,7 +22,22 @@ from foiasearch.web.state import SearchState
 
 TOP = 10
 MAX_SHOWN = 500  # an expanded box lists at most this many; the name filter finds the rest
-KIND_LABELS = {"release": "FOIA release", "post": "Post", "page": "Page", "feed-item": "Feed item"}
+# "page" is a WordPress page (a site's static page), not a page of a PDF.
+KIND_LABELS = {"release": "FOIA release", "post": "Post", "page": "Web page", "feed-item": "Feed item"}
+# One line under each facet's heading: what the values are and where they come from.
+HELP = {
+    "tag": "Tags the publishing site gave its posts and pages; PDF releases have none of their own.",
+    "category": "Categories the publishing site gave its posts.",
+    "actor": "People, agencies, organisations, places and programs named in the text or e-mail headers.",
+    "kind": "FOIA release: a PDF. Post: a blog post or press release. Web page: a site's page. Feed item: from a feed.",
+    "collection": "The folder the files were indexed from.",
+    "year": "Posts: when published. Releases: when the PDF file was made (its metadata), not the release date.",
+    "exemption": "FOIA exemptions cited on a release's pages (b6: personal privacy, b5: deliberations, ...). "
+                 "Pick one to see the pages that cite it.",
+    "site": "The website a post was saved from.",
+    "language": "The language the text is written in.",
+}
+BAR_STEPS = 10  # facet-count bars are classes b0..b10 (no inline styles under the CSP)
 
 
 @dataclass
@@ -32,6 +47,8 @@ class ShownValue:
     selected: bool
     url: str
     type: str | None = None
+    bar: int = 0  # 0..BAR_STEPS: the count against the box's largest
+    pages: int | None = None  # exemptions: pages that cite it
 
     @property
     def label(self) -> str:
@@ -43,6 +60,7 @@ class FacetBox:
     name: str
     label: str
     values: list[ShownValue] = field(default_factory=list)
+    help: str = ""
     total: int = 0  # distinct values with a count
     hidden: int = 0  # values not listed
     expanded: bool = False
@@ -59,7 +77,8 @@ class FacetBox:
 def facet_box(name: str, counted: list[FacetValue], state: SearchState) -> FacetBox:
     expanded = name in state.more
     find = state.find.get(name, "")
-    box = FacetBox(name, LABELS.get(name, name.title()), total=len(counted), expanded=expanded, find=find)
+    box = FacetBox(name, LABELS.get(name, name.title()), total=len(counted), expanded=expanded, find=find,
+                   help=HELP.get(name, ""))
     candidates = counted
     if find:
         needle = find.lower()
@@ -73,22 +92,31 @@ def facet_box(name: str, counted: list[FacetValue], state: SearchState) -> Facet
         if value.lower() not in shown_keys:
             shown.append(by_key.get(value.lower(), FacetValue(value, 0, value.lower())))
             shown_keys.add(value.lower())
+    top = max((v.count for v in shown), default=0) or 1
     box.values = [ShownValue(v.value, v.count, state.is_selected(name, v.value),
-                             state.toggle_url(name, v.value), v.type) for v in shown]
+                             state.toggle_url(name, v.value), v.type, round(BAR_STEPS * v.count / top))
+                  for v in shown]
     box.hidden = max(0, len(candidates) - len(shown))
     box.more_url = state.url(more=state.more | {name}) + f"#facet-{name}"
     box.less_url = state.url(more=state.more - {name}) + f"#facet-{name}"
     return box
 
 
-def sidebar(facets: dict[str, list[FacetValue]], state: SearchState) -> list[FacetBox]:
+def sidebar(facets: dict[str, list[FacetValue]], state: SearchState,
+            pages: dict[str, dict[str, int]] | None = None) -> list[FacetBox]:
     """A box per facet, in the registry's order (index.facet_registry);
-    a facet that is not ``always_shown`` appears only when it has values."""
+    a facet that is not ``always_shown`` appears only when it has values.
+    ``pages`` maps a facet to its values' page counts (exemptions: pages
+    citing each code)."""
     boxes = []
     for facet in FACETS:
         name = facet.name
         counted = facets.get(name, [])
         if not facet.always_shown and not counted and not state.query.filters.get(name):
             continue
-        boxes.append(facet_box(name, counted, state))
+        box = facet_box(name, counted, state)
+        if pages and name in pages:
+            for value in box.values:
+                value.pages = pages[name].get(value.value.lower(), 0)
+        boxes.append(box)
     return boxes

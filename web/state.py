@@ -27,7 +27,8 @@ PER_PAGE = 20
 MAX_VALUES = 200  # values a filter sends; more is not a person clicking
 MAX_VALUE_LENGTH = 300
 # Parameters the pages understand besides the facet names.
-KNOWN = {"q", "sort", "page", "limit", "more"} | {f"find_{name}" for name in FACET_NAMES}
+# "saved" (and "replaced") carry the name just saved, for the line saying so.
+KNOWN = {"q", "sort", "page", "limit", "more", "saved", "replaced"} | {f"find_{name}" for name in FACET_NAMES}
 
 
 class BadRequest(QueryError):

@@ -40,6 +40,7 @@ from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text
 from foiasearch.search.whoosh.ranking import Selection, find_matches, matching_pages, score_of, skip_along
 from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
+from foiasearch.search.whoosh.pagecounts import PageCounter
 
 
 
@@ -57,6 +58,7 @@ class SearchEngine:
         self.store: DocumentStore = location.open_store(readonly=True)
         self._searcher: Searcher = self.ix.searcher()
         self._view: SearcherCache | None = None
+        self._page_counter: PageCounter | None = None  # per searcher cache (search.whoosh.pagecounts)
         self._lock = threading.Lock()
 
     @classmethod
@@ -293,6 +295,22 @@ class SearchEngine:
         typed = set(re.findall(r"\w+", text.lower()))
         return re.sub(r"\w+", lambda m: m.group(0) if m.group(0).lower() in typed
                       else surface.get(m.group(0), m.group(0)), corrected.string)
+
+    def page_counts(self, query: Query, facet: str = "exemption") -> dict[str, int]:
+        """Pages citing each value of a page-level facet (exemption) among the
+        documents ``query`` selects; like the facet counts, a facet's own
+        selection is left out, so its other values keep their counts."""
+        sel = self._select(query)
+        if query.filters.get(facet):
+            others = sel.view.values.select({k: v for k, v in query.filters.items() if k != facet})
+            bits = sel.qbits if others is None else sel.qbits & others
+        else:
+            bits = sel.bits
+        counter = self._page_counter
+        if counter is None or counter.view is not sel.view:
+            counter = self._page_counter = PageCounter(sel.searcher, sel.view)
+        keys = [v.key or v.value.lower() for v in sel.view.values.count(facet, bits)]
+        return counter.count(facet, bits, keys)
 
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
