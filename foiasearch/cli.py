@@ -15,7 +15,7 @@ import click
 
 from foiasearch.options import filter_options, filters_of
 from foiasearch.search.api import IndexLocation, IndexNotFound, Query, QueryError, SearchBackend, open_backend
-from foiasearch.search.marks import to_plain
+from foiasearch.output import hit_lines, more_footer, plural
 
 index_option = click.option(
     "--index", "index_dir", metavar="DIR", envvar="FOIASEARCH_INDEX",
@@ -174,7 +174,7 @@ def _refresh_actors(location: IndexLocation, actor_files: tuple[Path, ...]) -> N
         changed = refresh_documents(location, recompute)
     except IndexError_ as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Actors recomputed from stored text: {changed} documents changed")
+    click.echo(f"Actors recomputed from stored text: {plural(changed, 'document')} changed")
 
 
 # -- search ----------------------------------------------------------------------
@@ -183,32 +183,6 @@ def _open_backend(index_dir: str | None) -> SearchBackend:
         return open_backend(_location(index_dir))
     except IndexNotFound as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _pages_label(pages: list[int], shown: int = 8) -> str:
-    if not pages:
-        return ""
-    label = ", ".join(str(p) for p in pages[:shown])
-    more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
-    return ("p. " if len(pages) == 1 else "pp. ") + label + more
-
-
-def _echo_release_details(hit) -> None:
-    """Bates citations, exemptions and printed e-mails of the matching pages."""
-    doc = hit.document
-    if doc is None or hit.kind != "release":
-        return
-    if doc.bates_range:
-        click.echo(f"   Bates {doc.bates_range[0]} to {doc.bates_range[1]}")
-    if hit.matching_pages and any(p.bates for p in doc.pages):
-        click.echo("   Cite: " + "; ".join(hit.citations()[:8]))
-    cited = {p.number: p.exemptions for p in doc.pages if p.exemptions}
-    shown = [f"p. {n}: {', '.join(cited[n])}" for n in hit.matching_pages[:8] if n in cited]
-    if shown:
-        click.echo("   Exemptions " + "; ".join(shown))
-    for email in hit.emails(limit=3):
-        to = ", ".join(email.recipients[:3])
-        click.echo(f"   E-mail p. {email.page}: {email.sender} to {to}: {email.subject}".rstrip(": "))
 
 
 @main.command("search")
@@ -222,8 +196,10 @@ def _echo_release_details(hit) -> None:
 def search_command(query_text, index_dir, limit, page, sort, as_json, **filters) -> None:
     """Search the index. Words, "phrases", AND/OR/NOT, (parentheses), field:value.
 
+    \b
         foiasearch search '"opt out" AND "Secure Communities"'
         foiasearch search 'title:detainer' --json
+        foiasearch search detainer --page 2
     """
     with _open_backend(index_dir) as backend:
         try:
@@ -235,21 +211,14 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
         return
     color = sys.stdout.isatty()
-    click.echo(f"{results.total} documents match {query_text!r}")
+    click.echo(f"{plural(results.total, 'document')} match{'es' if results.total == 1 else ''} {query_text!r}")
     for rank, hit in enumerate(results.hits, start=(page - 1) * limit + 1):
         click.echo("")
-        click.echo(click.style(f"{rank}. {hit.title}", bold=True))
-        details = [hit.kind, hit.date[:10] if hit.date else "", _pages_label(hit.matching_pages)]
-        click.echo("   " + " · ".join(d for d in details if d))
-        _echo_release_details(hit)
-        for path in hit.paths:
-            click.echo(f"   {path}")
-        if color:
-            snippet = to_plain(hit.snippet, "\x1b[1;33m", "\x1b[0m")
-        else:
-            snippet = to_plain(hit.snippet, "[", "]")
-        prefix = f"p. {hit.snippet_page}: " if hit.snippet_page else ""
-        click.echo(f"   {prefix}{snippet}")
+        click.echo("\n".join(hit_lines(rank, hit, color)))
+    footer = more_footer(results.total, page, limit)
+    if footer and results.hits:
+        click.echo("")
+        click.echo(footer)
 
 
 # -- serve -----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from foiasearch.search.api import FACET_NAMES, SORTS, Hit, IndexNotFound, Query,
 from foiasearch.search.atom import FEED_LIMIT, atom_feed
 from foiasearch.search.export import (FORMATS, Export, ExportError, ExportPart, atomic_output, check_writable,
                                       export_to_file, write_export)
-from foiasearch.search.marks import to_plain
+from foiasearch.output import hit_lines, plural
 from foiasearch.search.saved import SavedError, SavedStore, run_error, run_saved, saved_status
 
 ERRORS = (SavedError, QueryError, ExportError, IndexNotFound, ConfigError)
@@ -89,19 +89,18 @@ def emit_export(export: Export, fmt: str, output: Path | None, bom: bool) -> Non
 
 
 def print_hits(hits: Iterator[Hit], total: int, limit: int) -> None:
+    """Hits as ``foiasearch search`` prints them (foiasearch.output)."""
     shown = 0
+    color = sys.stdout.isatty()
     for shown, hit in enumerate(hits, start=1):
         if shown > limit:
             shown -= 1
             break
-        pages = ("pp. " + ", ".join(map(str, sorted(hit.matching_pages)))) if hit.matching_pages else ""
-        details = " · ".join(d for d in (hit.kind, (hit.date or "")[:10], pages) if d)
-        click.echo(f"{shown}. {hit.title} ({details})")
-        for path in hit.paths:
-            click.echo(f"   {path}")
-        click.echo(f"   {to_plain(hit.snippet, '[', ']')}")
+        click.echo("")
+        click.echo("\n".join(hit_lines(shown, hit, color)))
     if total > shown:
-        click.echo(f"... and {total - shown} more (use --limit, or 'foiasearch saved export')")
+        click.echo("")
+        click.echo(f"{total - shown:,} more: --limit {total}, or 'foiasearch saved export'")
 
 
 # -- saved ------------------------------------------------------------------------------
@@ -139,7 +138,7 @@ def list_command(index_dir, as_json) -> None:
     if not statuses:
         click.echo("No saved searches (add one with 'foiasearch saved add NAME QUERY').")
     for status in statuses:
-        counts = status.error or f"{status.total} documents, {status.new} new since " + (
+        counts = status.error or f"{plural(status.total, 'document')}, {status.new} new since " + (
             status.saved.last_run or "never run")
         click.echo(f"{status.saved.name}: {describe(status.saved.query)} · {counts}")
 
@@ -182,7 +181,8 @@ def run_command(name, new_only, limit, index_dir, as_json) -> None:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
         since = run.saved.last_run or "never run before"
-        click.echo(f"{run.saved.name}: {run.total} documents match, {len(run.new_ids)} new since {since}")
+        verb = "matches" if run.total == 1 else "match"
+        click.echo(f"{run.saved.name}: {plural(run.total, 'document')} {verb}, {len(run.new_ids)} new since {since}")
         print_hits(hits, total, limit)
 
 
@@ -313,7 +313,7 @@ def batch_command(queries_file, output, fmt, bom, index_dir) -> None:
                 click.echo(f"line {line}{f' ({name})' if name else ''}: {exc}", err=True)
         rows = export_to_file(Export(backend, parts, batch=True), fmt, output, bom)
     for part in parts:
-        click.echo(f"{part.name}: {part.results.total} documents")
+        click.echo(f"{part.name}: {plural(part.results.total, 'document')}")
     click.echo(f"{rows} rows from {len(parts)} queries written to {output}"
                + (f"; {failed} queries failed" if failed else ""))
     if failed:

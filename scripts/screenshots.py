@@ -17,12 +17,13 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "examples" / "corpus"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-QUERY = "detainer"
+QUERY = "secure communities"  # release hits first, with their thumbnails
 
 
 def build_index(folder: Path) -> Path:
@@ -71,10 +72,11 @@ def take(out: Path) -> list[Path]:
         server = make_server("127.0.0.1", 0, create_app(index), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
+        q = urlencode({"q": QUERY})
         shots = [
-            ("search.png", f"{base}/?q={QUERY}", DESKTOP),
-            ("scanned-page.png", f"{base}/documents/{doc_id}?q={QUERY}#p{number}", DESKTOP),
-            ("phone.png", f"{base}/?q={QUERY}", PHONE),
+            ("search.png", f"{base}/?{q}", DESKTOP),
+            ("scanned-page.png", f"{base}/documents/{doc_id}?{q}#p{number}", DESKTOP),
+            ("phone.png", f"{base}/?{q}", PHONE),
         ]
         written = []
         chromium = shutil.which("chromium") or "/usr/bin/chromium"

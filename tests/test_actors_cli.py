@@ -66,7 +66,7 @@ def test_user_gazetteer_and_refresh_actors(runner, tmp_path):
     assert json.loads(run_cli(runner, "actors", "--index", index_dir, "--json").output) == []
     gazetteer = _user_gazetteer(tmp_path / "mine.toml")
     result = run_cli(runner, "index", "--refresh-actors", "--actors", gazetteer, "--index", index_dir)
-    assert "1 documents changed" in result.output
+    assert "1 document changed" in result.output
     listed = json.loads(run_cli(runner, "actors", "--index", index_dir, "--json").output)
     assert listed == [{"name": "Marlow Rivers Coalition", "type": "organization", "count": 1}]
     again = run_cli(runner, "index", "--refresh-actors", "--actors", gazetteer, "--index", index_dir)

@@ -36,8 +36,8 @@ def test_batch_runs_each_query_and_reports_bad_rows(runner, indexed, tmp_path):
     out = tmp_path / "results.csv"
     result = cli(runner, "batch", queries, "-o", out, "--index", indexed, code=1)
     assert "line 4 (too-long): query is too long" in result.stderr
-    summary = dict(line.rsplit(": ", 1) for line in result.stdout.splitlines() if line.endswith(" documents"))
-    assert summary == {"detainers": "3 documents", "optout": "2 documents", "line": "1 documents",
+    summary = dict(line.rsplit(": ", 1) for line in result.stdout.splitlines() if line.endswith((" documents", " document")))
+    assert summary == {"detainers": "3 documents", "optout": "2 documents", "line": "1 document",
                        "releases-only": "2 documents", "nothing": "0 documents"}
     assert "8 rows from 5 queries written to" in result.stdout and "1 queries failed" in result.stdout
 

@@ -79,7 +79,7 @@ def test_run_human_output(runner, indexed):
     cli(runner, "saved", "add", "optout", '"opt out"', "--index", indexed)
     out = cli(runner, "saved", "run", "optout", "--index", indexed, "--limit", "1").output
     assert "optout: 2 documents match, 2 new since never run before" in out
-    assert "[opt] [out]" in out and "... and 1 more" in out
+    assert "[opt out]" in out and "1 more: --limit 2" in out
 
 
 @pytest.mark.parametrize("args", [

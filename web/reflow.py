@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from foiasearch.ingest.foia import exemption_spans
+from foiasearch.search.marks import CLOSE, OPEN
 
 # A line that starts something of its own: an e-mail header or "Key: value",
 # a bullet, a numbered item.
@@ -114,8 +115,6 @@ def _with_citations(marked: str, plain: str, codes: set[str], context: str) -> t
     of ``codes`` between OPEN_EX and CLOSE_EX; returns it and the code of
     each citation in order. Offsets come from ``plain`` and skip the word
     marks, so a marked word inside a citation nests inside it."""
-    from foiasearch.search.snippets import CLOSE, OPEN
-
     wanted = {c.lower() for c in codes}
     spans = [(s, e, c) for s, e, c in exemption_spans(plain, context) if c.lower() in wanted] if wanted else []
     if not spans:
@@ -142,8 +141,6 @@ def page_html(text: str, mark: Callable[[str], str], codes: set[str] = frozenset
     >>> page_html("Withheld (b)(6) and (b)(5).", lambda t: t, {"b6"})
     '<p>Withheld <mark class="exemption" title="Exemption b6">(b)(6)</mark> and (b)(5).</p>'
     """
-    from foiasearch.search.snippets import CLOSE, OPEN
-
     pieces = []
     for block in reflow(text):
         items = []

@@ -1,9 +1,9 @@
 """Pages and the JSON API. Every view is a GET with its state in the URL.
 
-Pages: ``/`` (search), ``/documents/<id>`` (a document, ``?q=`` marks the
-words), ``/documents/<id>.txt`` (its text), ``/documents/<id>/original``
-(the indexed file). API: ``/api/search`` (same parameters as ``/``),
-``/api/documents/<id>``.
+Pages: ``/`` (search), ``/documents/<id>.txt`` (a document's text),
+``/documents/<id>/original`` (the indexed file); the document page and the
+page images are web.reader's. API: ``/api/search`` (same parameters as
+``/``), ``/api/documents/<id>``.
 """
 
 from __future__ import annotations
