@@ -110,6 +110,15 @@ def test_facet_value_listing(backend):
     assert [v.value for v in backend.facet_values("language", limit=1)] == ["en"]
 
 
+def test_page_counts_of_exemptions_follow_the_selection(backend):
+    # MEMO cites b5 on page 2 and b6 on page 3; SPREAD's b7 is on no page.
+    assert backend.page_counts(Query("")) == {"b5": 1, "b6": 1, "b7": 0}
+    assert backend.page_counts(Query("fingerprints")) == {"b5": 1, "b6": 1}
+    assert backend.page_counts(Query("", {"kind": ["post"]})) == {}
+    # the facet's own selection is left out, as in the facet counts
+    assert backend.page_counts(Query("", {"exemption": ["b6"]}))["b5"] == 1
+
+
 # -- page hits and snippets ------------------------------------------------------------
 def test_page_hits_name_the_matching_pages(backend):
     hits = {hit.id: hit for hit in backend.search(Query('"opt out"')).hits}
