@@ -176,6 +176,10 @@ def run(names: list[str]) -> dict[str, dict[str, str]]:
             for field in ("tags", "categories"):
                 if field in entry and "tags" in out and (entry[field] or out.get(field)):
                     add(f"meta: {field}", set_ok(out.get(field), entry[field]))
+            if entry.get("tags") and "tags" in out:
+                found = {norm(t) for t in out.get("tags") or []}
+                for tag in entry["tags"]:
+                    add("meta: listed tags found", norm(tag) in found)
         for sha, entry in ab_key.items():
             out = timed(CORPUS / "article-benchmark" / f"{sha}.html")
             p, r, f = prf(out["text"], entry["articleBody"])

@@ -1,35 +1,52 @@
-"""OCR over the shared corpus: pages OCRed, pages/s, and word overlap with the
-``.ocr.txt`` references of pdf/lucyparsons-1505 (someone else's noisy
-Tesseract output: overlap, not accuracy).
+"""OCR over the shared corpus: speed and word overlap with the ``.ocr.txt``
+references of pdf/lucyparsons-1505 (someone else's noisy Tesseract output:
+overlap, not accuracy), before and after, in one run.
 
-    .venv/bin/python bench/ocr_overlap.py [--dirs pdf awkward] [--jobs 2] [--dpi 300] [--budget 600]
-    .venv/bin/python bench/ocr_overlap.py --stamps   # chars/page vs image cover, no OCR
+    .venv/bin/python bench/ocr_overlap.py                       # before vs after, jobs 2
+    .venv/bin/python bench/ocr_overlap.py --variants after dpi200 dpi250 dpi300
+    .venv/bin/python bench/ocr_overlap.py --stamps              # chars/page vs image cover, no OCR
+
+Variants, run side by side file after file (order alternating, so a busy
+machine slows them alike):
+
+- ``before``: what foiasearch did until issue 15: ``pdftoppm -png`` at 300 dpi
+  piped into the ``tesseract`` command, one process pair per page;
+- ``after``: :mod:`foiasearch.ingest.ocr` as shipped (default dpi, retry of
+  poor pages from a cleaned-up image);
+- ``dpiN``: the shipped engine at N dpi without the retry (to choose the
+  resolution by overlap).
 
 Overlap = |ours & reference| / |reference| over lower-cased word multisets
-(words of 2+ letters/digits). ``--budget`` stops after that many seconds
-(files done so far are reported); the OCR cache lives in a temp folder so
-every run measures real OCR.
+(words of 2+ letters/digits). Speed is pages per second of wall time with
+``--jobs`` pages at once, and CPU seconds per page (this process and its
+children): on an idle machine with 2 cores, pages/s is about 2 / CPU s per
+page. The faint JFK page (104-10077-10136 p1) is checked for its typed
+paragraph, word by word.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import resource
+import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from foiasearch.ingest import ocr, pdf
-from foiasearch.ingest.options import IngestOptions
-from foiasearch.ingest.registry import ingest_file
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = next((p / "shared" / "corpus" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),
                       REPO.parent / "shared" / "corpus")
 WORD = re.compile(r"\w{2,}")
 PASSWORDS = ("baz", "usersecret", "openpassword")  # the corpus' documented test passwords
+FAINT_PAGE = ("pdf/jfk-nara/104-10077-10136.pdf", 1)
+# The typed paragraph of the faint page, as a reader sees it on the scan.
+FAINT_WORDS = ("ref requested coordination with state regarding expediting visas for wife and daughter "
+               "of alejandro rioseco arencibia wave asset").split()
 
 
 def words(text: str) -> Counter:
@@ -49,52 +66,81 @@ def stamps(files: list[Path]) -> None:
                 print(f"{raw.chars:7d} chars  cover {raw.image_cover:.2f}  ocr={raw.needs_ocr!s:5}  {path.name} p{raw.number}")
 
 
+def before(path: Path, page: int) -> str:
+    """The pre-issue-15 path: a PNG at 300 dpi into the tesseract command."""
+    png = subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+                          str(path)], capture_output=True, check=True).stdout
+    out = subprocess.run(["tesseract", "-", "stdout", "-l", "eng"], input=png, capture_output=True, check=True,
+                         env={**ocr._ENV}).stdout
+    return out.decode("utf-8", "replace").replace("\x0c", "").strip()
+
+
+def reader(variant: str):
+    """A function (path, page) -> text for ``variant``."""
+    if variant == "before":
+        return before
+    if variant == "after":
+        return lambda path, page: ocr.ocr_page(ocr.OcrRequest(path), page).text
+    dpi = int(variant.removeprefix("dpi"))
+    return lambda path, page: ocr.ocr_page(ocr.OcrRequest(path, dpi=dpi, retry=False), page).text
+
+
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def scanned_pages(path: Path) -> list[int]:
+    with pdf._open_file(path) as handle:
+        pages, _, _ = pdf.read_pdf(handle, PASSWORDS)
+    return [raw.number for raw in pages if raw.needs_ocr]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--dirs", nargs="+", default=["pdf", "awkward"])
-    parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--dpi", type=int, default=300)
-    parser.add_argument("--budget", type=float, default=600.0)
+    parser.add_argument("--variants", nargs="+", default=["before", "after"])
+    parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--stamps", action="store_true")
     args = parser.parse_args()
-    files = sorted(p for d in args.dirs for p in (args.corpus / d).rglob("*") if p.is_file() and not p.name.endswith(".txt"))
     if args.stamps:
+        files = sorted(p for d in ("pdf", "awkward") for p in (args.corpus / d).rglob("*")
+                       if p.is_file() and not p.name.endswith(".txt"))
         return stamps(files)
     if not ocr.available():
-        sys.exit("tesseract or pdftoppm is not installed")
-    cache = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
-    options = IngestOptions(ocr_cache_dir=cache, ocr_jobs=args.jobs, ocr_dpi=args.dpi, passwords=PASSWORDS,
-                            timeout_seconds=3600)
-    started = time.perf_counter()
-    ocred = failed = 0
-    overlap_hit = overlap_total = 0
-    for path in files:
-        if time.perf_counter() - started > args.budget:
-            print(f"budget of {args.budget:.0f} s reached; stopping before {path.name}")
-            break
-        t0 = time.perf_counter()
-        result = ingest_file(path, options)
-        if result.status != "ok":
-            continue
-        doc = result.documents[0]
-        n = sum(p.ocr for p in doc.pages)
-        failed += len(doc.warnings)
-        ocred += n
-        line = f"{path.relative_to(args.corpus)}: {n} pages OCRed in {time.perf_counter() - t0:.1f} s"
-        reference = path.with_name(path.stem + ".ocr.txt")
-        if n and reference.exists():
-            ref = words(reference.read_text(encoding="utf-8", errors="replace"))
-            got = words("\n".join(p.text for p in doc.pages if p.ocr))
-            hit, total = sum((ref & got).values()), sum(ref.values())
-            overlap_hit, overlap_total = overlap_hit + hit, overlap_total + total
-            line += f"; overlap with .ocr.txt {hit / max(1, total):.3f} ({hit}/{total} words)"
-        print(line, flush=True)
-    elapsed = time.perf_counter() - started
-    print(f"pages OCRed: {ocred} (failed: {failed}) in {elapsed:.1f} s = {ocred / elapsed:.2f} pages/s "
-          f"(jobs={args.jobs}, dpi={args.dpi})")
-    if overlap_total:
-        print(f"word overlap with lucyparsons .ocr.txt: {overlap_hit / overlap_total:.3f} ({overlap_hit}/{overlap_total})")
+        sys.exit("pdftoppm, tesserocr or tesseract's language data is missing")
+    files = sorted(p.with_name(p.name.removesuffix(".ocr.txt") + ".pdf")
+                   for p in (args.corpus / "pdf" / "lucyparsons-1505").glob("*.ocr.txt"))
+    stats = {v: {"pages": 0, "wall": 0.0, "cpu": 0.0, "hit": 0, "total": 0} for v in args.variants}
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
+    for index, path in enumerate(files):
+        pages = scanned_pages(path)
+        reference = words(path.with_name(path.stem + ".ocr.txt").read_text(encoding="utf-8", errors="replace"))
+        order = args.variants if index % 2 == 0 else list(reversed(args.variants))
+        line = [f"{path.name} ({len(pages)} p)"]
+        for variant in order:
+            read = reader(variant)
+            wall, cpu = time.perf_counter(), cpu_seconds()
+            text = "\n".join(pool.map(lambda page: read(path, page), pages))
+            wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+            got = words(text)
+            hit, total = sum((reference & got).values()), sum(reference.values())
+            s = stats[variant]
+            s["pages"] += len(pages)
+            s["wall"] += wall
+            s["cpu"] += cpu
+            s["hit"] += hit
+            s["total"] += total
+            line.append(f"{variant}: {hit / max(1, total):.3f} in {wall:.1f} s")
+        print("; ".join(line), flush=True)
+    faint_path, faint_page = args.corpus / FAINT_PAGE[0], FAINT_PAGE[1]
+    print(f"\n{'variant':8} {'pages':>5} {'pages/s':>8} {'CPU s/page':>10} {'overlap':>8}  faint JFK paragraph")
+    for variant, s in stats.items():
+        found = words(reader(variant)(faint_path, faint_page)) if faint_path.exists() else Counter()
+        faint = sum(1 for w in FAINT_WORDS if found[w])
+        print(f"{variant:8} {s['pages']:5d} {s['pages'] / s['wall']:8.2f} {s['cpu'] / s['pages']:10.2f} "
+              f"{s['hit'] / max(1, s['total']):8.3f}  {faint}/{len(FAINT_WORDS)} words")
+    print(f"(jobs={args.jobs}; {time.strftime('%Y-%m-%d %H:%M:%S')})")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from foiasearch.ingest.document import LOW_OCR_CONFIDENCE
 from foiasearch.options import filter_options, filters_of
 from foiasearch.search.api import IndexLocation, IndexNotFound, Query, QueryError, SearchBackend, open_backend
 from foiasearch.output import hit_lines, more_footer, plural
@@ -269,6 +270,10 @@ def status_command(index_dir, as_json) -> None:
     if status.needs_ocr_pages:
         click.echo(f"Pages needing OCR: {status.needs_ocr_pages} "
                    "(install tesseract-ocr and poppler-utils, then index again)")
+    if status.ocr_pages:
+        mean = f", mean word confidence {status.ocr_mean_confidence:.0f}" if status.ocr_mean_confidence else ""
+        click.echo(f"OCR pages: {status.ocr_pages}{mean}; OCR confidence low (< {LOW_OCR_CONFIDENCE}): "
+                   f"{status.ocr_low_confidence_pages}")
     if status.failures:
         click.echo(f"Failures ({len(status.failures)}, retried on the next run):")
         for problem in status.failures:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from foiasearch.ingest.document import Document
+from foiasearch.ingest.textnorm import primary_language
 
 # A document's display values for one facet, given its collection (the
 # folder it came from) and its parsed date.
@@ -62,10 +63,14 @@ FACETS: tuple[Facet, ...] = (
     Facet("kind", "Kind", lambda d, c, t: clean([d.kind]), help="kind (release, post, page, feed-item)"),
     Facet("collection", "Collection", lambda d, c, t: clean([c]), help="collection (the folder it came from)"),
     Facet("year", "Year", lambda d, c, t: [str(t.year)] if t else []),
-    Facet("exemption", "FOIA exemption", lambda d, c, t: clean(d.exemptions), help="FOIA exemption (b5, b6, ...)"),
+    # Only a release's pages withhold anything: a post that discusses an
+    # exemption is searchable by it (index.whoosh.records) but not counted.
+    Facet("exemption", "FOIA exemption", lambda d, c, t: clean(d.exemptions) if d.kind == "release" else [],
+          help="FOIA exemption (b5, b6, ...)"),
     Facet("category", "Category", lambda d, c, t: clean(d.categories), always_shown=False),
     Facet("site", "Site", lambda d, c, t: clean([d.site]), always_shown=False),
-    Facet("language", "Language", lambda d, c, t: clean([d.language]), always_shown=False),
+    # One value per language: "en-US", "en_GB" -> "en" (the full code stays on the document).
+    Facet("language", "Language", lambda d, c, t: clean([primary_language(d.language)]), always_shown=False),
 )
 FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
 FACET_BY_NAME: dict[str, Facet] = {f.name: f for f in FACETS}

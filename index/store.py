@@ -260,6 +260,12 @@ class DocumentStore:
         rows = self.db.execute("SELECT doc_id, number FROM pages WHERE meta LIKE '%\"needs_ocr\": true%'")
         return [(d, n) for d, n in rows]
 
+    def ocr_confidences(self) -> list[float | None]:
+        """tesseract's mean word confidence of every OCRed page (None for a
+        page OCRed before confidences were kept)."""
+        rows = self.db.execute("SELECT meta FROM pages WHERE meta LIKE '%\"ocr\": true%'")
+        return [json.loads(meta).get("ocr_confidence") for (meta,) in rows]
+
     # -- meta ----------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))

@@ -37,20 +37,32 @@ class Email:
     page: int | None = None
 
 
+# Below this mean word confidence (0-100) tesseract's reading of a page is
+# not to be trusted as is: the page is read again, flagged and filterable.
+LOW_OCR_CONFIDENCE = 60
+
+
 @dataclass
 class Page:
     """One page of text. HTML documents have a single page numbered 1.
 
     ``needs_ocr`` marks a page with no usable text layer that was not OCRed
-    (tesseract missing or ``--no-ocr``); ``ocr`` marks text that came from OCR.
+    (tesseract missing or ``--no-ocr``); ``ocr`` marks text that came from OCR
+    and ``ocr_confidence`` is tesseract's mean word confidence (0-100) for it.
     """
 
     number: int
     text: str
     needs_ocr: bool = False
     ocr: bool = False
+    ocr_confidence: float | None = None
     exemptions: list[str] = field(default_factory=list)
     bates: str | None = None
+
+    @property
+    def ocr_low(self) -> bool:
+        """True for OCR text whose confidence is low ("OCR confidence low")."""
+        return self.ocr and self.ocr_confidence is not None and self.ocr_confidence < LOW_OCR_CONFIDENCE
 
 
 @dataclass

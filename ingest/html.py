@@ -79,7 +79,10 @@ def document_from_html(raw: bytes | str, kind: str = "post") -> Document:
     text = decode_html(raw)[0] if isinstance(raw, bytes) else raw
     tree = parse_html(text)
     meta = page_meta(tree)
+    lead = lead_paragraph(tree, meta.title)  # before main_text, which may change the tree
     body, comments = main_text(tree)
+    if lead and _words_key(lead) not in _words_key(body):
+        body = f"{lead}\n\n{body}" if body else lead
     if not body and not meta.title:
         raise IngestError("no text: the page has no readable content")
     return Document(
@@ -88,6 +91,48 @@ def document_from_html(raw: bytes | str, kind: str = "post") -> Document:
         language=meta.language, description=meta.description, tags=meta.tags,
         categories=meta.categories, comments=comments,
     )
+
+
+_LEAD_MIN_WORDS = 10
+_NOT_LEAD = re.compile(r"byline|author|date|time|meta|credit|caption", re.I)
+_BYLINE = re.compile(r"(?i)(by|von|par|por|posted|published)\b")
+
+
+def _words_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def lead_paragraph(tree: lxml.html.HtmlElement, title: str) -> str:
+    """The lead (standfirst) printed right under the headline, which
+    article extractors often drop because it sits in the page header.
+
+    The headline is the first ``h1``/``h2`` whose text is the page title;
+    the lead is the first paragraph of 10 words or more among the next few
+    elements beside it.
+
+    >>> tree = parse_html("<header><h2>Opt out</h2><p>Illinois tells ICE it will no longer "
+    ...                   "share fingerprints with the federal program.</p></header><article><p>Body.</p></article>")
+    >>> lead_paragraph(tree, "Opt out")
+    'Illinois tells ICE it will no longer share fingerprints with the federal program.'
+    """
+    key = _words_key(title)
+    if not key:
+        return ""
+    for heading in tree.xpath("//h1|//h2"):
+        if _words_key(heading.text_content()) != key:
+            continue
+        for sibling in list(heading.itersiblings())[:3]:
+            if not isinstance(sibling.tag, str) or sibling.tag in ("h1", "h2", "h3"):
+                break
+            if sibling.tag != "p":
+                continue
+            text = clean_text(" ".join(sibling.text_content().split()))
+            if _NOT_LEAD.search(sibling.get("class") or "") or _BYLINE.match(text):
+                continue
+            if len(text.split()) >= _LEAD_MIN_WORDS:
+                return text
+        return ""
+    return ""
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
@@ -126,6 +171,7 @@ _BLOCK_TAGS = frozenset(
     "section article header footer dl dt dd hr address".split()
 )
 _SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s[^\]]*)?\]")
+_CAPTION_ATTRIBUTE = re.compile(r"""\[(?:wp_)?caption\b[^\]]*?\scaption=(["'])(.*?)\1[^\]]*\]""", re.S)
 
 
 def fragment_text(markup: str) -> str:
@@ -135,9 +181,14 @@ def fragment_text(markup: str) -> str:
 
     >>> fragment_text("<p>Opt&nbsp;out</p><script>x()</script>[gallery ids=1]<p>now</p>")
     'Opt out\\n\\nnow'
+    >>> fragment_text('[caption id="a1" caption="Detainees at the gate."]<img src="x.jpg">[/caption]')
+    'Detainees at the gate.'
     """
     if not markup or not markup.strip():
         return ""
+    # The old caption form keeps its text in an attribute the shortcode
+    # removal below would drop: make it a paragraph of its own first.
+    markup = _CAPTION_ATTRIBUTE.sub(lambda m: f"<p>{m.group(2)}</p>", markup)
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
@@ -147,7 +198,7 @@ def fragment_text(markup: str) -> str:
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
             el.text = "\n" + (el.text or "")
-    return _SHORTCODE.sub("", _block_text(root))
+    return clean_text(_SHORTCODE.sub("", _block_text(root)))
 
 
 def _simple_main_text(tree: lxml.html.HtmlElement) -> tuple[str, str]:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import unquote
 
 from dateutil import parser as dateparser
 from htmldate import find_date
@@ -85,11 +87,14 @@ def page_meta(tree: Any) -> PageMeta:
     modified = (iso_date(ld.get("dateModified")) or iso_date(meta(
         "article:modified_time", "og:updated_time", "dcterms.modified", "last-modified"))
         or _time_element(tree, published=False))
-    tags = merge_terms(_keywords(ld.get("keywords"))) or merge_terms(meta_all("article:tag")) \
-        or rel_tags or merge_terms(_split_commas(meta_all("dc.subject", "dcterms.subject"))) \
-        or wp_tags or merge_terms(_split_commas(meta_all("keywords", "news_keywords")))
+    # A post's tags are the union of every place that lists them: themes print
+    # some in rel=tag links, SEO plugins others in article:tag, WordPress all
+    # as tag-* classes (slugs: used only for tags no other source names).
+    tags = unite_slugs(merge_terms(_keywords(ld.get("keywords")) + meta_all("article:tag") + rel_tags
+                                   + _split_commas(meta_all("dc.subject", "dcterms.subject"))), wp_tags) \
+        or merge_terms(_split_commas(meta_all("keywords", "news_keywords")))
     categories = merge_terms(_split_commas(_as_list(ld.get("articleSection")))) \
-        or merge_terms(_split_commas(meta_all("article:section"))) or rel_categories or wp_categories
+        or merge_terms(_split_commas(meta_all("article:section"))) or unite_slugs(rel_categories, wp_categories)
     return PageMeta(
         title=title, authors=authors, date=date, modified=modified,
         url=_canonical(tree, ld, meta), site=site, language=_language(tree, ld, meta),
@@ -224,6 +229,32 @@ def _rel_links(tree: Any) -> tuple[list[str], list[str]]:
     return merge_terms(tags), merge_terms(categories)
 
 
+def slug(term: str) -> str:
+    """WordPress's slug of a term name, to match a ``tag-*`` class to a name.
+
+    >>> slug("Amazon.com"), slug("Méditerranée"), slug("gas-leak")
+    ('amazon-com', 'mediterranee', 'gas-leak')
+    """
+    # as WordPress's sanitize_title_with_dashes: accents dropped, "." -> "-",
+    # other punctuation (apostrophes) removed, spaces -> "-"
+    plain = unicodedata.normalize("NFKD", unquote(term)).encode("ascii", "ignore").decode().lower()
+    plain = re.sub(r"[^a-z0-9 _-]", "", plain.replace(".", "-"))
+    return re.sub(r"[\s-]+", "-", plain).strip("-")
+
+
+def unite_slugs(names: list[str], slugs: list[str]) -> list[str]:
+    """``names`` plus the ``slugs`` (from WordPress classes, already
+    de-hyphenated) that none of the names stands for.
+
+    >>> unite_slugs(["Amazon.com", "Gas leak", "Dad's"], ["amazon com", "gas leak 2", "dads", "opt out"])
+    ['Amazon.com', 'Gas leak', "Dad's", 'opt out']
+    """
+    known = {slug(n) for n in names}
+    # WordPress makes a clashing slug unique with "-2", "-3"...
+    return merge_terms(names + [s for s in slugs if slug(s) not in known
+                                and re.sub(r"-\d$", "", slug(s)) not in known])
+
+
 def _wordpress_classes(tree: Any) -> tuple[list[str], list[str]]:
     """WordPress marks the post element ``post-12 tag-s-comm category-news``."""
     tags, categories = [], []
@@ -232,7 +263,7 @@ def _wordpress_classes(tree: Any) -> tuple[list[str], list[str]]:
             match = _WP_CLASS.match(cls)
             if match:
                 # slugs lose their case: a fallback only, so "gas-leak" -> "gas leak"
-                name = match.group(2).replace("-", " ")
+                name = unquote(match.group(2)).replace("-", " ")
                 (tags if match.group(1) == "tag" else categories).append(name)
     return merge_terms(tags), merge_terms(categories)
 

@@ -101,10 +101,11 @@ def apply_ocr(doc: Document, path: Path, password: str, options: IngestOptions) 
                             jobs=options.ocr_jobs)
     for page in doc.pages:
         result = results.get(page.number)
-        if isinstance(result, str):
+        if isinstance(result, ocr.OcrText):
             # A stamp is kept: it is real text the scan may not repeat.
-            page.text = "\n".join(t for t in (page.text, result) if t)
+            page.text = "\n".join(t for t in (page.text, result.text) if t)
             page.ocr, page.needs_ocr = True, False
+            page.ocr_confidence = result.confidence
         elif result is not None:
             doc.warnings.append(f"page {page.number}: OCR failed: {result}")
 

@@ -39,3 +39,13 @@ def merge_terms(values: Iterable[str]) -> list[str]:
             seen.add(key)
             out.append(term)
     return out
+
+
+def primary_language(code: str | None) -> str:
+    """The primary subtag of a language code, lower-cased: the value the
+    language facet groups by ("en-US", "en_GB", "EN" -> "en"); "" for none.
+
+    >>> [primary_language(c) for c in ("en-US", "en_GB", "EN", "de-DE", None, "x")]
+    ['en', 'en', 'en', 'de', '', 'x']
+    """
+    return re.split(r"[-_]", (code or "").strip(), maxsplit=1)[0].lower()

@@ -239,6 +239,9 @@ class IndexStatus:
     files: dict[str, int]  # outcome (indexed, skipped, failed) -> files
     failures: list[FileProblem]
     needs_ocr_pages: int
+    ocr_pages: int = 0
+    ocr_low_confidence_pages: int = 0  # tesseract's mean word confidence below LOW_OCR_CONFIDENCE
+    ocr_mean_confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -248,6 +251,9 @@ class IndexStatus:
             "files": self.files,
             "failures": [{"path": f.path, "reason": f.reason} for f in self.failures],
             "needs_ocr_pages": self.needs_ocr_pages,
+            "ocr_pages": self.ocr_pages,
+            "ocr_low_confidence_pages": self.ocr_low_confidence_pages,
+            "ocr_mean_confidence": self.ocr_mean_confidence,
         }
 
 

@@ -59,7 +59,7 @@ def test_tesseract_failure_is_a_warning_naming_the_page(tmp_path, scanned):
     doc = ingest_file(scanned, _options(tmp_path, ocr_language="zzz-not-installed")).documents[0]
     assert doc.pages[1].needs_ocr and not doc.pages[1].ocr
     assert len(doc.warnings) == 1 and doc.warnings[0].startswith("page 2: OCR failed: tesseract failed")
-    assert not list((tmp_path / "cache").rglob("*.txt"))  # failures are not cached
+    assert not list((tmp_path / "cache").rglob("*.json"))  # failures are not cached
 
 
 @needs_ocr_tools
@@ -102,3 +102,62 @@ def test_timeout_kills_the_ocr_processes(tmp_path):
     assert (result.status, result.reason) == ("failed", "timed out after 1 s")
     children = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
     assert children == []
+
+
+@needs_ocr_tools
+def test_ocr_keeps_the_page_confidence_and_caches_it(tmp_path, scanned):
+    doc = ingest_file(scanned, _options(tmp_path)).documents[0]
+    page = doc.pages[1]
+    assert page.ocr and page.ocr_confidence is not None and page.ocr_confidence >= 80
+    assert not page.ocr_low and doc.pages[0].ocr_confidence is None  # the typed page is not OCR
+    cached = [json.loads(p.read_text()) for p in (tmp_path / "cache").rglob("*.json")]
+    assert [c["confidence"] for c in cached] == [page.ocr_confidence]
+
+
+def test_skew_of_a_rotated_scan_is_measured_and_removed():
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1200, 900), 255)
+    draw = ImageDraw.Draw(image)
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 28)
+    except OSError:
+        font = ImageFont.load_default(size=28)
+    for row in range(12):
+        draw.text((60, 60 + 60 * row), "DETAINER REQUEST FORWARDED TO THE FIELD OFFICE", fill=0, font=font)
+    import numpy as np
+
+    tilted = np.asarray(image.rotate(2.0, fillcolor=255))
+    assert abs(ocr.skew_angle(np.asarray(image))) < 0.3
+    assert abs(ocr.skew_angle(tilted) + 2.0) <= 0.5  # the rotation that undoes it
+    assert abs(ocr.skew_angle(ocr.clean_up(tilted))) < 0.3
+
+
+def test_poor_readings_are_retried_and_flagged():
+    assert ocr.needs_retry(ocr.OcrText("Ri gto fo Komge " * 5, 41.0))  # low confidence
+    assert ocr.needs_retry(ocr.OcrText("a b", 95.0))  # too little text
+    assert not ocr.needs_retry(ocr.OcrText("The detainer was lodged with the county jail on Monday.", 92.0))
+    assert ocr.OcrText("x", 41.0).low and not ocr.OcrText("x", None).low
+
+
+def test_low_ocr_confidence_shows_in_status_and_on_the_document_page(runner, tmp_path):
+    from foiasearch.index.build import index_documents
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.ingest.document import Document, Page
+    from foiasearch.web import create_app
+
+    location = IndexLocation(tmp_path / "ix")
+    doc = Document(kind="release", title="Cable", pages=[
+        Page(1, "REF requested coordination with State", ocr=True, ocr_confidence=91.0),
+        Page(2, "Ri gto fo Komge", ocr=True, ocr_confidence=38.5)])
+    [doc_id] = index_documents(location, [(doc, [str(tmp_path / "cable.pdf")])])
+    status = run_cli(runner, "status", "--index", location.root).output
+    assert "OCR pages: 2, mean word confidence 65; OCR confidence low (< 60): 1" in status
+    data = json.loads(run_cli(runner, "status", "--index", location.root, "--json").output)
+    assert (data["ocr_pages"], data["ocr_low_confidence_pages"]) == (2, 1)
+    html = create_app(location.root).test_client().get(f"/documents/{doc_id}").get_data(as_text=True)
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one("#p1 .ocr-low") is None
+    assert "OCR confidence low" in soup.select_one("#p2").get_text()

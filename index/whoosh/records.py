@@ -71,6 +71,9 @@ def records_for(doc: Document, paths: list[str]) -> list[dict[str, Any]]:
     # One KEYWORD field per facet (index.facet_registry), and the display forms.
     display = facet_display(doc, collection, date)
     record.update({name: keywords(facet_keys(values)) for name, values in display.items()})
+    # A post that discusses "(b)(6)" is not counted as withholding (the
+    # facet), but exemption:b6 still finds it.
+    record["exemption"] = keywords(doc.exemptions)
     record["facets"] = json.dumps(display)
     records = [{k: v for k, v in record.items() if v != ""}]
     if doc.kind != "release":

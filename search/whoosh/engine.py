@@ -26,7 +26,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import long_to_datetime
 
-from foiasearch.ingest.document import Document
+from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.whoosh.storage import open_index
 from foiasearch.index.whoosh.records import page_id
@@ -368,7 +368,12 @@ class SearchEngine:
         return found[:limit] if limit else found
 
     def status(self) -> IndexStatus:
+        confidences = self.store.ocr_confidences()
+        known = [c for c in confidences if c is not None]
         return IndexStatus(
+            ocr_pages=len(confidences),
+            ocr_low_confidence_pages=sum(1 for c in known if c < LOW_OCR_CONFIDENCE),
+            ocr_mean_confidence=round(sum(known) / len(known), 1) if known else None,
             location=str(self.location.root),
             last_updated=self.store.get_meta("last_updated"),
             kinds=self.store.document_counts(),
