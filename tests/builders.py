@@ -59,18 +59,24 @@ def write_pdf(path: Path, pages: list[str | None], image_pages: dict[int, str] |
     return path
 
 
-def _text_image(text: str):
+def text_picture(text: str, size: tuple[int, int] = (1350, 1000), font_size: int = 40):
+    """A white greyscale PIL image with ``text`` typed on it, line by line."""
     from PIL import Image, ImageDraw, ImageFont
-    from reportlab.lib.utils import ImageReader
 
-    image = Image.new("L", (1350, 1000), 255)
+    image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
     try:
-        font = ImageFont.truetype("DejaVuSans.ttf", 40)
+        font = ImageFont.truetype("DejaVuSans.ttf", font_size)
     except OSError:
-        font = ImageFont.load_default(size=40)
+        font = ImageFont.load_default(size=font_size)
     y = 40
     for line in text.split("\n"):
         draw.text((40, y), line, fill=0, font=font)
-        y += 60
-    return ImageReader(image)
+        y += font_size * 3 // 2
+    return image
+
+
+def _text_image(text: str):
+    from reportlab.lib.utils import ImageReader
+
+    return ImageReader(text_picture(text))

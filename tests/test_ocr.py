@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas
 from foiasearch.ingest import ocr
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.registry import ingest_file
-from tests.builders import _text_image, write_pdf
+from tests.builders import _text_image, text_picture, write_pdf
 from tests.conftest import run_cli
 
 needs_ocr_tools = pytest.mark.skipif(not ocr.available(), reason="tesseract or pdftoppm is not installed")
@@ -115,18 +115,9 @@ def test_ocr_keeps_the_page_confidence_and_caches_it(tmp_path, scanned):
 
 
 def test_skew_of_a_rotated_scan_is_measured_and_removed():
-    from PIL import Image, ImageDraw, ImageFont
-
-    image = Image.new("L", (1200, 900), 255)
-    draw = ImageDraw.Draw(image)
-    try:
-        font = ImageFont.truetype("DejaVuSans.ttf", 28)
-    except OSError:
-        font = ImageFont.load_default(size=28)
-    for row in range(12):
-        draw.text((60, 60 + 60 * row), "DETAINER REQUEST FORWARDED TO THE FIELD OFFICE", fill=0, font=font)
     import numpy as np
 
+    image = text_picture("\n".join(["DETAINER REQUEST FORWARDED TO THE FIELD OFFICE"] * 12), (1200, 900), 28)
     tilted = np.asarray(image.rotate(2.0, fillcolor=255))
     assert abs(ocr.skew_angle(np.asarray(image))) < 0.3
     assert abs(ocr.skew_angle(tilted) + 2.0) <= 0.5  # the rotation that undoes it
