@@ -34,6 +34,7 @@ from pathlib import Path
 
 from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.pipeline import EXTRACTOR_VERSION
 from foiasearch.index.backend import DEFAULT_BACKEND, open_writer
 from foiasearch.index.extract import Extracted, extract, file_sha256
 from foiasearch.index.location import IndexLocation
@@ -168,6 +169,8 @@ class Indexer:
         self._last_commit = time.monotonic()
         # Pages indexed as "needs OCR" get another chance once OCR can run.
         self._awaiting_ocr = self._docs_awaiting_ocr()
+        # Documents made by an older extractor are extracted again (issue 15).
+        self._stale = set(self.store.documents_older_than(EXTRACTOR_VERSION))
         done = 0
         to_extract: list[str] = []
         displays: dict[str, str] = {}
@@ -236,6 +239,8 @@ class Indexer:
         except OSError:
             return None  # let the worker report why it cannot be read
         if record and self._awaiting_ocr and set(self.store.doc_ids_of(absolute)) & self._awaiting_ocr:
+            return None
+        if record and self._stale and set(self.store.doc_ids_of(absolute)) & self._stale:
             return None
         if (record and record.status == FAILED and record.reason.startswith(LIMIT_REASONS)
                 and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns):

@@ -193,6 +193,8 @@ class DocumentStore:
 
     # -- documents -----------------------------------------------------
     def put_document(self, doc: Document) -> None:
+        if str(doc.extractor) != self.get_meta("extractor_version"):
+            self.db.execute("DELETE FROM meta WHERE key='extractor_version'")  # check every document again
         data = doc.to_dict()
         pages = data.pop("pages")
         self.db.execute(
@@ -250,6 +252,17 @@ class DocumentStore:
             "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM file_docs)"
         )
         return [r[0] for r in rows]
+
+    def documents_older_than(self, version: int) -> list[str]:
+        """Ids of the documents made by an extractor older than ``version``
+        (``Document.extractor``; 0 for documents stored before it was kept)."""
+        if self.get_meta("extractor_version") == str(version):
+            return []  # the last full check found none: skip reading every document
+        stale = [doc_id for doc_id, data in self.db.execute("SELECT id, data FROM documents")
+                 if json.loads(_unpack(data)).get("extractor", 0) < version]
+        if not stale:
+            self.set_meta("extractor_version", str(version))
+        return stale
 
     def document_counts(self) -> dict[str, tuple[int, int]]:
         """kind -> (documents, pages)."""

@@ -131,6 +131,17 @@ _STOP = set(
     Detainee Detainees Inmate Inmates Alien Aliens Staff Nurse Doctor Officers Agents Lawmakers
     Opinion Editorial Letters Letter Breaking Latest Related More Read Share Follow Subscribe""".split()
 )
+# Words that end the name of a unit of an organisation, not a person's name.
+_UNIT_WORDS = set(
+    """Division Unit Section Bureau Department Dept Office Program Fund Funds Group Team Task Force Center
+    Centre Services Service Branch Squad Detail Command District Account Spreadsheet Committee Council
+    Commission Board Agency Administration Directorate Operations Investigations Team""".split()
+)
+# Job titles that end a phrase like "Public Access Counselor": a role, not a name.
+_ROLE_WORDS = set(
+    """Counselor Counsel Operator Clerk Analyst Specialist Supervisor Manager Coordinator Assistant Officer
+    Technician Administrator Investigator Examiner Inspector Liaison Representative Secretary""".split()
+)
 # Words that open a sentence or clause before an organisation's name.
 _ORG_LEAD = set(
     """The A An In On At By For From To Of And Or But As If When While After Before During Since Under
@@ -257,6 +268,7 @@ class _Extractor:
         self.taken = bytearray(len(text) + 1)  # 1 where a found actor claims the text
         self.full_names: dict[str, str] = {}  # surname (folded) -> full name
         self.surnames: list[tuple[str, int]] = []
+        self._lower_words: set[str] | None = None  # words written in lower case, for _common_words
         self.canonical_person: dict[str, str] = {}  # printed name -> gazetteer name  # unresolved single-name mentions
 
     def run(self) -> list[_Found]:
@@ -414,20 +426,55 @@ class _Extractor:
         return True
 
     def _person(self, span: str, start: int) -> None:
-        tokens = _clean_person(_tokens(span))
+        raw = _tokens(span)
+        tokens = _clean_person(raw)
         if not tokens or not _is_name_like(tokens):
             return
         if len(tokens) == 1:
             self.surnames.append((tokens[0].rstrip(".,"), start))
             return
+        tokens = self._without_trailing_common_words(tokens)
+        if (len(tokens) < 2 or tokens[-1].rstrip(".,") in _ROLE_WORDS
+                or self._names_a_unit(raw, tokens, start + len(span)) or self._common_words(tokens)):
+            return
         name = " ".join(_display(t) for t in tokens)
         if name not in self.canonical_person:
             hits = self.gaz.find(name)
-            self.canonical_person[name] = (hits[0].entry.name if hits and hits[0].entry.type == "person"
-                                           else name)
+            if hits and hits[0].entry.type != "person" and hits[0].entry.name.casefold() == name.casefold():
+                self.canonical_person[name] = ""  # the gazetteer knows it, and not as a person
+            else:
+                self.canonical_person[name] = (hits[0].entry.name if hits and hits[0].entry.type == "person"
+                                               else name)
         name = self.canonical_person[name]
+        if not name:
+            return
         self.full_names.setdefault(tokens[-1].casefold(), name)
         self.found.append(_Found(name, "person", start))
+
+    def _names_a_unit(self, raw: list[str], tokens: list[str], end: int) -> bool:
+        """Context: "Chief / Organized Crime Division", "Asset Forfeiture
+        Unit": capitalised words that a unit's word ends are the unit's name."""
+        dropped = raw[len(raw) - raw[::-1].index(tokens[-1]):] if tokens[-1] in raw else []
+        following = re.match(r"[ \t]*\n?[ \t]*([A-Z][a-z]+)", self.text[end:end + 40])
+        words = [w.rstrip(".,") for w in dropped] + ([following.group(1)] if following else [])
+        return any(w in _UNIT_WORDS for w in words)
+
+    def _without_trailing_common_words(self, tokens: list[str]) -> list[str]:
+        """"Ruth Schwartz Position" -> "Ruth Schwartz": a last word this
+        document also writes in lower case is not part of the name."""
+        self._common_words(tokens)  # fills the lower-case word set
+        while len(tokens) > 2 and tokens[-1].rstrip(".,").lower() in self._lower_words:
+            tokens = tokens[:-1]
+        return tokens
+
+    def _common_words(self, tokens: list[str]) -> bool:
+        """Context: every word of the "name" is also written in lower case in
+        this document ("organized crime", "asset forfeiture"): OCR and
+        headings capitalise phrases, not only names."""
+        if self._lower_words is None:
+            self._lower_words = set(re.findall(r"(?<![\w.@])[a-z]{3,}(?![\w@])", self.text))
+        words = [t.rstrip(".,").lower() for t in tokens if len(t.rstrip(".,")) > 2]
+        return bool(words) and all(w in self._lower_words for w in words)
 
     def _people(self) -> None:
         text = self.text

@@ -85,6 +85,7 @@ class Document:
     url: str | None = None
     authors: list[str] = field(default_factory=list)
     date: str | None = None  # ISO 8601, published
+    date_source: str | None = None  # where ``date`` was read: "content", "metadata" or "file"
     modified: str | None = None
     site: str | None = None
     language: str | None = None
@@ -100,6 +101,7 @@ class Document:
     content_hash: str = ""
     ingested_at: str = ""
     warnings: list[str] = field(default_factory=list)
+    extractor: int = 0  # version of the extraction that made it (ingest.pipeline.EXTRACTOR_VERSION)
 
     @property
     def text(self) -> str:

@@ -97,22 +97,43 @@ def _exemption_order(code: str) -> tuple:
 
 
 # -- Bates numbers --------------------------------------------------------------
-# A prefix with at least two capital letters, then a zero-padded number:
-# "ICE2010FOIA2674.000123", "DEF-000123", "CPD 0000456".
-_BATES = re.compile(r"(?<![\w.-])((?=[A-Z0-9._ -]*[A-Z][A-Z0-9._ -]*[A-Z])[A-Z][A-Z0-9]*(?:[-._ ][A-Z0-9]+)*?[-._ ]?)"
-                    r"(?<!\d)(0\d{3,9})(?![\w-])")
+# A prefix of letters and digits with at least two capital letters, its parts
+# joined by "-", "_" or "." (a year and a request number may be part of it:
+# "2019-ICLI-00003"), then an optional separator (a space allowed), then a
+# zero-padded sequence of 5 to 10 digits: "ICE2010FOIA2674.000123",
+# "DEF-000123", "CPD 0000456", "2019-ICLI-00003 -022454", "DHS_ICE_2018 000045".
+_BATES = re.compile(
+    r"(?<![\w.-])((?=[A-Z0-9._-]*[A-Z][A-Z0-9._-]*[A-Z])[A-Z0-9]+(?:[-._][A-Z0-9]+)*)"
+    r"(\s?[-._]?\s?)(?<!\d)(0\d{4,9})(?![\w-])")
+_PAGE_LABEL = re.compile(r"(?i)\bpage\s*\d+(?:\s*of\s*\d+)?")
 _EDGE_LINES = 4  # Bates stamps sit in the first or last lines of a page
 
 
+def _stamp_alone(line: str, match: re.Match) -> bool:
+    """A Bates stamp stands on its own line, beside at most a page label or a
+    few words ("CONFIDENTIAL"); a number inside a table row (dates, amounts,
+    invoice numbers: digits around it) is not one."""
+    rest = _PAGE_LABEL.sub(" ", line[:match.start()] + " " + line[match.end():])
+    return not re.search(r"\d", rest) and len(rest.split()) <= 3
+
+
 def find_bates(page_text: str) -> str | None:
-    """The Bates number stamped on a page (bottom lines first), or None."""
+    """The Bates number stamped on a page (bottom lines first), or None.
+
+    >>> find_bates("2019-ICLI-00003 -022454\\nRecord of Deportable Alien")
+    '2019-ICLI-00003 -022454'
+    >>> find_bates("Narrative\\nCPD FOIA 15-0599 Page 1 of 10") is None  # a request number, not a sequence
+    True
+    >>> find_bates("7/25/13 1223 PET SUPPLIES PLUS 0202187696, 0202187621 367.88") is None
+    True
+    """
     lines = [line.strip() for line in page_text.splitlines() if line.strip()]
     candidates = list(reversed(lines[-_EDGE_LINES:])) + lines[:_EDGE_LINES]
     for line in candidates:
-        matches = list(_BATES.finditer(line))
+        matches = [m for m in _BATES.finditer(line) if _stamp_alone(line, m)]
         if matches:
-            prefix, number = matches[-1].groups()
-            return re.sub(r"\s+", " ", prefix + number).strip()
+            prefix, separator, number = matches[-1].groups()
+            return re.sub(r"\s+", " ", prefix + separator + number).strip()
     return None
 
 

@@ -339,7 +339,8 @@ def recognize(image: np.ndarray, dpi: int, language: str, timeout: float, adapti
         text = (api.GetUTF8Text() or "").replace("\x0c", "").strip()
         # only words with a letter or digit: tesseract also scores empty
         # and punctuation-only "words" found in specks
-        confidences = [int(c) for word, c in api.MapWordConfidences() if re.search(r"\w", word or "")]
+        confidences = [int(c) for word, c in (api.MapWordConfidences() if text else ())
+                       if re.search(r"\w", word or "")]
         api.Clear()
     except BaseException:
         api.Clear()

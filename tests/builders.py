@@ -31,7 +31,7 @@ def write_html(path: Path, title: str, body: str, extra_head: str = "") -> Path:
     return path
 
 
-def pdf_bytes(pages: list[str | None], image_pages: dict[int, str] | None = None) -> bytes:
+def pdf_bytes(pages: list[str | None], image_pages: dict[int, str] | None = None, title: str | None = None) -> bytes:
     """A PDF with one page per entry of ``pages`` (text lines split on \\n).
 
     ``image_pages`` maps a 0-based page index to text that is drawn as an
@@ -39,6 +39,8 @@ def pdf_bytes(pages: list[str | None], image_pages: dict[int, str] | None = None
     """
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=letter, invariant=1)
+    if title:
+        pdf.setTitle(title)
     for index, text in enumerate(pages):
         if image_pages and index in image_pages:
             pdf.drawImage(_text_image(image_pages[index]), 36, 300, width=540, height=400)
