@@ -79,30 +79,36 @@ def parse_date(text: str, today: dt.date | None = None) -> str | None:
 
 
 def content_date(lines: list[str]) -> str | None:
-    """The first date printed as the document's own date in ``lines``.
+    """The date printed as the document's own date in ``lines``: the first
+    labelled one ("DATE:", "Sent:", "Filed:"), else the first date line.
 
-    A page printing four dates or more is a table or a log (a list of
-    deaths, a check register): its dates standing alone on their lines are
-    those of entries, not of the document; only labelled dates count there.
+    A label says what a date is; a date standing alone may be a form's own
+    date printed above the document's (the JFK identification forms). A
+    page printing four dates or more is a table or a log (a list of deaths,
+    a check register): its unlabelled dates are those of entries, not of the
+    document, and only labelled dates count there.
 
     >>> content_date(["List of deaths", "10/24/2016", "Texas", "5/31/2017", "Arizona 1/2/2017", "4/4/2017"]) is None
     True
+    >>> content_date(["Identification Form", "5/5/2016", "TITLE: MEMORANDUM", "DATE: 06/08/1961"])
+    '1961-06-08'
     """
     lines = lines[:MAX_LINES]
     table = sum(len(_ANY_DATE.findall(line)) for line in lines) >= 4
-    patterns = [p for p in _PATTERNS if p not in _UNLABELLED] if table else _PATTERNS
-    for number, line in enumerate(lines):
-        if len(line) > 120:  # prose, not a date line or a stamp
-            continue
-        if _PRINT_HEADER.search(" ".join(lines[number:number + 3])):
-            continue  # "Date: ... Page: 1": when a form was printed, not the document's date
-        candidates = patterns
-        if number < LETTER_LINES and not table:  # "June 1, 2015 Sent via E-Mail to: ..."
-            candidates = [*patterns, _LEADING_DATE]
-        for pattern in candidates:
-            match = pattern.search(line)
-            if match:
-                found = parse_date(match.group("date"))
+    labelled = [p for p in _PATTERNS if p not in _UNLABELLED]
+    passes = [labelled] if table else [labelled, _UNLABELLED]
+    for patterns in passes:
+        for number, line in enumerate(lines):
+            if len(line) > 120:  # prose, not a date line or a stamp
+                continue
+            if _PRINT_HEADER.search(" ".join(lines[number:number + 3])):
+                continue  # "Date: ... Page: 1": when a form was printed, not the document's date
+            candidates = patterns
+            if patterns is _UNLABELLED and number < LETTER_LINES:  # "June 1, 2015 Sent via E-Mail to: ..."
+                candidates = [*patterns, _LEADING_DATE]
+            for pattern in candidates:
+                match = pattern.search(line)
+                found = match and parse_date(match.group("date"))
                 if found:
                     return found
     return None
