@@ -31,6 +31,19 @@ def main() -> None:
 
 
 # -- index ---------------------------------------------------------------------
+def printable(text: str) -> str:
+    """A path as one line: a newline or escape in a file name must not forge
+    a progress line or move the terminal's cursor.
+
+    >>> printable("a\\n[2/2] indexed: b.pdf")
+    'a\\\\n[2/2] indexed: b.pdf'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
+
+
 class _Progress:
     """A progress bar on a terminal; plain lines when output is a pipe or file."""
 
@@ -42,6 +55,7 @@ class _Progress:
     def __call__(self, done: int, total: int, path: str, outcome: str) -> None:
         if self.quiet:
             return
+        path = printable(path)
         if not self.tty:
             click.echo(f"[{done}/{total}] {outcome}: {path}", err=True)
             return
@@ -68,7 +82,7 @@ def _print_summary(summary) -> None:
     if summary.failed:
         click.echo("Failed (retried on the next run):")
         for path, reason in summary.failed:
-            click.echo(f"  {path}: {reason}")
+            click.echo(f"  {printable(path)}: {printable(reason)}")
 
 
 def _config():
@@ -231,21 +245,40 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Worker processes (searches are CPU-bound: about one per core).")
 @click.option("--access-log", is_flag=True, help="Log every request to stderr.")
-def serve_command(index_dir, host, port, workers, access_log) -> None:
+@click.option("--public", is_flag=True,
+              help="Anyone may search and read, without an account; nothing can be changed anonymously.")
+@click.option("--public-originals", is_flag=True, help="With --public: anonymous visitors may download original files.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name the site answers to besides localhost (repeatable; .example.org: its subdomains too).")
+@click.option("--query-seconds", type=click.FloatRange(0.1, 600), default=1.5, show_default=True,
+              help="Time budget of one search: a costlier query is stopped with a one-line message.")
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark session cookies Secure even on plain http (when a TLS proxy is in front).")
+def serve_command(index_dir, host, port, workers, access_log, public, public_originals, allowed_hosts,
+                  query_seconds, secure_cookies) -> None:
     """Serve the search site in the browser (gunicorn worker processes).
 
         foiasearch serve --index ~/foia/.foiasearch      # then open http://127.0.0.1:8080/
+        foiasearch serve --public --host 0.0.0.0 --allowed-host search.example.org
 
     The index is opened read-only and new documents from a running
     'foiasearch index' show up without a restart.
     """
+    from foiasearch.web.serving import site_settings
     from foiasearch.web.server import serve
+    from foiasearch.web.settings import SettingsError
 
     location = _location(index_dir)
+    try:
+        settings = site_settings(location, _config(), host=host, public=public, public_originals=public_originals,
+                                 allowed_hosts=allowed_hosts, secure_cookies=secure_cookies,
+                                 query_seconds=query_seconds)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     if not location.exists():
         click.echo(f"No index at {location.root} yet: the site will say how to create one.", err=True)
     click.echo(f"Serving {location.root} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    serve(str(location.root), host=host, port=port, workers=workers, access_log=access_log)
+    serve(str(location.root), host=host, port=port, workers=workers, access_log=access_log, settings=settings)
 
 
 # -- status -------------------------------------------------------------------------
@@ -307,6 +340,10 @@ def actors_command(index_dir, actor_type, limit, as_json) -> None:
 from foiasearch.saved_cli import batch_command, export_command, saved_group  # noqa: E402
 
 main.add_command(saved_group)
+
+from foiasearch.users_cli import users_group  # noqa: E402
+
+main.add_command(users_group)
 main.add_command(export_command)
 main.add_command(batch_command)
 

@@ -8,6 +8,7 @@ Looked for at ``$FOIASEARCH_CONFIG``, then ``./foiasearch.toml``, then
     actors = ["my-actors.toml"]        # extra gazetteers (paths relative to this file)
     ocr = true                         # false: like --no-ocr
     password_file = "passwords.txt"    # like --password-file
+    private_collections = ["board"]    # hidden on the site from visitors not signed in
 
 >>> Config().actors
 ()
@@ -32,6 +33,7 @@ class Config:
     actors: tuple[Path, ...] = ()
     ocr: bool = True
     password_file: Path | None = None
+    private_collections: tuple[str, ...] = ()
 
 
 def config_path(env: dict | None = None, cwd: Path | None = None) -> Path | None:
@@ -65,12 +67,18 @@ def load_config(path: Path | None = None) -> Config:
     if isinstance(actors, str):
         actors = [actors]
     index = data.get("index")
+    private = data.get("private_collections", [])
+    if isinstance(private, str):
+        private = [private]
+    if not isinstance(private, list) or not all(isinstance(c, str) and c.strip() for c in private):
+        raise ConfigError(f"{path}: private_collections must be a list of collection names")
     return Config(
         path=path,
         index=str(Path(index).expanduser()) if index else None,
         actors=tuple(resolve(a) for a in actors),
         ocr=bool(data.get("ocr", True)),
         password_file=resolve(data["password_file"]) if data.get("password_file") else None,
+        private_collections=tuple(c.strip() for c in private),
     )
 
 

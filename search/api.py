@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from foiasearch.index.facet_registry import FACET_NAMES, FACETS, LABELS, Facet, collection_of
 from foiasearch.index.location import IndexLocation, IndexNotFound
+from foiasearch.index.originals import Original
 from foiasearch.ingest.document import Document, Email
 from foiasearch.search.marks import to_html
 
@@ -56,7 +57,10 @@ class Query:
     ``field:value``; empty: every document). ``filters`` maps a facet name
     (index.facet_registry: tag, actor, kind, ...) to the values selected:
     OR within a facet, AND across. ``page`` counts result pages of
-    ``per_page`` hits from 1.
+    ``per_page`` hits from 1. ``hidden_collections``: collections this
+    search must not see at all (private ones, for a visitor without access):
+    none of their documents is matched, counted in a facet or used for a
+    spelling suggestion.
 
     >>> try:
     ...     Query("opt out", {"colour": ["red"]}).validate()
@@ -70,6 +74,7 @@ class Query:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    hidden_collections: tuple[str, ...] = ()
 
     def validate(self) -> "Query":
         if len(self.text) > MAX_QUERY_LENGTH:
@@ -311,7 +316,12 @@ class SearchBackend(Protocol):
         """Bates numbers printed on some pages of a document: page -> number."""
 
     def original_path(self, doc_id: str) -> Path | None:
-        """The first still-existing file the index recorded for ``doc_id``."""
+        """The first file the index recorded for ``doc_id`` that is still what was indexed."""
+
+    def open_original(self, doc_id: str) -> Original | None:
+        """That file opened (checked on the open descriptor: size, mtime,
+        sha256, no symlink), for serving exactly what was checked; the
+        caller closes ``handle``. None when no recorded file is unchanged."""
 
     def highlight_terms(self, text: str) -> set[str]:
         """The words of a query text as the index knows them, to mark in pages (empty if it does not parse)."""

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 from foiasearch.search.api import Hit, SearchBackend
+from foiasearch.search.links import safe_http_url
 from foiasearch.search.marks import to_plain
 from foiasearch.search.saved import SavedSearch
 
@@ -67,7 +68,8 @@ def atom_feed(backend: SearchBackend, saved: SavedSearch, self_url: str | None =
         sub(entry, "id", f"urn:foiasearch:doc:{hit.id}")
         sub(entry, "title", hit.title)
         sub(entry, "updated", atom_datetime(when))
-        link = hit.url or (doc_url(hit) if doc_url else None)
+        # Only http(s): a page's canonical link may be javascript:, data: or //host.
+        link = safe_http_url(hit.url) or (doc_url(hit) if doc_url else None)
         if link:
             sub(entry, "link", rel="alternate", href=link)
         for tag in hit.document.tags if hit.document else []:

@@ -138,6 +138,18 @@ class Export:
         self.columns = ((NAME_COLUMN,) if batch else ()) + COLUMNS
         self.meta = self._meta(saved_name)
         self.written = 0  # rows yielded so far by rows()
+        self.max_rows: int | None = None
+        self.hide_paths = False
+
+    def restrict(self, max_rows: int | None = None, hide_paths: bool = False) -> "Export":
+        """For visitors who are not signed in: at most ``max_rows`` rows (the
+        meta says so), file names without their folders, no index path."""
+        self.max_rows, self.hide_paths = max_rows, hide_paths
+        if hide_paths:
+            self.meta["index"].pop("path", None)
+        if max_rows is not None and self.total > max_rows:
+            self.meta["rows_limit"] = max_rows
+        return self
 
     @classmethod
     def of_query(cls, backend: SearchBackend, query: Query, saved_name: str | None = None) -> "Export":
@@ -169,7 +181,11 @@ class Export:
     def rows(self) -> Iterator[dict[str, Any]]:
         for part in self.parts:
             for hit in part.results.hits(batch=self.per_batch):
+                if self.max_rows is not None and self.written >= self.max_rows:
+                    return
                 row = hit_row(hit, self.backend)
+                if self.hide_paths:
+                    row["paths"] = [os.path.basename(p) or p for p in row["paths"]]
                 self.written += 1
                 yield {NAME_COLUMN: part.name, **row} if self.batch else row
 
@@ -242,6 +258,21 @@ def _temp_beside(path: Path) -> IO[str]:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc when possible: setting it to
+    read it back is not thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_output(path: Path) -> Iterator[IO[str]]:
     """A text file at ``path`` that appears whole or not at all: written to a
@@ -252,6 +283,9 @@ def atomic_output(path: Path) -> Iterator[IO[str]]:
         with handle:
             yield handle
         try:
+            # mkstemp makes the file 0600; an export is an ordinary file, so
+            # it gets the mode any new file gets under the user's umask.
+            os.chmod(handle.name, 0o666 & ~current_umask())
             os.replace(handle.name, path)
         except OSError as exc:
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None

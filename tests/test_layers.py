@@ -26,6 +26,7 @@ FRONT_ENDS = ("foiasearch", "web")
 ALLOWED_FOR_FRONT_ENDS = {
     "foiasearch.search.api", "foiasearch.search.marks", "foiasearch.search.saved",
     "foiasearch.search.export", "foiasearch.search.atom",
+    "foiasearch.search.links", "foiasearch.search.budget",  # pure: which links to show; a time budget
     "foiasearch.index.build", "foiasearch.index.location",
 }
 

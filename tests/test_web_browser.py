@@ -189,4 +189,4 @@ def test_foiasearch_serve_under_gunicorn(page, corpus):
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # the gunicorn arbiter and its workers
         output = process.communicate(timeout=15)[0].decode()
-    assert "Booting worker" in output and "sync" in output
+    assert "Booting worker" in output and "GuardedThreadWorker" in output  # web.server

@@ -13,6 +13,8 @@ import threading
 from flask import Flask
 
 from foiasearch.search.api import IndexLocation, IndexNotFound, SearchBackend, open_backend
+from foiasearch.web.hosts import HostAllowList, HostGuard
+from foiasearch.web.settings import MAX_BODY_BYTES, SiteSettings
 
 
 class BackendHolder:
@@ -38,23 +40,30 @@ class BackendHolder:
             return self._backend
 
 
-def create_app(index_dir: str | os.PathLike | None = None) -> Flask:
+def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSettings | None = None) -> Flask:
     """The app for the index at ``index_dir`` (else $FOIASEARCH_INDEX, else
-    ./.foiasearch). The index is opened read-only when first needed."""
+    ./.foiasearch). The index is opened read-only when first needed.
+    ``settings``: public mode, allowed Host names, limits (web.settings)."""
     app = Flask(__name__)
+    settings = settings or SiteSettings()
     location = IndexLocation.resolve(index_dir)
-    app.config.update(INDEX_DIR=str(location.root), JSON_SORT_KEYS=False)
+    app.config.update(INDEX_DIR=str(location.root), JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+                      MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES, MAX_FORM_PARTS=200)
+    app.extensions["foiasearch_settings"] = settings
+    # Before Flask: an unknown Host must not reach URL building (web.hosts).
+    app.wsgi_app = HostGuard(app.wsgi_app, HostAllowList(settings.allowed_hosts))
     app.extensions["foiasearch"] = BackendHolder(location)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from foiasearch.web import reader, routes, saved_routes
+    from foiasearch.web import auth, reader, routes, saved_routes
 
     app.register_blueprint(routes.bp)
     reader.install(app)
     saved_routes.install(app)
     routes.install_handlers(app)
+    auth.install(app)
     return app
 
 
-__all__ = ["create_app", "IndexNotFound"]
+__all__ = ["create_app", "IndexNotFound", "SiteSettings"]

@@ -77,8 +77,12 @@ class CsrfSigner:
 
     def check(self, token: str | None, now: float | None = None) -> bool:
         """True for a token this site issued less than MAX_AGE_S ago."""
-        issued, _, mac = (token or "").partition(".")
-        if not issued.isdigit() or not mac:
+        # A time is at most 12 digits and a MAC 64 hex digits: anything longer
+        # is refused before int() (which raises past 4,300 digits).
+        if not token or len(token) > 100:
+            return False
+        issued, _, mac = token.partition(".")
+        if not (issued.isascii() and issued.isdigit()) or len(issued) > 12 or not mac:
             return False
         age = (now if now is not None else time.time()) - int(issued)
         return -300 <= age <= MAX_AGE_S and hmac.compare_digest(mac, self._mac(issued))

@@ -32,7 +32,9 @@ from werkzeug.exceptions import NotFound
 
 from foiasearch.ingest.document import Document
 from foiasearch.search.api import Query, QueryError, SearchBackend, collection_of
+from foiasearch.search.links import safe_http_url
 from foiasearch.search.marks import OPEN
+from foiasearch.web.auth import is_hidden, public_paths, visitor
 from foiasearch.web.pageimages import SIZES, PageImageError, PageImages
 from foiasearch.web.reflow import page_html
 from foiasearch.web.sidebar import KIND_LABELS
@@ -86,6 +88,12 @@ def document_or_404(doc_id: str) -> Document:
     doc = _backend().document(doc_id) if _DOC_ID.match(doc_id) else None
     if doc is None:
         raise NotFound(f"no document {doc_id[:80]!r} in this index")
+    doc.collection = doc.collection or (collection_of(doc.paths[0]) if doc.paths else "")
+    if is_hidden([doc.collection] + [collection_of(p) for p in doc.paths]):
+        # A private collection's document does not exist for this visitor (web.auth).
+        raise NotFound(f"no document {doc_id[:80]!r} in this index")
+    if not visitor().sees_paths:
+        doc.paths = public_paths(doc.paths)
     return doc
 
 
@@ -174,10 +182,8 @@ def withholdings(doc: Document, matching: list[int]) -> dict[str, Any] | None:
 
 def _safe_url(url: str | None) -> str | None:
     """Only http(s) links: a ``javascript:`` URL in a document's metadata
-    must not become a link."""
-    if url and re.match(r"^https?://", url.strip(), re.I):
-        return url.strip()
-    return None
+    must not become a link (search.links)."""
+    return safe_http_url(url)
 
 
 # -- page images ----------------------------------------------------------------------
@@ -186,6 +192,7 @@ def page_image(doc_id: str, number: int, size: str):
     """One page's image; only pages of PDF releases in this index."""
     if size not in SIZES or not _DOC_ID.match(doc_id):
         raise NotFound("no such page image")
+    document_or_404(doc_id)  # a private collection's pages do not exist for this visitor
     search = _backend()
     pdf = search.original_path(doc_id)  # only files the index recorded for this id
     if pdf is None:
@@ -202,5 +209,7 @@ def page_image(doc_id: str, number: int, size: str):
             current_app.logger.warning("page image %s p%d: %s", doc_id[:16], number, exc)
             raise NotFound(str(exc)) from None
     response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=IMMUTABLE)
-    response.headers["Cache-Control"] = f"public, max-age={IMMUTABLE}, immutable"
+    # Signed-in visitors may see private collections: no shared cache keeps those.
+    scope = "private" if visitor().signed_in else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age={IMMUTABLE}, immutable"
     return response

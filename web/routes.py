@@ -21,6 +21,7 @@ from foiasearch.search.api import Hit, IndexNotFound, Query, QueryError, Results
 from foiasearch.web.histogram import year_histogram
 from foiasearch.web.hits import hit_view
 from foiasearch.web.reader import document_or_404 as _document_or_404
+from foiasearch.web.auth import public_paths, search_budget, visible, visitor
 from foiasearch.web.sidebar import KIND_LABELS, LABELS, sidebar
 from foiasearch.web.state import SearchState
 
@@ -43,7 +44,8 @@ def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
     except QueryError as exc:
         return None, None, str(exc)
     try:
-        results = backend().search(state.query, facets=True, suggest=True)
+        with search_budget():
+            results = backend().search(visible(state.query), facets=True, suggest=True)
     except QueryError as exc:
         return state, None, str(exc)
     return state, results, None
@@ -97,6 +99,9 @@ def api_search():
     if error:
         return jsonify(error=error), 400
     data = results.to_json(with_facets=True)
+    if not visitor().sees_paths:
+        for hit in data["hits"]:
+            hit["paths"] = public_paths(hit["paths"])
     data.update(page=state.query.page, pages=results.page_count, per_page=state.query.per_page,
                 sort=state.query.sort, filters=state.query.filters)
     return jsonify(data)
@@ -140,13 +145,15 @@ def document_text(doc_id: str):
 @bp.get("/documents/<doc_id>/original")
 def document_original(doc_id: str):
     doc = _document_or_404(doc_id)
-    path = backend().original_path(doc.id)  # only files the index recorded for this id
-    if path is None:
-        raise NotFound("the original file is no longer where it was indexed")
-    mimetype = "application/pdf" if doc.kind == "release" else (mimetypes.guess_type(path.name)[0]
+    # Only a file the index recorded for this id, and only while it is still
+    # byte for byte what was indexed, never through a symlink (index.originals).
+    original = backend().open_original(doc.id)
+    if original is None:
+        raise NotFound("the original file is no longer where it was indexed, or has changed since")
+    mimetype = "application/pdf" if doc.kind == "release" else (mimetypes.guess_type(original.name)[0]
                                                                or "application/octet-stream")
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name,
-                         conditional=True, max_age=0)
+    response = send_file(original.handle, mimetype=mimetype, as_attachment=True,
+                         download_name=original.name, conditional=True, max_age=0)
     # A saved HTML page must never run as part of this site.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
@@ -165,6 +172,18 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def error_page(code: int, title: str, message: str):
+    """An error as JSON (API) or a page; plain text if even the page fails
+    (e.g. while the request cannot build URLs)."""
+    if _wants_json():
+        return jsonify(error=message if code < 500 else title), code
+    try:
+        return render_template("error.html", code=code, title=title, message=message), code
+    except Exception:  # noqa: BLE001 - the last resort must not raise
+        log.exception("error page failed")
+        return Response(f"{code} {title}: {message}\n", status=code, mimetype="text/plain"), code
+
+
 def install_handlers(app: Flask) -> None:
     @app.before_request
     def utf8_only():
@@ -177,27 +196,26 @@ def install_handlers(app: Flask) -> None:
 
     @app.errorhandler(IndexNotFound)
     def no_index(exc):
+        if not visitor().sees_paths:
+            return error_page(503, "No index yet", "This site has nothing to search yet.")
         if _wants_json():
             return jsonify(error=str(exc)), 503
         return render_template("no_index.html", index_dir=current_app.config["INDEX_DIR"]), 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        message = exc.description if exc.code in (400, 404) else exc.name
-        if _wants_json():
-            return jsonify(error=message), exc.code
-        return render_template("error.html", code=exc.code, title=exc.name, message=message), exc.code
+        message = exc.description if exc.code in (400, 403, 404) else exc.name
+        return error_page(exc.code or 500, exc.name, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         # The safety net: log the traceback, show a short page.
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if isinstance(exc, TimeoutError):  # the client sent its body too slowly (web.server)
+            return error_page(408, "Request Timeout", "The request did not arrive in time.")
         log.exception("unexpected error on %s?%r", request.path, request.query_string)
-        if _wants_json():
-            return jsonify(error="internal error"), 500
-        return render_template("error.html", code=500, title="Something went wrong",
-                               message="The page could not be made; the error is in the server log."), 500
+        return error_page(500, "Something went wrong", "The page could not be made; the error is in the server log.")
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -21,12 +21,13 @@ from urllib.parse import urlencode
 from flask import (Blueprint, Flask, Response, current_app, redirect, render_template, request,
                    stream_with_context, url_for)
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from foiasearch.search.api import LABELS, Hit, QueryError
 from foiasearch.search.atom import CONTENT_TYPE as ATOM_TYPE, atom_feed
 from foiasearch.search.export import FORMATS, Export, download_name, stream
 from foiasearch.search.saved import NAME_PATTERN, SavedError, SavedSearch, SavedStore, run_saved, saved_status
+from foiasearch.web.auth import is_hidden, search_budget, settings, visible, visitor
 from foiasearch.web.csrf import SECRET_NAME, CsrfSigner
 from foiasearch.web.routes import backend, render_search
 from foiasearch.web.state import SearchState
@@ -44,8 +45,14 @@ def signer() -> CsrfSigner:
 
 
 def csrf_token() -> str | None:
-    """A token for a form, or None when the index folder has no usable
-    secret (then the pages leave the forms out)."""
+    """A token for a form that changes something, or None when the visitor
+    may not change anything or the index folder has no usable secret (then
+    the pages leave the forms out)."""
+    return csrf_token_any() if visitor().can_write else None
+
+
+def csrf_token_any() -> str | None:
+    """A token for any form (signing in and out too)."""
     try:
         return signer().token()
     except OSError as exc:
@@ -77,9 +84,13 @@ def _saved_or_404(store: SavedStore, name: str) -> SavedSearch:
     if not NAME_PATTERN.fullmatch(name):
         raise NotFound(f"no saved search named {name[:80]!r}")
     try:
-        return store.get(name)
+        saved = store.get(name)
     except SavedError as exc:
         raise NotFound(str(exc)) from None
+    if is_hidden(saved.query.filters.get("collection", [])):  # its definition names a private collection
+        raise NotFound(f"no saved search named {name[:80]!r}")
+    saved.query = visible(saved.query)
+    return saved
 
 
 def _done(what: str, name: str):
@@ -129,6 +140,8 @@ def _exists(store: SavedStore, name: str) -> bool:
 
 @bp.get("/saved")
 def saved_page():
+    if visitor().role == "anonymous":  # the team's saved searches are not published
+        raise Forbidden("Saved searches are for signed-in accounts; their feeds are public.")
     done, name = request.args.get("done", ""), request.args.get("name", "")
     message = f"{DONE[done]} “{name}”." if done in DONE and NAME_PATTERN.fullmatch(name) else None
     with open_store() as store:
@@ -174,7 +187,10 @@ def mark_seen(name: str):
 # -- exports and feeds ----------------------------------------------------------------
 def _export_response(export: Export, fmt: str, base: str, bom: bool) -> Response:
     """Stream ``export``; the backend lives as long as the worker, so its
-    snapshot of the index stays open while the rows are written."""
+    snapshot of the index stays open while the rows are written. Visitors who
+    are not signed in get a bounded export without server paths."""
+    if visitor().role == "anonymous":
+        export.restrict(max_rows=settings().anonymous_export_rows, hide_paths=True)
     chunks = stream(export, fmt, bom=bom)
     response = Response(stream_with_context(chunks), content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(base, fmt)}"'
@@ -195,7 +211,8 @@ def export_search(fmt: str):
     bom = args.pop("bom", "") == "1"  # Excel wants a BOM to read UTF-8 CSV
     try:
         state = SearchState.from_args(args)
-        export = Export.of_query(backend(), state.query)
+        with search_budget():
+            export = Export.of_query(backend(), visible(state.query))
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
     return _export_response(export, fmt, "foiasearch-export", bom)
@@ -207,7 +224,8 @@ def export_saved(name: str, fmt: str):
     with open_store() as store:
         saved = _saved_or_404(store, name)
     try:
-        export = Export.of_query(backend(), saved.query, saved_name=name)
+        with search_budget():
+            export = Export.of_query(backend(), saved.query, saved_name=name)
     except QueryError as exc:
         raise BadRequest(f"saved search {name!r} no longer runs: {exc}") from None
     return _export_response(export, fmt, name, request.args.get("bom") == "1")
@@ -222,8 +240,9 @@ def saved_feed(name: str):
         return url_for("reader.document_page", doc_id=hit.id, _external=True)
 
     try:
-        text = atom_feed(backend(), saved, self_url=url_for("saved.saved_feed", name=name, _external=True),
-                         doc_url=doc_url)
+        with search_budget():
+            text = atom_feed(backend(), saved, self_url=url_for("saved.saved_feed", name=name, _external=True),
+                             doc_url=doc_url)
     except QueryError as exc:
         raise BadRequest(f"saved search {name!r} no longer runs: {exc}") from None
     return Response(text, content_type=ATOM_TYPE)

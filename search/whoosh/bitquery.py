@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
+from foiasearch.search import budget
 from foiasearch.search.whoosh.docsets import to_bits
 from foiasearch.search.whoosh.postings import posting_blocks
 
@@ -43,6 +44,7 @@ def query_bits(searcher, query: wq.Query) -> int:
 
 def _bits(searcher, query: wq.Query, universe: int) -> int:
     """Docnums of one segment that ``query`` matches."""
+    budget.check()
     kind = type(query)
     if kind is wq.Term:
         return _term_bits(searcher.reader(), query.fieldname, query.text)
@@ -75,7 +77,7 @@ def _bits(searcher, query: wq.Query, universe: int) -> int:
     if query is wq.NullQuery or kind is type(wq.NullQuery):
         return 0
     # Everything else as Whoosh matches it (positions, ranges, expansions).
-    return to_bits(query.docs(searcher))
+    return to_bits(budget.checked(query.docs(searcher)))
 
 
 def _term_bits(reader, fieldname: str, text) -> int:
@@ -84,5 +86,6 @@ def _term_bits(reader, fieldname: str, text) -> int:
     ids: list[int] = []
     # Deleted records included: masked by the caller.
     for block_ids, _ in posting_blocks(reader.postings(fieldname, text)):
+        budget.check()
         ids.extend(block_ids)
     return to_bits(ids)

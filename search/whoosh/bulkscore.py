@@ -39,6 +39,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer, WeightScorer
 
+from foiasearch.search.budget import check as check_budget
 from foiasearch.search.whoosh.postings import posting_blocks
 
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool per docnum, score per docnum)
@@ -113,6 +114,7 @@ def score_all(searcher, query: wq.Query, cache: ScoreCache) -> Scored | None:
 
 
 def _scores(leaf, query: wq.Query, cache: ScoreCache, offset: int) -> Scored:
+    check_budget()
     kind = type(query)
     if kind is wq.Term:
         matched, scores = _term_scores(leaf, query.fieldname, query.text, cache, offset)
@@ -218,6 +220,7 @@ def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -
     weights: list[float] = []
     # Deleted records included: the caller keeps live records only.
     for block_ids, block_weights in posting_blocks(reader.postings(fieldname, btext)):
+        check_budget()
         ids.extend(block_ids)
         weights.extend(block_weights)
     docnums = np.array(ids, dtype=np.int64)

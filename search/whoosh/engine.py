@@ -31,6 +31,7 @@ from foiasearch.index.location import IndexLocation
 from foiasearch.index.whoosh.storage import open_index
 from foiasearch.index.whoosh.records import page_id
 from foiasearch.index.whoosh.schema import TEXT_ANALYZER
+from foiasearch.index.originals import Original, open_original
 from foiasearch.index.store import DocumentStore
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results)
@@ -42,6 +43,19 @@ from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
 from foiasearch.search.whoosh.pagecounts import PageCounter
 
+
+
+MAX_TITLE = 300  # characters of a title shown in a hit, an export row or a feed entry
+
+
+def display_title(title: str) -> str:
+    """A title short enough for a list: a page's <title> can be megabytes.
+
+    >>> len(display_title("x" * 3_000_000)), display_title("Short")
+    (300, 'Short')
+    """
+    title = " ".join(title[: MAX_TITLE * 4].split())  # whitespace runs and newlines: one space
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
 class SearchEngine:
@@ -128,7 +142,7 @@ class SearchEngine:
                 results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
                 view.facets.put(key, results.facets)
         if suggest and total == 0 and query.text.strip():
-            results.suggestion = self._suggest(searcher, query.text)
+            results.suggestion = self._suggest(searcher, query.text, query.hidden_collections)
         return results
 
     def _select(self, query: Query) -> Selection:
@@ -138,6 +152,8 @@ class SearchEngine:
         searcher, view = self._current()
         matches = self._matches(searcher, view, query.text, user_query)
         qbits = matches.bits if matches else view.values.all_docs
+        if query.hidden_collections:  # private collections: as if not in the index
+            qbits &= ~(view.values.select({"collection": list(query.hidden_collections)}) or 0)
         selected = view.values.select(query.filters)
         bits = qbits if selected is None else qbits & selected
         if query.sort == "oldest":
@@ -240,7 +256,8 @@ class SearchEngine:
         doc.pages = self.store.page_meta(doc_id) if doc.kind == "release" else []
         return Hit(
             id=doc_id,
-            title=doc.title or (doc.paths[0] if doc.paths else doc_id),
+            # No title: the file's name (its folder is the server's business).
+            title=display_title(doc.title or (os.path.basename(doc.paths[0]) if doc.paths else doc_id)),
             kind=doc.kind,
             paths=doc.paths,
             url=doc.url,
@@ -265,7 +282,7 @@ class SearchEngine:
                 counts[name] = value_map.count(name, bits, limit)
         return counts
 
-    def _suggest(self, searcher: Searcher, text: str) -> str | None:
+    def _suggest(self, searcher: Searcher, text: str, hidden: tuple[str, ...] = ()) -> str | None:
         """A corrected query that finds something, in words people type.
 
         Whoosh corrects against the index's terms, which are stems
@@ -283,7 +300,12 @@ class SearchEngine:
             return None
         if corrected.query == parsed:
             return None
-        found = searcher.search(corrected.query, limit=1, filter=wq.Term("rtype", "doc"))
+        # The suggestion must find a document the asker may see: its words
+        # are taken from that document.
+        visible: wq.Query = wq.Term("rtype", "doc")
+        if hidden:
+            visible = wq.And([visible, wq.Not(wq.Or([wq.Term("collection", c.strip().lower()) for c in hidden]))])
+        found = searcher.search(corrected.query, limit=1, filter=visible)
         if found.is_empty():
             return None
         doc = self.store.get_document(found[0]["id"], with_pages=False)
@@ -343,12 +365,16 @@ class SearchEngine:
         return self._pages_for(searcher, view, matches, parsed, [doc_id]).get(doc_id, [])
 
     def original_path(self, doc_id: str) -> Path | None:
-        """The first still-existing file recorded in the index for
-        ``doc_id``; never a path from anywhere else."""
-        for path in self.store.file_paths_of(doc_id):
-            if os.path.isfile(path):
-                return Path(path)
-        return None
+        """The first file recorded in the index for ``doc_id`` that is still
+        what was indexed (index.originals); never a path from anywhere else."""
+        opened = self.open_original(doc_id)
+        if opened is None:
+            return None
+        opened.handle.close()
+        return Path(opened.path)
+
+    def open_original(self, doc_id: str) -> Original | None:
+        return open_original(self.store, doc_id)
 
     def page_id(self, doc_id: str, number: int) -> str:
         return page_id(doc_id, number)

@@ -26,8 +26,10 @@ from itertools import islice
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.collectors import WrappingCollector
 from whoosh.searching import Searcher
 
+from foiasearch.search import budget
 from foiasearch.search.whoosh.bitquery import query_bits
 from foiasearch.search.whoosh.bulkscore import score_all
 from foiasearch.search.whoosh.docsets import Matches, from_bits
@@ -100,7 +102,7 @@ class Selection:
             rank_all(self)
             self.order = self.matches.ranked if self.matches is not None else []
         if self.bits == self.view.values.all_docs or (
-                self.matches is not None and self.bits == self.qbits and self.order is self.matches.ranked):
+                self.matches is not None and self.bits == self.matches.bits and self.order is self.matches.ranked):
             return iter(self.order)
         allowed = set(from_bits(self.bits))
         return (d for d in self.order if d in allowed)
@@ -161,7 +163,7 @@ def rank_all(sel: Selection) -> None:
         return
     ranked, scores, pages = [], {}, defaultdict(list)
     is_doc = set(from_bits(view.values.all_docs))
-    for score, docnum in sel.searcher.search(sel.user_query, limit=None).top_n:
+    for score, docnum in _search_all(sel.searcher, sel.user_query).top_n:
         if docnum in is_doc:
             ranked.append(docnum)
             scores[docnum] = score
@@ -221,3 +223,23 @@ def skip_along(matcher, docnums: list[int]) -> Iterator[int]:
                 return
         if matcher.id() == docnum:
             yield docnum
+
+
+class _BudgetCollector(WrappingCollector):
+    """Collects like its child, checking the query's time budget (search.budget)
+    every 256 documents: Whoosh's own full search (phrases with slop,
+    expansions) runs document by document through it."""
+
+    def collect_matches(self):
+        child = self.child
+        for count, sub_docnum in enumerate(child.matches()):
+            if count % 256 == 0:
+                budget.check()
+            child.collect(sub_docnum)
+
+
+def _search_all(searcher: Searcher, query: wq.Query):
+    """``searcher.search(query, limit=None)`` that stops when the budget is spent."""
+    collector = _BudgetCollector(searcher.collector(limit=None))
+    searcher.search_with_collector(query, collector)
+    return collector.results()
