@@ -113,7 +113,7 @@ def test_editor_saves_and_deletes_then_logs_out(corpus, accounts):
     token = token_of(client, "/?q=opt+out")
     assert client.post("/saved", data={"csrf": token, "name": "eds", "q": "opt out"}).status_code == 303
     assert "eds" in client.get("/saved").get_data(as_text=True)
-    assert client.post("/saved/eds/delete", data={"csrf": token}).status_code == 303
+    assert client.post("/saved/eds/delete", data={"csrf": token, "confirm": "1"}).status_code == 303
     assert client.post("/logout", data={"csrf": token}).status_code == 303
     assert client.get("/saved").status_code == 303  # signed out: back to the login page
 
