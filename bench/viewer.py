@@ -65,7 +65,8 @@ def image_times() -> dict:
 
 # -- the search page, before and after -------------------------------------------------------
 def build_with_files(index_dir: Path, docs: int) -> None:
-    """bench.web_load's synthetic index, every release's path a hard link to one real PDF."""
+    """bench.web_load's synthetic index, every release's path a hard link to
+    one real PDF and its pages citing some of its exemptions."""
     from bench.web_load import synthetic_documents
     from foiasearch.index.build import index_documents
     from foiasearch.index.location import IndexLocation
@@ -79,6 +80,8 @@ def build_with_files(index_dir: Path, docs: int) -> None:
     batch = []
     for doc, paths in synthetic_documents(docs):
         if doc.kind == "release":
+            for page in doc.pages:  # exemptions cited page by page, so the exemption facet counts pages
+                page.exemptions = doc.exemptions[:page.number % (len(doc.exemptions) + 1)]
             path = files / Path(paths[0]).name
             if not path.exists():
                 os.link(source, path)
@@ -119,6 +122,19 @@ def render_round(index: Path, count: int, pythonpath: str | None) -> list[float]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def first_request(index: Path, pythonpath: str | None) -> float:
+    """Milliseconds of a fresh process's first search page (opening the
+    index, building what is kept per searcher, counting pages per exemption)."""
+    code = ("import time; from pathlib import Path; from foiasearch.web import create_app; "
+            f"c = create_app(Path({str(index)!r})).test_client(); t = time.perf_counter(); "
+            "assert c.get('/').status_code == 200; print((time.perf_counter() - t) * 1000)")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = pythonpath or str(REPO)
+    done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True,
+                          cwd=pythonpath or str(REPO))
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def thumbs_in(index: Path) -> int:
     from foiasearch.web import create_app
 
@@ -131,11 +147,15 @@ def search_times(index: Path, docs: int, before: str, count: int, rounds: int) -
     with tempfile.TemporaryDirectory() as tmp:
         shim = export_tree(before, Path(tmp))
         runs: dict[str, list[float]] = {"before": [], "after": []}
+        first: dict[str, list[float]] = {"before": [], "after": []}
         for _ in range(rounds):  # alternate, so load on the machine hits both alike
+            first["before"].append(first_request(index, str(shim)))
+            first["after"].append(first_request(index, None))
             runs["before"] += render_round(index, count, str(shim))
             runs["after"] += render_round(index, count, None)
     return {name: {"median_ms": round(statistics.median(t), 1), "p90_ms": round(statistics.quantiles(t, n=10)[-1], 1),
-                   "pages": len(t)} for name, t in runs.items()} | {"thumbnails_on_a_release_page": thumbs_in(index)}
+                   "pages": len(t), "first_request_ms": [round(f) for f in first[name]]}
+            for name, t in runs.items()} | {"thumbnails_on_a_release_page": thumbs_in(index)}
 
 
 def main(argv: list[str] | None = None) -> int:

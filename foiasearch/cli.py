@@ -8,6 +8,7 @@ into one-line ``ClickException`` messages.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -301,8 +302,12 @@ def status_command(index_dir, as_json) -> None:
         click.echo(f"  {kind}: {docs} documents, {pages} pages")
     click.echo("Files: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(status.files.items())))
     if status.needs_ocr_pages:
-        click.echo(f"Pages needing OCR: {status.needs_ocr_pages} "
-                   "(install tesseract-ocr and poppler-utils, then index again)")
+        # Say what is actually missing: the tools, or only a run with OCR on.
+        if shutil.which("tesseract") and shutil.which("pdftoppm"):
+            why = "OCR was off when they were indexed: run 'foiasearch index' on them again without --no-ocr"
+        else:
+            why = "install tesseract-ocr and poppler-utils, then index again"
+        click.echo(f"Pages needing OCR: {status.needs_ocr_pages} ({why})")
     if status.ocr_pages:
         mean = f", mean word confidence {status.ocr_mean_confidence:.0f}" if status.ocr_mean_confidence else ""
         click.echo(f"OCR pages: {status.ocr_pages}{mean}; OCR confidence low (< {LOW_OCR_CONFIDENCE}): "

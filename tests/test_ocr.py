@@ -80,7 +80,9 @@ def test_encrypted_scan_is_rendered_with_the_password(tmp_path):
 def test_cli_no_ocr_then_ocr_on_the_next_run(runner, tmp_path, scanned):
     index_dir = tmp_path / "ix"
     run_cli(runner, "index", scanned.parent, "--index", index_dir, "--no-ocr")
-    assert "Pages needing OCR: 1" in run_cli(runner, "status", "--index", index_dir).output
+    status = run_cli(runner, "status", "--index", index_dir).output
+    assert "Pages needing OCR: 1" in status
+    assert "without --no-ocr" in status and "install tesseract" not in status  # the tools are here
     assert json.loads(run_cli(runner, "search", "quokka", "--index", index_dir, "--json").output)["total"] == 0
     run_cli(runner, "index", scanned.parent, "--index", index_dir)  # unchanged file, but awaiting OCR
     assert "Pages needing OCR" not in run_cli(runner, "status", "--index", index_dir).output

@@ -235,6 +235,11 @@ def test_exemption_facet_counts_pages_and_leads_to_them(client):
     assert "exemption=b6" in page_link
     document = soup_of(client, page_link.split("#")[0])
     assert document.select("mark.exemption")
+    # without a query, the exemption filter alone lists the pages that cite it
+    alone = soup_of(client, "/?exemption=b6&kind=release")
+    scan = next(h for h in alone.select(".hit") if "scanned" in h.h2.get_text())
+    assert [a.get_text() for a in scan.select(".pages.citing a")] == ["p. 1", "p. 2", "p. 6"]
+    assert "exemption=b6" in scan.select_one(".pages.citing a")["href"]
 
 
 def test_date_histogram_bars_filter_by_year(client):

@@ -42,6 +42,11 @@ def hit_view(hit: Hit, state: SearchState, images: bool) -> dict[str, Any]:
             "thumb": f"/documents/{hit.id}/pages/{number}/thumb.jpg" if images else None,
         })
     in_order = sorted(pages, key=lambda p: p["number"])
+    # Filtering by exemption leads to the pages that cite it, query or not.
+    codes = {c.lower() for c in state.query.filters.get("exemption", [])}
+    citing = [{"number": p.number, "exemptions": p.exemptions, "url": document_url(hit.id, state, p.number)}
+              for p in (doc.pages if doc and release and codes else [])
+              if codes & {e.lower() for e in p.exemptions}]
     citations = hit.citations() if release else []
     emails = [{"email": e, "url": document_url(hit.id, state, e.page) if e.page else None}
               for e in (hit.emails(limit=EMAILS) if release else [])]
@@ -59,4 +64,7 @@ def hit_view(hit: Hit, state: SearchState, images: bool) -> dict[str, Any]:
         "citations": citations[:CITATIONS],
         "more_citations": max(0, len(citations) - CITATIONS),
         "emails": emails,
+        "citing": citing[:PAGE_LINKS],
+        "more_citing": max(0, len(citing) - PAGE_LINKS),
+        "citing_codes": ", ".join(state.query.filters.get("exemption", [])),
     }
