@@ -107,9 +107,24 @@ def test_a_scanned_page_shows_its_image_first_and_zooms(page, base_url, ids):
     image = page.locator("#p2 figure.image img").bounding_box()
     text = page.locator("#p2 .text").bounding_box()
     assert image["x"] + image["width"] <= text["x"] + 1  # the image on the left
+    page.locator("#p2 figure.image img").click()  # zooms in place (app.js)
+    page.wait_for_function("() => document.querySelector('#p2 figure.image img').naturalWidth === 2000")
+    assert "zoomed" in page.locator("#p2").get_attribute("class")
+    assert page.locator("#p2 figure.image img").bounding_box()["width"] > 1000
     page.locator("#p2 figure.image img").click()
-    page.wait_for_url("**/pages/2/large.jpg")
-    assert page.evaluate("document.images[0].naturalWidth") == 2000
+    assert "zoomed" not in page.locator("#p2").get_attribute("class")
+
+
+@needs_pdftoppm
+def test_without_javascript_the_zoom_opens_the_large_image(browser, base_url, ids):
+    context, page = new_page(browser, java_script_enabled=False)
+    try:
+        page.goto(f"{base_url}/documents/{ids['scan']}#p2")
+        page.locator("#p2 figure.image img").click()
+        page.wait_for_url("**/pages/2/large.jpg")
+        assert page.evaluate("document.images[0].naturalWidth") == 2000
+    finally:
+        context.close()
 
 
 @needs_pdftoppm

@@ -17,4 +17,22 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   });
+  // The reader: a click on a page image zooms it in place (the large
+  // rendering, full width); a second click goes back. Without JS the link
+  // opens the large image.
+  document.querySelectorAll(".reader figure.image a").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      const page = link.closest("section.page");
+      const img = link.querySelector("img");
+      const zoomed = page.classList.toggle("zoomed");
+      if (zoomed && !img.dataset.small) {
+        img.dataset.small = img.src;
+        img.src = link.href;
+      }
+      link.title = zoomed ? "Zoom out" : "Open the page image at full size";
+      img.scrollIntoView({ block: "start" });
+    });
+  });
 });
