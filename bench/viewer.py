@@ -10,7 +10,7 @@ side in one run.
 resolution with an empty cache, then again; and for the thumbnails.
 
 ``search`` builds (once) bench.web_load's synthetic index whose releases
-point at a real PDF (hard links to one file), so every release hit gets
+point at copies of a real PDF, so every release hit gets
 thumbnails, then renders bench.web_load's request mix with this tree and
 with git revision REV (exported to a temporary folder), alternating rounds
 in fresh processes, and prints both medians.
@@ -65,8 +65,8 @@ def image_times() -> dict:
 
 # -- the search page, before and after -------------------------------------------------------
 def build_with_files(index_dir: Path, docs: int) -> None:
-    """bench.web_load's synthetic index, every release's path a hard link to
-    one real PDF and its pages citing some of its exemptions."""
+    """bench.web_load's synthetic index, every release a copy of one real
+    PDF (made distinct) and its pages citing some of its exemptions."""
     from bench.web_load import synthetic_documents
     from foiasearch.index.build import index_documents
     from foiasearch.index.location import IndexLocation
@@ -76,15 +76,16 @@ def build_with_files(index_dir: Path, docs: int) -> None:
         return
     files = index_dir.parent / (index_dir.name + "-files")
     files.mkdir(parents=True, exist_ok=True)
-    source = DEMO / "releases" / "ICE_FOIA_2011_part1.pdf"
+    source = (DEMO / "releases" / "DEF_production_2011-07.pdf").read_bytes()
     batch = []
     for doc, paths in synthetic_documents(docs):
         if doc.kind == "release":
             for page in doc.pages:  # exemptions cited page by page, so the exemption facet counts pages
                 page.exemptions = doc.exemptions[:page.number % (len(doc.exemptions) + 1)]
             path = files / Path(paths[0]).name
-            if not path.exists():
-                os.link(source, path)
+            # A document id is its file's hash: each release gets its own
+            # bytes (a comment after %%EOF, which PDF readers ignore).
+            path.write_bytes(source + f"\n% bench copy {path.stem}\n".encode())
             paths = [str(path)]
         batch.append((doc, paths))
         if len(batch) == 2000:
@@ -138,7 +139,7 @@ def first_request(index: Path, pythonpath: str | None) -> float:
 def thumbs_in(index: Path) -> int:
     from foiasearch.web import create_app
 
-    body = create_app(index).test_client().get("/?q=detainer&kind=release").get_data(as_text=True)
+    body = create_app(index).test_client().get("/?q=county&kind=release").get_data(as_text=True)
     return body.count("thumb.jpg")
 
 
