@@ -44,7 +44,7 @@ def add_scanned_release(root: Path, location: IndexLocation) -> str:
     doc = Document(
         kind="release", title="Cook County detainer records (scanned)", pages=pages,
         actors=[Actor("ICE", "agency"), Actor("Dana Whitaker", "person")], exemptions=["b5", "b6"],
-        bates_range=("DEF-000101", "DEF-000106"), date="2011-06-02",
+        bates_range=("DEF-000101", "DEF-000106"), date="2011-06-02", date_source="metadata",
         emails=[Email(sender="Dana Whitaker", recipients=["Lan Nguyen"], date="2011-06-02T09:14:00",
                       subject="Detainer policy", page=1)])
     return index_documents(location, [(doc, [str(pdf)])])[0]

@@ -127,6 +127,7 @@ def test_scanned_pages_show_the_image_first_and_say_why_there_is_no_text(client,
     if shutil.which("pdftoppm"):
         assert p2.select_one("figure.image img")["src"] == f"/documents/{ids['scan']}/pages/2/page.jpg"
         assert p2.select_one("figure.image a")["href"].endswith("/pages/2/large.jpg")  # zoom
+    assert "from the PDF file's metadata" in soup.select_one(".doc-meta").get_text()
     notice = p3.select_one(".notice").get_text(" ", strip=True)
     if shutil.which("tesseract"):
         assert "--no-ocr" in notice and "install tesseract" not in notice
@@ -207,6 +208,7 @@ def test_release_hit_shows_citation_page_exemptions_emails_and_both_orders(clien
     in_order = [int(a.get_text()) for a in hit.select(".pages.in-order a")]
     assert sorted(int(b.split()[-1]) for b in best) == in_order and in_order == sorted(in_order)
     assert "b6" in hit.select_one(".pages .exemptions").get_text()
+    assert "(PDF file metadata)" in hit.select_one(".meta").get_text(" ", strip=True)  # not the text's own date
     email = hit.select_one(".emails li").get_text(" ", strip=True)
     assert "From Dana Whitaker" in email and "Lan Nguyen" in email and "Detainer policy" in email
     if shutil.which("pdftoppm"):

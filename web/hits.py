@@ -21,6 +21,8 @@ from foiasearch.web.reader import document_url
 from foiasearch.web.state import SearchState
 
 THUMBS = 3  # best pages shown as images
+# Where a date was read (ingest.dates), said when it is not the document's own words.
+DATE_SOURCES = {"metadata": "PDF file metadata", "file": "file name"}
 PAGE_LINKS = 12  # matching pages listed in page order before "N more"
 CITATIONS = 3
 EMAILS = 3
@@ -55,6 +57,7 @@ def hit_view(hit: Hit, state: SearchState, images: bool) -> dict[str, Any]:
         "url": document_url(hit.id, state, hit.snippet_page if release else None),
         "snippet": Markup(to_html(hit.snippet)),
         "date": (hit.date or "")[:10],
+        "date_note": DATE_SOURCES.get(getattr(doc, "date_source", None) or "") if doc and hit.date else None,
         "place": hit.collection or None,
         "thumbs": [p for p in pages[:THUMBS] if p["thumb"]],
         "best": pages[:PAGE_LINKS],

@@ -83,7 +83,7 @@ def _histogram(results: Results | None, state: SearchState):
         return None
     bars = year_histogram(results.facets.get("year", []), state)
     if bars and any(v.value == "release" and v.count for v in results.facets.get("kind", [])):
-        bars["note"] = "releases are dated by their PDF file's metadata"
+        bars["note"] = "a release's date is one printed in it, else its PDF file's metadata or file name"
     return bars
 
 

@@ -31,7 +31,7 @@ HELP = {
     "actor": "People, agencies, organisations, places and programs named in the text or e-mail headers.",
     "kind": "FOIA release: a PDF. Post: a blog post or press release. Web page: a site's page. Feed item: from a feed.",
     "collection": "The folder the files were indexed from.",
-    "year": "Posts: when published. Releases: when the PDF file was made (its metadata), not the release date.",
+    "year": "Posts: when published. Releases: a date printed in them, else the PDF file's metadata or name.",
     "exemption": "FOIA exemptions cited on a release's pages (b6: personal privacy, b5: deliberations, ...). "
                  "Pick one to see the pages that cite it.",
     "site": "The website a post was saved from.",
