@@ -3,6 +3,7 @@ the cache, and the search page with thumbnails before and after, side by
 side in one run.
 
     python -m bench.viewer images                       # demo corpus: every release page, cold then cached
+    python -m bench.viewer pdfs FOLDER --limit 40       # first page of each PDF in a folder, cold then cached
     python -m bench.viewer search --docs 20000 --index /tmp/viewer-bench-ix --before REV --render 300
 
 ``images`` indexes examples/corpus into a temporary folder and asks the app
@@ -61,6 +62,31 @@ def image_times() -> dict:
                              "first_max_ms": round(max(cold), 1), "cached_median_ms": round(statistics.median(warm), 2),
                              "cached_max_ms": round(max(warm), 2)}
         return figures
+
+
+def folder_times(folder: Path, limit: int) -> dict:
+    """First page of up to ``limit`` PDFs under ``folder`` at screen
+    resolution through web.pageimages directly (no index): first view, then cached."""
+    from foiasearch.web.pageimages import PageImageError, PageImages
+
+    with tempfile.TemporaryDirectory() as tmp:
+        images = PageImages(Path(tmp))
+        cold, warm, failed = [], [], 0
+        for n, pdf in enumerate(sorted(folder.rglob("*.pdf"))[:limit]):
+            key = f"{n:064x}"
+            started = time.perf_counter()
+            try:
+                images.render(pdf, key, 1, "page")
+            except PageImageError:
+                failed += 1
+                continue
+            cold.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            images.render(pdf, key, 1, "page")
+            warm.append((time.perf_counter() - started) * 1000)
+    return {"pdfs": len(cold), "failed": failed, "first_median_ms": round(statistics.median(cold)),
+            "first_p90_ms": round(statistics.quantiles(cold, n=10)[-1]), "first_max_ms": round(max(cold)),
+            "cached_median_ms": round(statistics.median(warm), 2)}
 
 
 # -- the search page, before and after -------------------------------------------------------
@@ -163,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("images")
+    pdfs = sub.add_parser("pdfs")
+    pdfs.add_argument("folder", type=Path)
+    pdfs.add_argument("--limit", type=int, default=40)
     search = sub.add_parser("search")
     search.add_argument("--docs", type=int, default=20_000)
     search.add_argument("--index", type=Path, default=Path("/tmp/viewer-bench-ix"))
@@ -172,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.what == "images":
         print(json.dumps(image_times()))
+    elif args.what == "pdfs":
+        print(json.dumps(folder_times(args.folder, args.limit)))
     else:
         print(json.dumps(search_times(args.index, args.docs, args.before, args.render, args.rounds)))
     return 0
