@@ -309,8 +309,10 @@ class SearchBackend(Protocol):
     def check(self, query: Query) -> Query:
         """Raise QueryError unless ``query`` can be run (saved searches are checked when saved)."""
 
-    def document(self, doc_id: str) -> Document | None:
-        """A document with its pages' text, or None."""
+    def document(self, doc_id: str, with_text: bool = True) -> Document | None:
+        """A document with its pages' text, or None; ``with_text=False``:
+        its pages carry numbers, Bates, exemptions and OCR flags, no text
+        (cheap: the page viewer checks a page image's document this way)."""
 
     def page_bates(self, doc_id: str, numbers: Iterable[int]) -> dict[int, str]:
         """Bates numbers printed on some pages of a document: page -> number."""

@@ -256,3 +256,31 @@ def test_date_histogram_bars_filter_by_year(client):
     assert "2014" in soup_of(client, bar["href"]).select_one(".chips").get_text()
     widths = {a["data-value"]: a["class"] for a in soup.select("#facet-tag a.facet-value")}
     assert "b10" in widths["Detainers"]
+
+
+def test_private_collections_stay_out_of_page_counts_and_page_images(tmp_path):
+    from foiasearch.index.build import index_documents
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.ingest.document import Document, Page
+    from foiasearch.web import SiteSettings
+    from tests.builders import write_pdf
+
+    items = []
+    for folder, cited in (("public", 1), ("board", 2)):
+        texts = [f"Detainer page {n}, withheld (b)(6)." if n <= cited else f"Detainer page {n}." for n in (1, 2, 3)]
+        pdf = write_pdf(tmp_path / folder / "release.pdf", texts)
+        items.append((Document(kind="release", title=f"{folder} release", exemptions=["b6"],
+                               pages=[Page(n + 1, t, exemptions=["b6"] if "(b)(6)" in t else [])
+                                      for n, t in enumerate(texts)]), [str(pdf)]))
+    location = IndexLocation(tmp_path / "ix")
+    public_id, board_id = index_documents(location, items)
+    settings = SiteSettings(public=True, private_collections=("board",))
+    anonymous = create_app(location.root, settings=settings).test_client()
+    soup = soup_of(anonymous, "/?q=detainer")
+    assert soup.select_one('#facet-exemption a[data-value="b6"] .pages-count').get_text() == "1 p."
+    assert create_app(location.root).test_client().get("/?q=detainer").status_code == 200
+    every = soup_of(create_app(location.root).test_client(), "/?q=detainer")
+    assert every.select_one('#facet-exemption a[data-value="b6"] .pages-count').get_text() == "3 p."
+    assert anonymous.get(f"/documents/{board_id}/pages/1/thumb.jpg").status_code == 404
+    if shutil.which("pdftoppm"):
+        assert anonymous.get(f"/documents/{public_id}/pages/1/thumb.jpg").status_code == 200

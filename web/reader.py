@@ -83,9 +83,10 @@ def document_url(doc_id: str, state: SearchState, page: int | None = None, **ext
     return f"/documents/{doc_id}" + (f"?{urlencode(pairs)}" if pairs else "") + (f"#p{page}" if page else "")
 
 
-def document_or_404(doc_id: str) -> Document:
-    """The indexed document ``doc_id`` with its pages, or a 404."""
-    doc = _backend().document(doc_id) if _DOC_ID.match(doc_id) else None
+def document_or_404(doc_id: str, with_text: bool = True) -> Document:
+    """The indexed document ``doc_id`` with its pages (their text unless
+    ``with_text`` is False), or a 404."""
+    doc = _backend().document(doc_id, with_text=with_text) if _DOC_ID.match(doc_id) else None
     if doc is None:
         raise NotFound(f"no document {doc_id[:80]!r} in this index")
     doc.collection = doc.collection or (collection_of(doc.paths[0]) if doc.paths else "")
@@ -192,7 +193,10 @@ def page_image(doc_id: str, number: int, size: str):
     """One page's image; only pages of PDF releases in this index."""
     if size not in SIZES or not _DOC_ID.match(doc_id):
         raise NotFound("no such page image")
-    document_or_404(doc_id)  # a private collection's pages do not exist for this visitor
+    # Metadata only (no page texts): a private collection's pages do not exist for this visitor.
+    doc = document_or_404(doc_id, with_text=False)
+    if doc.kind != "release" or not 1 <= number <= len(doc.pages):
+        raise NotFound(f"no page {number} in document {doc_id[:16]}")
     search = _backend()
     pdf = search.original_path(doc_id)  # only files the index recorded for this id
     if pdf is None:
@@ -200,9 +204,6 @@ def page_image(doc_id: str, number: int, size: str):
     images = page_images()
     path = images.cached(doc_id, number, size)
     if path is None:
-        doc = search.document(doc_id)
-        if doc is None or doc.kind != "release" or not 1 <= number <= len(doc.pages):
-            raise NotFound(f"no page {number} in document {doc_id[:16]}")
         try:
             path = images.render(pdf, doc_id, number, size)
         except PageImageError as exc:

@@ -62,7 +62,7 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
     state, results, error = _run_search(args)
     if state is None:
         state = _fallback_state()
-    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(state.query)}) if results else []
+    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(visible(state.query))}) if results else []
     return render_template(
         "search.html", state=state, results=results, error=error, boxes=boxes,
         hits=[hit_view(h, state, images=_renderable(h)) for h in results.hits] if results else [],

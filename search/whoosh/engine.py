@@ -335,8 +335,13 @@ class SearchEngine:
         return counter.count(facet, bits, keys)
 
     # -- documents -------------------------------------------------------------
-    def document(self, doc_id: str) -> Document | None:
-        return self.store.get_document(doc_id)
+    def document(self, doc_id: str, with_text: bool = True) -> Document | None:
+        if with_text:
+            return self.store.get_document(doc_id)
+        doc = self.store.get_document(doc_id, with_pages=False)
+        if doc is not None:
+            doc.pages = self.store.page_meta(doc_id)
+        return doc
 
     def highlight_terms(self, text: str) -> set[str]:
         """The analysed words of a query text that occur in the index, to

@@ -188,6 +188,8 @@ def test_documents(backend):
     doc = backend.document(MEMO.id)
     assert [p.number for p in doc.pages] == [1, 2, 3] and "opt out" in doc.pages[1].text
     assert backend.document("0" * 64) is None
+    meta = backend.document(MEMO.id, with_text=False)  # the page viewer's cheap check
+    assert [(p.number, p.exemptions, p.bates, p.text) for p in meta.pages][1] == (2, ["b5"], "DEF-000102", "")
     assert backend.page_bates(MEMO.id, [2, 3]) == {2: "DEF-000102", 3: "DEF-000103"}
     assert backend.original_path(MEMO.id) is None  # its file was never on disk
 
