@@ -43,13 +43,12 @@ def build(index: Path, docs: int) -> None:
 
 def export(index: Path, out: Path, rows: int | None) -> dict:
     """Runs in a child process so that ru_maxrss is the export's alone."""
-    from foiasearch.search.whoosh.engine import SearchEngine
+    from foiasearch.search.api import Query, open_backend
     from foiasearch.search.export import Export, stream
-    from foiasearch.search.api import Query
 
     started = time.monotonic()
     written = 0
-    with SearchEngine.open(str(index)) as engine, open(out, "w", encoding="utf-8", newline="") as handle:
+    with open_backend(index) as engine, open(out, "w", encoding="utf-8", newline="") as handle:
         export_ = Export.of_query(engine, Query("records"))
         searched = time.monotonic() - started
         for chunk in stream(export_, "csv"):

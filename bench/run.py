@@ -69,10 +69,9 @@ def distinct_queries(n: int = 60) -> list[str]:
 def query_latency(index_dir: Path, facets: bool) -> tuple[float, float, float, float]:
     """(p50, p95) of first-time queries, then (p50, p95) of the same texts
     again (the engine caches a text's matches per searcher)."""
-    from foiasearch.search.whoosh.engine import SearchEngine
-    from foiasearch.search.api import Query
+    from foiasearch.search.api import Query, open_backend
 
-    engine = SearchEngine.open(str(index_dir))
+    engine = open_backend(index_dir)
     engine.search(Query("warmup"), facets=facets)  # builds the per-searcher view once
     texts = distinct_queries()
     if facets:  # a different set, so that these are first-time too
@@ -99,10 +98,9 @@ def web_paths(index_dir: Path, count: int = 400, seed: int = 3) -> list[str]:
     """Search pages as people click them on this index (bench.web_load's
     mix), with this index's most common facet values and the query texts."""
     from bench.web_load import request_mix
-    from foiasearch.search.whoosh.engine import SearchEngine
-    from foiasearch.search.api import Query
+    from foiasearch.search.api import Query, open_backend
 
-    with SearchEngine.open(str(index_dir)) as engine:
+    with open_backend(index_dir) as engine:
         facets = engine.search(Query(""), facets=True, facet_limit=12).facets
     values = {name: [v.value for v in facets.get(name, [])] for name in ("tag", "actor", "year", "kind", "exemption")}
     return request_mix(count, seed, queries=QUERIES, facet_values=values, query_share=0.7)

@@ -374,7 +374,7 @@ def open_backend(index: IndexLocation | str | os.PathLike | None = None,
 
 
 __all__ = [
-    "BACKENDS", "FACETS", "FACET_NAMES", "LABELS", "MAX_QUERY_LENGTH", "SORTS", "Facet", "FacetValue",
+    "BACKENDS", "FACETS", "FACET_NAMES", "LABELS", "MAX_QUERY_LENGTH", "SORTS", "Document", "Facet", "FacetValue",
     "FileProblem", "Fingerprint", "Hit", "IndexLocation", "IndexNotFound", "IndexStatus", "Query",
     "QueryError", "ResultStream", "Results", "SearchBackend", "collection_of", "open_backend",
 ]

@@ -81,6 +81,14 @@ def test_no_layer_imports_to_its_left(layer):
     assert not bad, "\n".join(bad)
 
 
+def test_the_web_app_reaches_indexes_only_through_the_api():
+    """The CLI may drive the indexer (index/); the site only searches. (It may
+    use ingest/'s data model and text helpers, which know no index.)"""
+    bad = [f"{path.relative_to(ROOT)}:{line} imports {module}; use foiasearch.search.api"
+           for path in sources("web") for line, module in imports_of(path) if layer_of(module) == "index"]
+    assert not bad, "\n".join(bad)
+
+
 @pytest.mark.parametrize("layer", FRONT_ENDS)
 def test_front_ends_reach_the_engine_only_through_the_api(layer):
     bad = []
