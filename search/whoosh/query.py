@@ -11,6 +11,8 @@ Field aliases make the printed-e-mail fields read naturally (``from:``,
 
 from __future__ import annotations
 
+import re
+
 from whoosh import qparser, query as wq
 from whoosh.qparser.dateparse import DateParserPlugin
 
@@ -44,6 +46,27 @@ def make_parser() -> qparser.QueryParser:
 _PARSER = make_parser()
 
 
+# A range: field:[a TO b] or field:{a TO b}.
+_RANGE = re.compile(r"\w+:[\[{][^\]}]*[\]}]")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+
+
+def compact_range_dates(text: str) -> str:
+    """ISO dates inside ranges as Whoosh's date parser reads them there.
+
+    In a range, Whoosh's parser splits ``2011-04-01`` at the dashes and keeps
+    only the year (``date:[2011-04-01 TO 2011-06-01]`` matched all of 2011);
+    ``20110401`` it reads whole.
+
+    >>> compact_range_dates("memo date:[2011-04-01 TO 2011-06] 2011-04-01")
+    'memo date:[20110401 TO 201106] 2011-04-01'
+    """
+    def compact(match: re.Match) -> str:
+        return _ISO_DATE.sub(lambda d: "".join(part for part in d.groups() if part), match.group(0))
+
+    return _RANGE.sub(compact, text)
+
+
 def parse_text(text: str) -> wq.Query:
     """Parse the query box's text; an empty text matches every document.
 
@@ -55,7 +78,7 @@ def parse_text(text: str) -> wq.Query:
     if not text:
         return wq.Every()
     try:
-        parsed = _PARSER.parse(text)
+        parsed = _PARSER.parse(compact_range_dates(text))
     except Exception as exc:  # whoosh raises assorted errors on odd input
         raise QueryError(f"could not understand the query {text!r}: {exc}") from exc
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):

@@ -33,6 +33,10 @@ def ordered(backend, text: str = "", **kwargs) -> list[str]:
     ("title:fingerprint", {FINGERPRINTS.id}),              # a field
     ("from:smith", {MEMO.id}),                             # printed e-mail sender, by its alias
     ("tag:illinois", {ILLINOIS.id}),                       # a facet value as a field
+    ("sherif*", {MEMO.id, SPREAD.id}),                     # a prefix
+    ("date:2011", {MEMO.id, ILLINOIS.id}),                 # a year
+    ("date:[2011-04-01 TO 2012-12-31]", {ILLINOIS.id, SPANISH.id}),  # a date range
+    ("date:[2011-04-01 TO 2011-06-01]", {ILLINOIS.id}),    # ... to the day, within one year
     ("zebra", set()),
 ])
 def test_query_syntax(backend, text, expected):
