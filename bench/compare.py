@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--web-seconds", type=int, default=10, help="0: no web row")
     parser.add_argument("--work", type=Path, help="corpus and indexes here (default: a new temporary folder)")
+    parser.add_argument("--only", choices=["query", "cli", "web"],
+                        help="just this measure, on the indexes of round 1 kept in --work by an earlier run")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     work = args.work or Path(tempfile.mkdtemp(prefix="foiasearch-compare-"))
@@ -73,6 +75,24 @@ def main() -> None:
         releases = args.docs // 20
         generate(corpus, args.docs - releases, releases, 10, seed=1)
     found: dict[str, dict[str, list]] = {name: {} for name in trees}
+    if args.only:
+        for _ in range(args.rounds):
+            for name, tree in trees.items():
+                measured = probe(tree, args.only, work / f"ix-{name}-0", corpus, args.web_seconds)
+                rows = found[name]
+                if args.only == "web":
+                    rows.setdefault("web search page, 2 workers, 8 clients (req/s)", []).append(measured["rps"])
+                    rows.setdefault("web latency p50 (ms)", []).append(measured["p50"])
+                    rows.setdefault("web latency p99 (ms)", []).append(measured["p99"])
+                elif args.only == "cli":
+                    rows.setdefault("one CLI search, process start included (ms)", []).append(1000 * measured)
+                else:
+                    for label, values in zip(("no facets", "all facets"), measured):
+                        rows.setdefault(f"query p50, {label}, first time (ms)", []).append(values[0])
+                        rows.setdefault(f"query p95, {label}, first time (ms)", []).append(values[1])
+                        rows.setdefault(f"query p50, {label}, repeated text (ms)", []).append(values[2])
+        report(args, trees, found)
+        return
     for round_ in range(args.rounds):
         for name, tree in trees.items():  # alternate: both see the same load
             index = work / f"ix-{name}-{round_}"
@@ -92,6 +112,10 @@ def main() -> None:
                 web = probe(tree, "web", index, corpus, args.web_seconds)
                 rows.setdefault("web search page, 2 workers, 8 clients (req/s)", []).append(web["rps"])
                 rows.setdefault("web latency p50 (ms)", []).append(web["p50"])
+    report(args, trees, found)
+
+
+def report(args, trees: dict[str, Path], found: dict[str, dict[str, list]]) -> None:
     print(f"{args.docs} synthetic documents, {args.rounds} rounds alternating before/after; medians")
     print(f"before: {trees['before']}\nafter: {trees['after']}\n")
     print("| measure | before | after | after/before |")
