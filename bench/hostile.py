@@ -31,9 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from foiasearch.index.facet_registry import FACET_NAMES
+
 SAFE_HOST = b"127.0.0.1"
 WORDS = ["detainer", "opt", "out", "county", "sheriff", "border", "asylum", "custody", "memo", "warrant"]
-FACETS = ["tag", "actor", "kind", "collection", "year", "exemption", "category", "site", "language"]
+FACETS = list(FACET_NAMES)  # every filter the site takes
 
 
 def _get(path: str, headers: dict[str, bytes] | None = None, host: bytes = SAFE_HOST) -> bytes:

@@ -204,3 +204,13 @@ def test_status_and_fingerprint(backend):
     assert status.to_json()["kinds"]["release"] == {"documents": 2, "pages": 6}
     first, again = backend.fingerprint(), backend.fingerprint()
     assert first == again and first.backend == backend.name and len(first.value) == 16
+
+
+def test_page_counts_of_exemptions(backend):
+    # Every value the selected documents carry; b7 is the document's, on no page.
+    assert backend.page_counts(Query("")) == {"b5": 1, "b6": 1, "b7": 0}
+    assert backend.page_counts(Query("detainer")) == {"b5": 1, "b6": 1, "b7": 0}  # all pages of the documents
+    assert backend.page_counts(Query('"opt out"')) == {"b5": 1, "b6": 1}
+    assert backend.page_counts(Query("", {"exemption": ["b7"]})) == {"b5": 1, "b6": 1, "b7": 0}  # own selection left out
+    assert backend.page_counts(Query("", {"kind": ["post"]})) == {}
+    assert backend.open_original(MEMO.id) is None  # no recorded file is on disk
