@@ -113,12 +113,15 @@ def _location(index_dir: str | None) -> IndexLocation:
               help="Extra gazetteer (TOML) of actors; repeatable. Adds to the config file's.")
 @click.option("--refresh-actors", is_flag=True,
               help="Recompute actors from the stored text (after a gazetteer change); reads no files.")
+@click.option("--reanalyze", is_flag=True,
+              help="Rebuild the word index from the stored text (after an upgrade changed word analysis); "
+                   "reads no files.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Extraction processes (default: one per core; 0: extract in this process).")
 @click.option("--commit-every", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True,
               metavar="SECONDS", help="Seconds between commits: at most this much work is redone after a crash.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output, only the summary.")
-def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_actors, workers,
+def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_actors, reanalyze, workers,
                   commit_every, quiet) -> None:
     """Index files and folders of HTML posts and PDF releases.
 
@@ -127,9 +130,11 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
 
         foiasearch index ~/foia/releases ~/foia/posts --index ~/foia/.foiasearch
         foiasearch index --refresh-actors --actors my-actors.toml
+        foiasearch index --reanalyze
     """
     # Imported here: the parsers cost half a second of start-up that
     # `search` and `status` do not need.
+    from foiasearch.index.backend import outdated
     from foiasearch.index.build import Indexer, IndexError_
     from foiasearch.ingest.document import IngestError
     from foiasearch.ingest.options import IngestOptions
@@ -142,13 +147,19 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
         gazetteer_for(actor_files)  # a bad gazetteer stops here, not in every worker
     except IngestError as exc:
         raise click.ClickException(str(exc)) from None
+    if reanalyze or (location.exists() and outdated(location)):
+        if reanalyze and paths:
+            raise click.UsageError("--reanalyze reads no files: give it no PATH")
+        _reanalyze(location)
+        if reanalyze:
+            return
     if refresh_actors:
         if paths:
             raise click.UsageError("--refresh-actors reads no files: give it no PATH")
         _refresh_actors(location, actor_files)
         return
     if not paths:
-        raise click.UsageError("give at least one PATH to index (or --refresh-actors)")
+        raise click.UsageError("give at least one PATH to index (or --refresh-actors, --reanalyze)")
     passwords: tuple[str, ...] = ()
     if password_file is None and config.password_file:
         try:
@@ -168,6 +179,18 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
     finally:
         progress.close()
     _print_summary(summary)
+
+
+def _reanalyze(location: IndexLocation) -> None:
+    from foiasearch.index.build import IndexError_, reanalyze
+
+    if not location.exists():
+        raise click.ClickException(f"no index at {location.root} (run 'foiasearch index PATH' first)")
+    try:
+        count = reanalyze(location)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Word index rebuilt from stored text with the current analysis: {count} documents")
 
 
 def _refresh_actors(location: IndexLocation, actor_files: tuple[Path, ...]) -> None:

@@ -60,9 +60,20 @@ def _writer_class(backend: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
-def open_writer(location: IndexLocation, backend: str = DEFAULT_BACKEND) -> IndexWriter:
-    """The writer of the index at ``location`` (created if absent)."""
-    return _writer_class(backend)(location)
+def open_writer(location: IndexLocation, backend: str = DEFAULT_BACKEND, rebuild: bool = False) -> IndexWriter:
+    """The writer of the index at ``location`` (created if absent). An index
+    that must be rebuilt (:func:`outdated`) raises IndexOutdated, unless
+    ``rebuild``: it then starts empty, and the caller writes every stored
+    document again (index.build.reanalyze)."""
+    cls = _writer_class(backend)
+    return cls(location, rebuild=True) if rebuild else cls(location)
+
+
+def outdated(location: IndexLocation, backend: str = DEFAULT_BACKEND) -> bool:
+    """True when the backend's index at ``location`` was built by a version
+    that analysed text differently, and must be rebuilt from the store."""
+    check = getattr(_writer_class(backend), "outdated", None)
+    return bool(check and check(location))
 
 
 def prepare(result: IngestResult, backend: str = DEFAULT_BACKEND) -> dict[str, dict[int, Any]] | None:

@@ -35,7 +35,7 @@ from pathlib import Path
 from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import EXTRACTOR_VERSION
-from foiasearch.index.backend import DEFAULT_BACKEND, open_writer
+from foiasearch.index.backend import DEFAULT_BACKEND, open_writer, outdated
 from foiasearch.index.extract import Extracted, extract, file_sha256
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.pool import LIMIT_REASONS, extract_in_workers
@@ -147,6 +147,8 @@ class Indexer:
             self.location.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise IndexError_(f"cannot create index folder {self.location.root}: {exc.strerror}") from exc
+        if outdated(self.location):
+            reanalyze(self.location)  # words analysed by an older version: rebuilt from the store first
         with WriteLock(self.location.lock_path):
             self.writer = open_writer(self.location)
             self.store = self.location.open_store()
@@ -343,12 +345,14 @@ class Indexer:
         return written
 
 
-def refresh_documents(location: IndexLocation, transform: Callable[[Document], Document | None]) -> int:
+def refresh_documents(location: IndexLocation, transform: Callable[[Document], Document | None],
+                      rebuild: bool = False) -> int:
     """Rewrite stored documents through ``transform`` (e.g. recompute actors)
     without reading the files again. ``transform`` returns the changed
-    document, or None when nothing changed. Returns how many changed."""
+    document, or None when nothing changed. Returns how many changed.
+    With ``rebuild``, the search index starts empty first (see :func:`reanalyze`)."""
     with WriteLock(location.lock_path):
-        writer = open_writer(location)
+        writer = open_writer(location, rebuild=rebuild)
         store = location.open_store()
         try:
             changed = []
@@ -366,6 +370,14 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
         finally:
             store.close()
             writer.close()
+
+
+def reanalyze(location: IndexLocation) -> int:
+    """Rebuild the search index from the stored documents with this
+    version's analysis (index.wordforms), reading no file and running no
+    OCR; the number of documents written. Run by ``foiasearch index`` when
+    the index is outdated, and by ``foiasearch index --reanalyze``."""
+    return refresh_documents(location, lambda doc: doc, rebuild=True)
 
 
 def index_documents(location: IndexLocation, items: Iterable[tuple[Document, list[str]]],

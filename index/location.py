@@ -20,6 +20,18 @@ class IndexNotFound(Exception):
     """No index at the given location."""
 
 
+class IndexOutdated(IndexNotFound):
+    """The index's words were analysed by another version of foiasearch
+    (index.wordforms.ANALYSIS_VERSION): queries would not meet them. The
+    message says how to rebuild it from the stored text."""
+
+    @classmethod
+    def at(cls, root: Path) -> "IndexOutdated":
+        return cls(f"the index at {root} was built by an older foiasearch that analysed words differently; "
+                   f"run 'foiasearch index --reanalyze --index {root}' (or index any folder into it) "
+                   "to rebuild its word index from the stored text, without reading the files again")
+
+
 @dataclass(frozen=True)
 class IndexLocation:
     root: Path

@@ -10,13 +10,15 @@ index.facet_registry); their display forms are the stored ``facets`` JSON.
 from __future__ import annotations
 
 from whoosh import fields
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import StandardAnalyzer
 
 from foiasearch.index.facet_registry import FACET_NAMES
 
-# No stop list: "opt out", "may", "not" and "us" matter in legal text, and
-# phrase queries must match what is printed.
-TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
+from foiasearch.index.wordforms import ANALYSIS_VERSION, TEXT_ANALYZER  # noqa: E402,F401 (re-exported)
+
+# TEXT_ANALYZER (index.wordforms): Snowball English plus a table of word
+# families; no stop list: "opt out", "may", "not" and "us" matter in legal
+# text, and phrase queries must match what is printed.
 NAME_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)
 
 

@@ -12,14 +12,15 @@ in ``whoosh/``, the Whoosh index of the records index.whoosh.records makes.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import EmptyReader
 
-from foiasearch.index.location import IndexLocation, IndexNotFound
-from foiasearch.index.whoosh.schema import build_schema
+from foiasearch.index.location import IndexLocation, IndexNotFound, IndexOutdated
+from foiasearch.index.whoosh.schema import ANALYSIS_VERSION, build_schema
 
 FOLDER = "whoosh"
 
@@ -37,13 +38,41 @@ def index_exists(location: IndexLocation) -> bool:
     return whoosh_index.exists_in(str(whoosh_dir(location)))
 
 
-def open_or_create_index(location: IndexLocation):
-    """The Whoosh index for writing (created with the current schema if absent)."""
+def analysis_path(location: IndexLocation) -> Path:
+    """Where the index records the analysis its words went through."""
+    return location.root / "analysis-version"
+
+
+def analysis_outdated(location: IndexLocation) -> bool:
+    """True when a Whoosh index exists but its words were analysed
+    differently from what this version does (no version file: an index
+    from before versions were recorded)."""
+    if not index_exists(location):
+        return False
+    try:
+        return analysis_path(location).read_text(encoding="utf-8").strip() != ANALYSIS_VERSION
+    except OSError:
+        return True
+
+
+def open_or_create_index(location: IndexLocation, rebuild: bool = False):
+    """The Whoosh index for writing (created with the current schema if
+    absent). One whose analysis is outdated raises IndexOutdated, unless
+    ``rebuild``: then an empty one replaces it, and the caller writes every
+    stored document again (index.build.reanalyze)."""
     folder = whoosh_dir(location)
     folder.mkdir(parents=True, exist_ok=True)
     if whoosh_index.exists_in(str(folder)):
-        return whoosh_index.open_dir(str(folder))
-    return whoosh_index.create_in(str(folder), build_schema())
+        if not analysis_outdated(location):
+            return whoosh_index.open_dir(str(folder))
+        if not rebuild:
+            raise IndexOutdated.at(location.root)
+        # Per-generation caches would be read for the new index's
+        # generations: they go with the old words.
+        shutil.rmtree(location.root / "cache", ignore_errors=True)
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    analysis_path(location).write_text(ANALYSIS_VERSION + "\n", encoding="utf-8")
+    return ix
 
 
 def open_index(location: IndexLocation):
@@ -52,4 +81,6 @@ def open_index(location: IndexLocation):
     if not index_exists(location):
         # A run killed before Whoosh's first commit: nothing indexed yet.
         return RamStorage().create_index(build_schema())
+    if analysis_outdated(location):
+        raise IndexOutdated.at(location.root)
     return whoosh_index.open_dir(str(whoosh_dir(location)), readonly=True)

@@ -18,7 +18,7 @@ from foiasearch.index.location import IndexLocation
 from foiasearch.index.whoosh.merging import merge_tiered
 from foiasearch.index.whoosh.records import records_for
 from foiasearch.index.whoosh.schema import Analyzed, analyze, build_schema
-from foiasearch.index.whoosh.storage import open_or_create_index
+from foiasearch.index.whoosh.storage import analysis_outdated, open_or_create_index
 from foiasearch.ingest.document import Document, IngestResult
 
 # Whoosh's posting pool spills sorted runs to disk at this size (by its own
@@ -35,10 +35,16 @@ class WhooshWriter:
     Whoosh writer is opened on the first change and committed by
     :meth:`commit`, with tiered merging (index.whoosh.merging)."""
 
-    def __init__(self, location: IndexLocation) -> None:
-        self.ix = open_or_create_index(location)
+    def __init__(self, location: IndexLocation, rebuild: bool = False) -> None:
+        self.ix = open_or_create_index(location, rebuild=rebuild)
         self._writer = None
         self._searcher = None
+
+    @staticmethod
+    def outdated(location: IndexLocation) -> bool:
+        """True when the index at ``location`` must be rebuilt (its words
+        were analysed by another version; index.whoosh.storage)."""
+        return analysis_outdated(location)
 
     @staticmethod
     def prepare(result: IngestResult) -> dict[str, dict[int, Analyzed]]:
