@@ -243,14 +243,20 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
     with _open_backend(index_dir) as backend:
         try:
             query = Query(query_text, filters=filters_of(filters), per_page=limit, page=page, sort=sort)
-            results = backend.search(query)
+            results = backend.search(query, suggest=True)
         except QueryError as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
         return
     color = sys.stdout.isatty()
-    click.echo(f"{plural(results.total, 'document')} match{'es' if results.total == 1 else ''} {query_text!r}")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    if results.all_words_total is not None:
+        click.echo(f"{plural(results.all_words_total, 'document')} with every word of {query_text!r}; "
+                   f"{results.total} with most of them (best matches first)")
+    else:
+        click.echo(f"{plural(results.total, 'document')} match{'es' if results.total == 1 else ''} {query_text!r}")
     for rank, hit in enumerate(results.hits, start=(page - 1) * limit + 1):
         click.echo("")
         click.echo("\n".join(hit_lines(rank, hit, color)))

@@ -107,6 +107,8 @@ def hit_lines(rank: int, hit, color: bool, width: int | None = None) -> list[str
     lines = [f"\x1b[1m{title}\x1b[0m" if color else title]
     details = [hit.kind, (hit.date or "")[:10], pages_label(hit.matching_pages)]
     lines.append(wrap(" · ".join(d for d in details if d), width, INDENT))
+    if getattr(hit, "missing", None):  # a best match (search.api Results.all_words_total)
+        lines.append(wrap("Missing: " + " ".join(hit.missing), width, INDENT))
     lines += [wrap(line, width, INDENT) for line in release_lines(hit)]
     lines += [INDENT + path for path in hit.paths]
     prefix = f"p. {hit.snippet_page}: " if hit.snippet_page else ""

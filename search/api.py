@@ -128,6 +128,7 @@ class Hit:
     score: float
     document: Document | None = None  # metadata; pages carry numbers, Bates and exemptions, no text
     snippet_page: int | None = None
+    missing: list[str] = field(default_factory=list)  # typed words this best match lacks ("Missing: suicide")
 
     def to_json(self) -> dict[str, Any]:
         doc = self.document
@@ -142,6 +143,8 @@ class Hit:
             "snippet": to_html(self.snippet),
             "score": round(self.score, 4),
         }
+        if self.missing:
+            data["missing"] = self.missing
         if doc is not None:
             data.update(
                 author=", ".join(doc.authors) or None,
@@ -182,13 +185,18 @@ class Hit:
 @dataclass
 class Results:
     """One page of results: ``total`` matches, this page's ``hits``, facet
-    counts (when asked for) and a spelling suggestion (when nothing matched)."""
+    counts (when asked for) and a spelling suggestion (when nothing matched).
+
+    ``all_words_total`` is set when too few documents hold every word and
+    the results were widened to the best matches (search.relax): how many
+    hold them all; the other hits name what they lack in ``Hit.missing``."""
 
     query: Query
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
+    all_words_total: int | None = None
 
     @property
     def page_count(self) -> int:
@@ -205,6 +213,8 @@ class Results:
             data["facets"] = {name: [v.to_json() for v in values] for name, values in self.facets.items()}
         if self.suggestion:
             data["suggestion"] = self.suggestion
+        if self.all_words_total is not None:
+            data["all_words_total"] = self.all_words_total
         return data
 
 

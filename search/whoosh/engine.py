@@ -18,7 +18,6 @@ import heapq
 import os
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
@@ -35,13 +34,17 @@ from foiasearch.index.originals import Original, open_original
 from foiasearch.index.store import DocumentStore
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results)
+from foiasearch.index.wordforms import stem
 from foiasearch.search.whoosh.docsets import Matches
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
 from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text
-from foiasearch.search.whoosh.ranking import Selection, find_matches, matching_pages, score_of, skip_along
+from foiasearch.search.whoosh.ranking import (Selection, docnum_array, find_matches, matching_pages, pages_by_coverage,
+                                              score_of)
 from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
 from foiasearch.search.whoosh.pagecounts import PageCounter
+from foiasearch.search.whoosh.spelling import Speller
+from foiasearch.search.whoosh.understand import check_expansion, replace_words, resolve_facet_values, typed_words
 
 
 
@@ -133,7 +136,14 @@ class SearchEngine:
         terms = matches.terms if matches else set()
         hits = [self._hit(view, f["id"], score_of(matches, d), pages_by_doc.get(f["id"], []), terms)
                 for d, f in stored]
+        if matches is not None and matches.best is not None:
+            for (docnum, _), hit in zip(stored, hits):
+                if hit is not None:
+                    hit.missing = matches.best.missing_at(docnum)
         results = Results(query, total, [h for h in hits if h is not None])
+        if matches is not None and matches.best is not None:
+            # Counted in this selection (filters, hidden collections), not the whole index.
+            results.all_words_total = (matches.best.strict_bits & bits).bit_count()
         if facets:
             # Paging and sorting keep the same counts: computed once per selection.
             key = (qbits, tuple(sorted((k, tuple(v)) for k, v in query.filters.items() if v)), facet_limit)
@@ -141,15 +151,15 @@ class SearchEngine:
             if results.facets is None:
                 results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
                 view.facets.put(key, results.facets)
-        if suggest and total == 0 and query.text.strip():
+        if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             results.suggestion = self._suggest(searcher, query.text, query.hidden_collections)
         return results
 
     def _select(self, query: Query) -> Selection:
         """Parse, match (cached) and filter ``query`` on the current searcher."""
         query.validate()
-        user_query = parse_text(query.text)
         searcher, view = self._current()
+        user_query = self._parse(searcher, query.text)
         matches = self._matches(searcher, view, query.text, user_query)
         qbits = matches.bits if matches else view.values.all_docs
         if query.hidden_collections:  # private collections: as if not in the index
@@ -167,8 +177,18 @@ class SearchEngine:
     def check(self, query: Query) -> Query:
         """Raise QueryError unless ``query`` validates and its text parses."""
         query.validate()
-        parse_text(query.text)
+        self._parse(self._current()[0], query.text)
         return query
+
+    @staticmethod
+    def _parse(searcher: Searcher, text: str) -> wq.Query:
+        """The Whoosh query for a typed text on this index: parsed
+        (search.whoosh.query), facet values it does not hold resolved to the
+        values they are part of ("actor:Quinn": "Pat Quinn"), expansion
+        bounded (search.whoosh.understand); or a QueryError."""
+        parsed = resolve_facet_values(parse_text(text), searcher.reader(), set(FACET_NAMES))
+        check_expansion(parsed, searcher.reader())
+        return parsed
 
     def stream(self, query: Query) -> "WhooshResultStream":
         """Every document matching ``query`` (page and per_page are ignored),
@@ -189,7 +209,8 @@ class SearchEngine:
         found = view.cache.get(key)
         if found is not None:
             return found
-        found = find_matches(searcher, view, user_query, self._highlight_terms(searcher, user_query))
+        found = find_matches(searcher, view, user_query, self._highlight_terms(searcher, user_query),
+                             text=key, parse=lambda clause: self._parse(searcher, clause))
         view.cache.put(key, found)
         return found
 
@@ -218,25 +239,13 @@ class SearchEngine:
 
     def _loose_pages(self, searcher: Searcher, view: SearcherCache, user_query: wq.Query, doc_ids: list[str]) -> dict[str, list[int]]:
         """Words spread over several pages match the document but no single
-        page: then name the pages that have any of the words. Only these
-        documents' pages are looked up, by skipping along each word's
-        postings (a query over all pages would walk every posting)."""
+        page: then name the pages that have any of the words, those with
+        the most of them first (search.ranking.pages_by_coverage)."""
         try:
             terms = {(f, t) for f, t in user_query.iter_all_terms() if f == "content"}
         except Exception:
             return {}
-        wanted = sorted(d for i in doc_ids for d in view.page_records_of.get(i, []))
-        reader = searcher.reader()
-        hits: set[int] = set()
-        for fieldname, text in terms:
-            if not wanted or (fieldname, text) not in reader:
-                continue
-            hits.update(skip_along(reader.postings(fieldname, text), wanted))
-        found: dict[str, list[int]] = defaultdict(list)
-        for docnum in sorted(hits):
-            parent, number = view.page_records[docnum]
-            found[parent].append(number)
-        return dict(found)
+        return pages_by_coverage(searcher.reader(), view, terms, doc_ids)
 
     def _hit(self, view: SearcherCache, doc_id: str, score: float, pages: list[int],
              terms: set[str]) -> Hit | None:
@@ -283,40 +292,55 @@ class SearchEngine:
         return counts
 
     def _suggest(self, searcher: Searcher, text: str, hidden: tuple[str, ...] = ()) -> str | None:
-        """A corrected query that finds something, in words people type.
+        """A corrected query text that finds documents holding every word,
+        in words as printed; None when there is none (search.whoosh.spelling).
 
-        Whoosh corrects against the index's terms, which are stems
-        ("commun"); the stems are turned back into the words they came from
-        in the corrected query's best document ("communities").
+        Only bare words the index does not hold are corrected. The speller
+        works on indexed forms ("communiti"); they are turned back into the
+        words they came from in the corrected query's best document.
         """
-        from foiasearch.search.whoosh.query import _PARSER
-
+        speller = self._speller(searcher)
+        changes: dict[str, str] = {}
+        for word in typed_words(text):
+            form = stem(word)
+            corrected = speller.correct(form, word)
+            if corrected:
+                changes[word] = corrected
+        if not changes:
+            return None
+        as_forms = replace_words(text, changes)
         try:
-            parsed = _PARSER.parse(text)
-            # prefix=1: misspellings rarely change the first letter, and the
-            # candidate list shrinks twenty-fold (see bench/web_load.py).
-            corrected = searcher.correct_query(parsed, text, prefix=1)
-        except Exception:
+            parsed = self._parse(searcher, as_forms)
+        except QueryError:
             return None
-        if corrected.query == parsed:
-            return None
+        _, view = self._current()
+        strict = find_matches(searcher, view, parsed, set())
         # The suggestion must find a document the asker may see: its words
         # are taken from that document.
-        visible: wq.Query = wq.Term("rtype", "doc")
+        visible = strict.bits
         if hidden:
-            visible = wq.And([visible, wq.Not(wq.Or([wq.Term("collection", c.strip().lower()) for c in hidden]))])
-        found = searcher.search(corrected.query, limit=1, filter=visible)
-        if found.is_empty():
+            visible &= ~(view.values.select({"collection": list(hidden)}) or 0)
+        if not visible:
             return None
-        doc = self.store.get_document(found[0]["id"], with_pages=False)
-        pages = list(self.store.iter_pages(found[0]["id"], range(1, 51))) if doc else []
+        best = max(docnum_array(visible).tolist(), key=lambda d: score_of(strict, d))
+        doc_id = searcher.stored_fields(best)["id"]
+        doc = self.store.get_document(doc_id, with_pages=False)
+        pages = list(self.store.iter_pages(doc_id, range(1, 51))) if doc else []
         sample = " ".join([doc.title if doc else ""] + [p.text[:20_000] for p in pages])
         surface: dict[str, str] = {}
         for token in TEXT_ANALYZER(sample, chars=True, mode="query"):
             surface.setdefault(token.text, sample[token.startchar:token.endchar].lower())
-        typed = set(re.findall(r"\w+", text.lower()))
-        return re.sub(r"\w+", lambda m: m.group(0) if m.group(0).lower() in typed
-                      else surface.get(m.group(0), m.group(0)), corrected.string)
+        return replace_words(text, {w: _same_case(w, surface.get(f, f)) for w, f in changes.items()})
+
+    def _speller(self, searcher: Searcher) -> Speller:
+        """The speller of this searcher's vocabulary, built on first use."""
+        generation = searcher.reader().generation()
+        with self._lock:
+            cached = getattr(self, "_speller_cache", None)
+            if cached is None or cached[0] != generation:
+                cached = (generation, Speller.from_reader(searcher.reader(), TEXT_FIELDS))
+                self._speller_cache = cached
+            return cached[1]
 
     def page_counts(self, query: Query, facet: str = "exemption") -> dict[str, int]:
         """Pages citing each value of a page-level facet (exemption) among the
@@ -425,6 +449,13 @@ class SearchEngine:
         return Fingerprint(self.name, str(Path(self.location.root).resolve()), str(generation), updated, value)
 
 
+def _same_case(typed: str, word: str) -> str:
+    """``word`` in the case ``typed`` was written in ("Mugabee" -> "Mugabe")."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
+
+
 class WhooshResultStream:
     """All documents matching one query, in result order, from one searcher
     (search.api.ResultStream).
@@ -480,6 +511,8 @@ class WhooshResultStream:
         for docnum, doc_id in chunk:
             hit = self.engine._hit(sel.view, doc_id, score_of(sel.matches, docnum), pages.get(doc_id, []), terms)
             if hit is not None:
+                if sel.matches is not None and sel.matches.best is not None:
+                    hit.missing = sel.matches.best.missing_at(docnum)
                 yield hit
 
     def newest(self, limit: int) -> list[tuple[dt.datetime, Hit]]:

@@ -5,8 +5,20 @@ Users type Whoosh's syntax: words, "phrases", AND/OR/NOT, parentheses,
 Field aliases make the printed-e-mail fields read naturally (``from:``,
 ``to:``) and ``tag:``, ``actor:``, ``exemption:`` search facet values.
 
+Before Whoosh parses the text (search.understand): an exemption cited as
+releases print it, ``(b)(6)``, ``(b) (7)(C)``, ``b6``, searches the
+exemption and the printed text; an unknown field or an unclosed range is
+a one-line QueryError instead of a silent zero; a prefix matches the words
+people see, not only the stems kept in the index (``immigra*`` finds
+"immigration", stemmed "immigr").
+
 >>> print(parse_text('"opt out" from:smith'))
 ((title:"opt out" OR content:"opt out") AND sender:smith)
+>>> print(parse_text("(b)(6) detainers"))
+((exemption:b6 OR title:"b 6" OR content:"b 6") AND (title:detain OR content:detain))
+>>> parse_text("foo:bar")
+Traceback (most recent call last):
+foiasearch.search.api.QueryError: unknown field 'foo:'; fields: title, content, author, tag, category, actor, exemption, bates, from, to, subject, kind, collection, site, language, year, date
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ from whoosh import qparser, query as wq
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from foiasearch.index.whoosh.schema import build_schema
+from foiasearch.search.whoosh.understand import check_fields, expand_prefixes, rewrite_exemptions
 # The Query contract lives in the search API; imported here for the parser's callers.
 from foiasearch.search.api import SORTS, Query, QueryError  # noqa: F401
 
@@ -34,6 +47,14 @@ _SCHEMA = build_schema()
 
 
 TEXT_FIELDS = ("title", "content")  # what words without a field prefix search
+TEXT_ANALYSED = frozenset({"title", "content", "subject"})  # stemmed fields (index.wordforms)
+HIDDEN_FIELDS = {"id", "rtype", "parent", "page", "url", "path", "facets"}  # internal: not typed by users
+
+
+def _all_parts(q: wq.Query):
+    yield q
+    for child in q.children():
+        yield from _all_parts(child)
 
 
 def make_parser() -> qparser.QueryParser:
@@ -77,13 +98,17 @@ def parse_text(text: str) -> wq.Query:
     text = text.strip()
     if not text:
         return wq.Every()
+    check_fields(text, set(_SCHEMA.names()) - HIDDEN_FIELDS, FIELD_ALIASES)
+    rewritten = rewrite_exemptions(text)
     try:
-        parsed = _PARSER.parse(compact_range_dates(text))
+        parsed = _PARSER.parse(compact_range_dates(rewritten))
     except Exception as exc:  # whoosh raises assorted errors on odd input
         raise QueryError(f"could not understand the query {text!r}: {exc}") from exc
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         raise QueryError(f"the query {text!r} has no words to search for")
-    return parsed
+    if any(leaf is wq.NullQuery or isinstance(leaf, type(wq.NullQuery)) for leaf in _all_parts(parsed)):
+        raise QueryError(f"part of the query {text!r} means nothing (a date or range that could not be read?)")
+    return expand_prefixes(parsed, TEXT_ANALYSED)
 
 
 def filter_query(filters: dict[str, list[str]]) -> wq.Query | None:

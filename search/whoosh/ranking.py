@@ -33,6 +33,7 @@ from foiasearch.search import budget
 from foiasearch.search.whoosh.bitquery import query_bits
 from foiasearch.search.whoosh.bulkscore import score_all
 from foiasearch.search.whoosh.docsets import Matches, from_bits
+from foiasearch.search.whoosh.relax import RELAX_BELOW, best_match, split_clauses
 from foiasearch.search.whoosh.searcher_cache import SearcherCache
 
 DIRECT_SCORING_LIMIT = 300  # selections this small are scored one by one along the matcher
@@ -40,16 +41,34 @@ TOP_N_LIMIT = 1000  # a page deeper than this ranks every match once
 TOPS_KEPT = 32  # best-first lists kept per text: one per filter combination seen
 
 
-def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, terms: set[str]) -> Matches:
+def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, terms: set[str],
+                 text: str | None = None, parse=None) -> Matches:
     """The documents and pages ``user_query`` matches, with every score when
-    search.bulkscore can compute them in one pass."""
+    search.bulkscore can compute them in one pass.
+
+    Given the ``text`` typed and a ``parse`` function for its clauses, a
+    query of words that fewer than RELAX_BELOW documents match in full is
+    widened to its best matches (search.relax): the full matches first,
+    then those missing the fewest and least important words."""
     scored = score_all(searcher, user_query, view.scoring)
     if scored is None:
         bits = query_bits(searcher, user_query)
         return Matches(bits & view.values.all_docs, bits & view.page_bits, terms)
     matched, scores = scored
     bits = int.from_bytes(np.packbits(matched, bitorder="little").tobytes(), "little")
-    return Matches(bits & view.values.all_docs, bits & view.page_bits, terms, scores=scores, scored_all=True)
+    best = None
+    if text is not None and parse is not None:
+        strict = (bits & view.values.all_docs).bit_count()
+        clauses = split_clauses(text) if strict < RELAX_BELOW else None
+        if clauses:
+            doc_mask = np.zeros(len(matched), bool)
+            doc_mask[docnum_array(view.values.all_docs)[:len(matched)]] = True
+            relaxed = best_match(searcher, view.scoring, doc_mask, clauses, parse, bits & view.values.all_docs)
+            if relaxed is not None:
+                matched, scores, best = relaxed
+                bits = int.from_bytes(np.packbits(matched, bitorder="little").tobytes(), "little")
+    return Matches(bits & view.values.all_docs, bits & view.page_bits, terms, scores=scores, scored_all=True,
+                   best=best)
 
 
 def docnum_array(bits: int) -> np.ndarray:
@@ -188,6 +207,26 @@ def matching_pages(searcher: Searcher, view: SearcherCache, matches: Matches, us
         score = score_docnums(searcher, user_query, hits).get
     found: dict[str, list[int]] = defaultdict(list)
     for docnum in sorted(hits, key=lambda d: (-(score(d) or 0.0), d)):
+        parent, number = view.page_records[docnum]
+        found[parent].append(number)
+    return dict(found)
+
+
+def pages_by_coverage(reader, view: SearcherCache, terms: set[tuple[str, str]],
+                      doc_ids: list[str]) -> dict[str, list[int]]:
+    """doc id -> its pages holding any of ``terms``, those holding the most
+    distinct terms first, then in page order. Only these documents' pages
+    are looked up, by skipping along each term's postings (a query over all
+    pages would walk every posting)."""
+    wanted = sorted(d for i in doc_ids for d in view.page_records_of.get(i, []))
+    held: dict[int, int] = defaultdict(int)
+    for fieldname, text in terms:
+        if not wanted or (fieldname, text) not in reader:
+            continue
+        for docnum in skip_along(reader.postings(fieldname, text), wanted):
+            held[docnum] += 1
+    found: dict[str, list[int]] = defaultdict(list)
+    for docnum in sorted(held, key=lambda d: (-held[d], view.page_records[d][1])):
         parent, number = view.page_records[docnum]
         found[parent].append(number)
     return dict(found)
