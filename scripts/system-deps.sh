@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages foiasearch uses, when they are missing.
 #   scripts/system-deps.sh demo   python3-venv, poppler-utils, tesseract-ocr (OCR of scanned pages)
-#   scripts/system-deps.sh test   the above plus chromium (browser tests)
+#   scripts/system-deps.sh test   the above plus chromium (browser tests) and recollcmd (bench/relevance.py)
 # Needs root or sudo; without either it says what to install and carries on,
 # since foiasearch itself runs without them (scanned pages are then marked "needs OCR").
 set -euo pipefail
@@ -12,6 +12,7 @@ command -v tesseract >/dev/null || want+=(tesseract-ocr tesseract-ocr-eng)
 if [ "${1:-demo}" = "test" ]; then
   command -v chromium >/dev/null || want+=(chromium)
   fc-list 2>/dev/null | grep -qi dejavu || want+=(fonts-dejavu-core)
+  command -v recollq >/dev/null || want+=(recollcmd)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

@@ -162,5 +162,5 @@ def test_streamed_pages_equal_the_engines(indexed, text):
         got = {hit.id: sorted(hit.matching_pages) for hit in engine.stream(Query(text)).hits(batch=2)}
         expected = {hit.id: sorted(hit.matching_pages) for hit in engine.search(Query(text, per_page=1000)).hits}
     assert got == expected
-    if text == "memo detainers":  # no page has both words: the pages with either
-        assert [p for p in got.values() if p] == [[2, 3]]
+    if text == "memo detainers":  # no page has both words: the pages with either (then best matches, search.relax)
+        assert [2, 3] in [p for p in got.values() if p]

@@ -121,13 +121,7 @@ def expand_prefixes(q: wq.Query, analysed: frozenset[str]) -> wq.Query:
     if isinstance(q, wq.Prefix) and q.fieldname in analysed:
         extra = [wq.Term(q.fieldname, s) for s in sorted(surface_stems(q.text))]
         return wq.Or([q] + extra) if extra else q
-    if isinstance(q, wq.CompoundQuery):
-        return q.__class__([expand_prefixes(c, analysed) for c in q.subqueries], boost=q.boost)
-    if isinstance(q, wq.Not):
-        return wq.Not(expand_prefixes(q.query, analysed))
-    if isinstance(q, wq.BinaryQuery):
-        return q.__class__(expand_prefixes(q.a, analysed), expand_prefixes(q.b, analysed))
-    return q
+    return q.apply(lambda child: expand_prefixes(child, analysed))
 
 
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
@@ -175,14 +169,7 @@ def resolve_facet_values(q: wq.Query, reader, facet_fields: set[str]) -> wq.Quer
             raise QueryError(f"no {q.fieldname} '{q.text}' in this index; "
                              f"see the {q.fieldname} values in the sidebar or with --json facets")
         return wq.Or([wq.Term(q.fieldname, v) for v in found[:MAX_FACET_VALUES]])
-    if isinstance(q, wq.CompoundQuery):
-        return q.__class__([resolve_facet_values(c, reader, facet_fields) for c in q.subqueries], boost=q.boost)
-    if isinstance(q, wq.Not):
-        return wq.Not(resolve_facet_values(q.query, reader, facet_fields))
-    if isinstance(q, wq.BinaryQuery):
-        return q.__class__(resolve_facet_values(q.a, reader, facet_fields),
-                           resolve_facet_values(q.b, reader, facet_fields))
-    return q
+    return q.apply(lambda child: resolve_facet_values(child, reader, facet_fields))
 
 
 # Bounds on what one query may expand to, so that no query holds a worker
