@@ -107,11 +107,10 @@ def build_index(index_dir: Path, roots: list[Path], ocr: bool, ocr_cache: Path |
 
 
 def foiasearch_ranks(index_dir: Path, items: list[KnownItem]) -> list[int | None]:
-    from foiasearch.search.engine import SearchEngine
-    from foiasearch.search.query import Query, QueryError
+    from foiasearch.search.api import Query, QueryError, open_backend
 
     ranks = []
-    with SearchEngine.open(str(index_dir)) as engine:
+    with open_backend(index_dir) as engine:
         for item in items:
             try:
                 results = engine.search(Query(item.text, per_page=DEPTH))

@@ -1,6 +1,6 @@
 """How the word forms were chosen: analysis speed and known-item success of
 Whoosh's Porter stemmer, Snowball English alone, and Snowball with the
-word-family table (index.wordforms), on the same documents.
+word-family table (index.whoosh.wordforms), on the same documents.
 
     python bench/wordforms.py --index DIR [--shared ../shared/corpus] [--text FILE]
 
@@ -63,7 +63,7 @@ def use(variant: str) -> None:
 def analysis_seconds(text: str) -> float:
     from whoosh import fields
 
-    from foiasearch.index.wordforms import TEXT_ANALYZER
+    from foiasearch.index.whoosh.wordforms import TEXT_ANALYZER
 
     field = fields.TEXT(analyzer=TEXT_ANALYZER)
     best = float("inf")

@@ -134,8 +134,7 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
     """
     # Imported here: the parsers cost half a second of start-up that
     # `search` and `status` do not need.
-    from foiasearch.index.backend import outdated
-    from foiasearch.index.build import Indexer, IndexError_
+    from foiasearch.index.build import Indexer, IndexError_, outdated
     from foiasearch.ingest.document import IngestError
     from foiasearch.ingest.options import IngestOptions
     from foiasearch.ingest.pipeline import gazetteer_for

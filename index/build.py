@@ -374,7 +374,7 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
 
 def reanalyze(location: IndexLocation) -> int:
     """Rebuild the search index from the stored documents with this
-    version's analysis (index.wordforms), reading no file and running no
+    version's analysis (index.whoosh.wordforms), reading no file and running no
     OCR; the number of documents written. Run by ``foiasearch index`` when
     the index is outdated, and by ``foiasearch index --reanalyze``."""
     return refresh_documents(location, lambda doc: doc, rebuild=True)

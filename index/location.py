@@ -22,7 +22,7 @@ class IndexNotFound(Exception):
 
 class IndexOutdated(IndexNotFound):
     """The index's words were analysed by another version of foiasearch
-    (index.wordforms.ANALYSIS_VERSION): queries would not meet them. The
+    (index.whoosh.wordforms.ANALYSIS_VERSION): queries would not meet them. The
     message says how to rebuild it from the stored text."""
 
     @classmethod

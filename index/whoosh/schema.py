@@ -14,9 +14,9 @@ from whoosh.analysis import StandardAnalyzer
 
 from foiasearch.index.facet_registry import FACET_NAMES
 
-from foiasearch.index.wordforms import ANALYSIS_VERSION, TEXT_ANALYZER  # noqa: E402,F401 (re-exported)
+from foiasearch.index.whoosh.wordforms import ANALYSIS_VERSION, TEXT_ANALYZER  # noqa: E402,F401 (re-exported)
 
-# TEXT_ANALYZER (index.wordforms): Snowball English plus a table of word
+# TEXT_ANALYZER (index.whoosh.wordforms): Snowball English plus a table of word
 # families; no stop list: "opt out", "may", "not" and "us" matter in legal
 # text, and phrase queries must match what is printed.
 NAME_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)

@@ -74,7 +74,7 @@ class Matches:
     scored_all: bool = False
     matching_pages: dict[str, list[int]] | None = None  # doc id -> page numbers, best first (with ranked)
     tops: dict[int, list[int]] = field(default_factory=dict)  # selection bits -> its best docnums
-    best: Any = None  # search.relax.BestMatch when the text was widened to its best matches
+    best: Any = None  # search.whoosh.relax.BestMatch when the text was widened to its best matches
 
 
 class LRU:

@@ -34,7 +34,7 @@ from foiasearch.index.originals import Original, open_original
 from foiasearch.index.store import DocumentStore
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results)
-from foiasearch.index.wordforms import stem
+from foiasearch.index.whoosh.wordforms import stem
 from foiasearch.search.whoosh.docsets import Matches
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
 from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text

@@ -5,7 +5,7 @@ Users type Whoosh's syntax: words, "phrases", AND/OR/NOT, parentheses,
 Field aliases make the printed-e-mail fields read naturally (``from:``,
 ``to:``) and ``tag:``, ``actor:``, ``exemption:`` search facet values.
 
-Before Whoosh parses the text (search.understand): an exemption cited as
+Before Whoosh parses the text (search.whoosh.understand): an exemption cited as
 releases print it, ``(b)(6)``, ``(b) (7)(C)``, ``b6``, searches the
 exemption and the printed text; an unknown field or an unclosed range is
 a one-line QueryError instead of a silent zero; a prefix matches the words
@@ -47,7 +47,7 @@ _SCHEMA = build_schema()
 
 
 TEXT_FIELDS = ("title", "content")  # what words without a field prefix search
-TEXT_ANALYSED = frozenset({"title", "content", "subject"})  # stemmed fields (index.wordforms)
+TEXT_ANALYSED = frozenset({"title", "content", "subject"})  # stemmed fields (index.whoosh.wordforms)
 HIDDEN_FIELDS = {"id", "rtype", "parent", "page", "url", "path", "facets"}  # internal: not typed by users
 
 

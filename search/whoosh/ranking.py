@@ -48,7 +48,7 @@ def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, 
 
     Given the ``text`` typed and a ``parse`` function for its clauses, a
     query of words that fewer than RELAX_BELOW documents match in full is
-    widened to its best matches (search.relax): the full matches first,
+    widened to its best matches (search.whoosh.relax): the full matches first,
     then those missing the fewest and least important words."""
     scored = score_all(searcher, user_query, view.scoring)
     if scored is None:

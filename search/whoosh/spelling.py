@@ -8,9 +8,9 @@ corrected (a rare name or acronym the index has, "IMSI", is never
 replaced), only bare words (not fields, phrases or exemption citations),
 and the caller offers a correction only when it finds documents.
 
-Words are compared in their indexed form (index.wordforms: "comunities"
+Words are compared in their indexed form (index.whoosh.wordforms: "comunities"
 -> "comuniti" -> "communiti"); the caller turns the corrected forms back
-into words as printed (search.engine).
+into words as printed (search.whoosh.engine).
 
 >>> speller = Speller({"communiti": 40, "count": 9, "secur": 30})
 >>> speller.correct("comuniti"), speller.correct("secur"), speller.correct("zzzzzz")

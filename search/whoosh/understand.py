@@ -7,7 +7,7 @@
   the words "name" and what follows), and so is an unclosed range.
 - A prefix search matches the words people see: the index keeps stems
   ("immigration" -> "immigr"), so ``immigra*`` also takes the stems of the
-  words that start with "immigra" (index.wordforms).
+  words that start with "immigra" (index.whoosh.wordforms).
 
 >>> rewrite_exemptions("(b) (7)(C) and b6, not Rule 12(b)(6)")
 '(exemption:b7C OR "b 7 c") and (exemption:b6 OR b6), not Rule 12(b)(6)'
@@ -23,7 +23,7 @@ import re
 
 from whoosh import query as wq
 
-from foiasearch.index.wordforms import stem
+from foiasearch.index.whoosh.wordforms import stem
 from foiasearch.ingest.foia import find_exemptions
 from foiasearch.search.api import QueryError
 
