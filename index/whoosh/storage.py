@@ -35,7 +35,11 @@ def whoosh_dir(location: IndexLocation) -> Path:
 
 
 def index_exists(location: IndexLocation) -> bool:
-    return whoosh_index.exists_in(str(whoosh_dir(location)))
+    """Whether Whoosh has committed here, by its table-of-contents files:
+    opening the index would unpickle its schema, which an index written by
+    another version of foiasearch may not allow (classes moved)."""
+    folder = whoosh_dir(location)
+    return folder.is_dir() and any(folder.glob("_MAIN_*.toc"))
 
 
 def analysis_path(location: IndexLocation) -> Path:
@@ -62,14 +66,16 @@ def open_or_create_index(location: IndexLocation, rebuild: bool = False):
     stored document again (index.build.reanalyze)."""
     folder = whoosh_dir(location)
     folder.mkdir(parents=True, exist_ok=True)
-    if whoosh_index.exists_in(str(folder)):
+    if index_exists(location):
         if not analysis_outdated(location):
             return whoosh_index.open_dir(str(folder))
         if not rebuild:
             raise IndexOutdated.at(location.root)
-        # Per-generation caches would be read for the new index's
-        # generations: they go with the old words.
+        # The old words go, and the per-generation caches with them (they
+        # would be read for the new index's generations).
+        shutil.rmtree(folder)
         shutil.rmtree(location.root / "cache", ignore_errors=True)
+        folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema())
     analysis_path(location).write_text(ANALYSIS_VERSION + "\n", encoding="utf-8")
     return ix
