@@ -42,7 +42,7 @@ class _Porter:
 
 def use(variant: str) -> None:
     """Make every SnowballFilter, existing and new, analyse as ``variant``."""
-    from foiasearch.index import wordforms
+    from foiasearch.index.whoosh import wordforms
 
     original = getattr(wordforms.SnowballFilter, "_original_setup", wordforms.SnowballFilter._setup)
     wordforms.SnowballFilter._original_setup = original
