@@ -43,7 +43,7 @@ from foiasearch.search.whoosh.ranking import (Selection, docnum_array, find_matc
 from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
 from foiasearch.search.whoosh.pagecounts import PageCounter
-from foiasearch.search.whoosh.spelling import Speller
+from foiasearch.search.whoosh.spelling import Speller, closest_word
 from foiasearch.search.whoosh.understand import check_expansion, replace_words, resolve_facet_values, typed_words
 
 
@@ -327,10 +327,13 @@ class SearchEngine:
         doc = self.store.get_document(doc_id, with_pages=False)
         pages = list(self.store.iter_pages(doc_id, range(1, 51))) if doc else []
         sample = " ".join([doc.title if doc else ""] + [p.text[:20_000] for p in pages])
-        surface: dict[str, str] = {}
+        wanted = set(changes.values())
+        surface: dict[str, set[str]] = {}
         for token in TEXT_ANALYZER(sample, chars=True, mode="query"):
-            surface.setdefault(token.text, sample[token.startchar:token.endchar].lower())
-        return replace_words(text, {w: _same_case(w, surface.get(f, f)) for w, f in changes.items()})
+            if token.text in wanted:
+                surface.setdefault(token.text, set()).add(sample[token.startchar:token.endchar].lower())
+        return replace_words(text, {w: _same_case(w, closest_word(w, surface.get(f, ())) or f)
+                                    for w, f in changes.items()})
 
     def _speller(self, searcher: Searcher) -> Speller:
         """The speller of this searcher's vocabulary, built on first use."""

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from symspellpy import SymSpell, Verbosity
+from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 MAX_EDIT = 2
 MAX_WORDS = 300_000  # the most frequent indexed forms kept (memory: ~40 deletes each)
@@ -90,4 +91,19 @@ class Speller:
         return min(found, key=lambda f: (f[0], -f[1], f[2]))[2]
 
 
-__all__ = ["Speller"]
+_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
+
+
+def closest_word(typed: str, words: Iterable[str]) -> str | None:
+    """The word of ``words`` nearest to ``typed`` (several printed words
+    share one indexed form: "detainer", "detention" -> "detain").
+
+    >>> closest_word("detainr", ["detention", "detainer", "detained"])
+    'detainer'
+    """
+    typed = typed.lower()
+    ranked = sorted(words, key=lambda w: (_DISTANCE.compare(typed, w, 64) % 1000, w))
+    return ranked[0] if ranked else None
+
+
+__all__ = ["Speller", "closest_word"]
