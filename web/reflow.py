@@ -14,6 +14,8 @@ the check on the layout.
 ['The county asked whether it could opt out of the program.']
 >>> reflow("A county that asks not to\\n\\nparticipate should write.")[0].parts  # OCR's blank lines
 ['A county that asks not to participate should write.']
+>>> reflow("1. A county that asks not to\\nparticipate should write.\\n2. Next item.")[0].parts  # a list item goes on
+['1. A county that asks not to participate should write.', '2. Next item.']
 """
 
 from __future__ import annotations
@@ -86,8 +88,14 @@ def _chunk_blocks(lines: list[str], width: int) -> list[Block]:
             continue
         line = lines[i]
         if _STARTS_LINE.match(line) or len(line.strip()) <= short:
-            _add(out, "lines", line.strip())
-            i += 1
+            # A list item or header goes on in the next lines when they carry on its sentence.
+            text, i = line.strip(), i + 1
+            while (i < len(lines) and not _STARTS_LINE.match(lines[i]) and lines[i].strip()[:1].islower()
+                   and not re.search(r"[.:;!?]$", text)):
+                following = lines[i].strip()
+                text = text[:-1] + following if _HYPHEN_END.search(text) else text + " " + following
+                i += 1
+            _add(out, "lines", text)
             continue
         # A paragraph: this line and the following full lines, joined.
         words = line.strip()
