@@ -228,6 +228,8 @@ def test_phone_filters_from_the_top_and_44px_targets(phone, base_url, ids):
     assert small_targets(phone, TAPPABLE) == []
     link.click()
     assert phone.locator("#filters").bounding_box()["y"] < 100
+    back = phone.locator(".to-results")
+    assert back.is_visible() and back.bounding_box()["height"] >= 44
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.goto(f"{base_url}/documents/{ids['scan']}?q=detainer")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
