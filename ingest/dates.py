@@ -43,7 +43,7 @@ _PATTERNS = [
     re.compile(rf"^\s*{_LABEL}\s*[:.]?\s*{_WEEKDAY}(?P<date>{_DATE}){_TIME}{_JUNK}", re.I),  # DATE: ..., Sent: ...
     re.compile(rf"^\s*{_WEEKDAY}(?P<date>{_DATE}){_TIME}{_JUNK}", re.I),  # a letter's date line
     # a memo's heading with its date: "BUREAU OF ORGANIZED CRIME 17 January 2014"
-    re.compile(rf"^\s*[A-Z][A-Z0-9 .,&'/-]{{3,60}}?\s+(?P<date>{_DATE}){_JUNK}"),
+    re.compile(rf"^\s*[A-Z][A-Z .,&'-]{{3,60}}?\s+(?P<date>{_DATE}){_JUNK}"),
     re.compile(rf"\b(?:date\s+)?filed\s*:?\s*(?P<date>{_DATE})", re.I),  # court stamps: "Filed: 10/31/2017"
     re.compile(rf"^\s*case:?\s+[\w.:-]+,\s+(?:document\s+[\w-]+,\s+)?(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}),", re.I),
 ]
@@ -52,6 +52,7 @@ _LEADING_DATE = re.compile(rf"^\s*(?P<date>{_DATE})\s+[A-Za-z]", re.I)
 _PRINT_HEADER = re.compile(rf"^\s*date\s*:\s*{_DATE}\s+(?:\S+\s+){{0,3}}?page\s*:", re.I)
 LETTER_LINES = 15
 _ANY_DATE = re.compile(rf"(?<![\w/-]){_DATE}(?![\w/-])", re.I)
+_STARTS_WITH_DATE = re.compile(rf"\s*{_DATE}(?![\w/-])", re.I)
 _FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 # Looked for in the first lines of the first pages only: further on, dates are
 # those of events the document reports.
@@ -84,9 +85,9 @@ def content_date(lines: list[str]) -> str | None:
 
     A label says what a date is; a date standing alone may be a form's own
     date printed above the document's (the JFK identification forms). A
-    page printing four dates or more is a table or a log (a list of deaths,
-    a check register): its unlabelled dates are those of entries, not of the
-    document, and only labelled dates count there.
+    page with three lines or more that begin with a date or hold two is a table or a log
+    (a list of deaths, a check register): its unlabelled dates are those of
+    entries, not of the document, and only labelled dates count there.
 
     >>> content_date(["List of deaths", "10/24/2016", "Texas", "5/31/2017", "Arizona 1/2/2017", "4/4/2017"]) is None
     True
@@ -94,7 +95,7 @@ def content_date(lines: list[str]) -> str | None:
     '1961-06-08'
     """
     lines = lines[:MAX_LINES]
-    table = sum(len(_ANY_DATE.findall(line)) for line in lines) >= 4
+    table = sum(1 for line in lines if _STARTS_WITH_DATE.match(line) or len(_ANY_DATE.findall(line)) > 1) >= 3
     labelled = [p for p in _PATTERNS if p not in _UNLABELLED]
     passes = [labelled] if table else [labelled, _UNLABELLED]
     for patterns in passes:
