@@ -472,7 +472,7 @@ class _Extractor:
         this document ("organized crime", "asset forfeiture"): OCR and
         headings capitalise phrases, not only names."""
         if self._lower_words is None:
-            self._lower_words = set(re.findall(r"(?<![\w.@])[a-z]{3,}(?![\w@])", self.text))
+            self._lower_words = set(re.findall(r"\b[a-z]{3,}\b", self.text))
         words = [t.rstrip(".,").lower() for t in tokens if len(t.rstrip(".,")) > 2]
         return bool(words) and all(w in self._lower_words for w in words)
 
