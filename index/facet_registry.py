@@ -69,6 +69,9 @@ FACETS: tuple[Facet, ...] = (
           help="FOIA exemption (b5, b6, ...)"),
     Facet("category", "Category", lambda d, c, t: clean(d.categories), always_shown=False),
     Facet("site", "Site", lambda d, c, t: clean([d.site]), always_shown=False),
+    # Releases with a page whose OCR read poorly (ingest.document.LOW_OCR_CONFIDENCE).
+    Facet("ocr", "OCR confidence", lambda d, c, t: ["low"] if any(p.ocr_low for p in d.pages) else [],
+          always_shown=False, help='OCR confidence ("low": a page OCR read poorly)'),
     # One value per language: "en-US", "en_GB" -> "en" (the full code stays on the document).
     Facet("language", "Language", lambda d, c, t: clean([primary_language(d.language)]), always_shown=False),
 )

@@ -66,7 +66,7 @@ class Query:
     ...     Query("opt out", {"colour": ["red"]}).validate()
     ... except QueryError as exc:
     ...     print(exc)
-    unknown filter 'colour'; use one of tag, actor, kind, collection, year, exemption, category, site, language
+    unknown filter 'colour'; use one of tag, actor, kind, collection, year, exemption, category, site, ocr, language
     """
 
     text: str = ""

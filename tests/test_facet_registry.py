@@ -20,7 +20,7 @@ from foiasearch.web.state import SearchState
 
 EVERY_FACET = Document(kind="post", title="T", date="2011-03-15", tags=["ICE"], categories=["News"],
                        actors=[Actor("DHS", "agency")], exemptions=["b5"], site="example.org", language="en",
-                       pages=[Page(1, "text")])
+                       pages=[Page(1, "text", ocr=True, ocr_confidence=31.0)])
 
 
 def test_the_schema_and_the_records_have_every_facet():
@@ -28,7 +28,7 @@ def test_the_schema_and_the_records_have_every_facet():
     record = records_for(EVERY_FACET, ["/corpus/posts/t.html"])[0]
     assert {name: record[name] for name in FACET_NAMES} == {
         "tag": "ICE", "actor": "DHS", "kind": "post", "collection": "posts", "year": "2011",
-        "exemption": "b5", "category": "News", "site": "example.org", "language": "en"}
+        "exemption": "b5", "category": "News", "site": "example.org", "ocr": "low", "language": "en"}
 
 
 @pytest.mark.parametrize("command", [["search"], ["export"], ["saved", "add"]])
@@ -42,7 +42,7 @@ def test_every_query_command_takes_every_filter(command):
 
 def test_a_batch_file_takes_every_filter_column(tmp_path):
     path = tmp_path / "q.csv"
-    path.write_text("name,query," + ",".join(FACET_NAMES) + "\nn,opt," + ",".join(f"v{i}|w" for i in range(9)) + "\n")
+    path.write_text("name,query," + ",".join(FACET_NAMES) + "\nn,opt," + ",".join(f"v{i}|w" for i in range(len(FACET_NAMES))) + "\n")
     [(_, name, query)] = list(read_batch(path))
     assert name == "n" and query.filters == {f: [f"v{i}", "w"] for i, f in enumerate(FACET_NAMES)}
 

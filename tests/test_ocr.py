@@ -154,3 +154,30 @@ def test_low_ocr_confidence_shows_in_status_and_on_the_document_page(runner, tmp
     soup = BeautifulSoup(html, "html.parser")
     assert soup.select_one("#p1 .ocr-low") is None
     assert "OCR confidence low" in soup.select_one("#p2").get_text()
+
+
+def test_low_ocr_confidence_is_a_filter_even_on_an_index_made_before_it(runner, tmp_path):
+    from whoosh import index as whoosh_index
+
+    from foiasearch.index.build import index_documents
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.index.whoosh.schema import build_schema
+    from foiasearch.index.whoosh.storage import analysis_path, whoosh_dir
+    from foiasearch.index.whoosh.schema import ANALYSIS_VERSION
+    from foiasearch.ingest.document import Document, Page
+    from foiasearch.web import create_app
+
+    location = IndexLocation(tmp_path / "ix")
+    old_schema = build_schema()
+    old_schema.remove("ocr")  # as an index created before the facet existed
+    whoosh_dir(location).mkdir(parents=True)
+    whoosh_index.create_in(str(whoosh_dir(location)), old_schema)
+    analysis_path(location).write_text(ANALYSIS_VERSION + "\n", encoding="utf-8")
+    docs = [Document(kind="release", title="Cable", pages=[Page(1, "detainer cable", ocr=True, ocr_confidence=38.5)]),
+            Document(kind="release", title="Memo", pages=[Page(1, "detainer memo", ocr=True, ocr_confidence=92.0)]),
+            Document(kind="release", title="Letter", pages=[Page(1, "detainer letter")])]
+    index_documents(location, [(doc, [str(tmp_path / f"{doc.title}.pdf")]) for doc in docs])
+    found = json.loads(run_cli(runner, "search", "detainer", "--ocr", "low", "--index", location.root, "--json").output)
+    assert [h["title"] for h in found["hits"]] == ["Cable"]
+    api = create_app(location.root).test_client().get("/api/search?q=detainer").get_json()
+    assert [(v["value"], v["count"]) for v in api["facets"]["ocr"]] == [("low", 1)]

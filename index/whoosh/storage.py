@@ -68,7 +68,7 @@ def open_or_create_index(location: IndexLocation, rebuild: bool = False):
     folder.mkdir(parents=True, exist_ok=True)
     if index_exists(location):
         if not analysis_outdated(location):
-            return whoosh_index.open_dir(str(folder))
+            return _with_new_fields(whoosh_index.open_dir(str(folder)))
         if not rebuild:
             raise IndexOutdated.at(location.root)
         # The old words go, and the per-generation caches with them (they
@@ -78,6 +78,21 @@ def open_or_create_index(location: IndexLocation, rebuild: bool = False):
         folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema())
     analysis_path(location).write_text(ANALYSIS_VERSION + "\n", encoding="utf-8")
+    return ix
+
+
+def _with_new_fields(ix):
+    """``ix`` with the fields the current schema has and it lacks (a facet
+    added since it was created, such as "ocr"): records that carry them can
+    then be written; documents indexed before simply have no value."""
+    schema = build_schema()
+    missing = [name for name in schema.names() if name not in ix.schema.names()]
+    if missing:
+        writer = ix.writer()
+        for name in missing:
+            writer.add_field(name, schema[name])
+        writer.commit()
+        ix = whoosh_index.open_dir(ix.storage.folder)
     return ix
 
 
