@@ -62,7 +62,7 @@ class SnowballFilter(Filter):
     Picklable (Whoosh stores the schema, analyzers included, in the index).
     """
 
-    CACHE_LIMIT = 200_000
+    CACHE_LIMIT = 50_000  # as Whoosh's stemming cache: bounded memory in every worker
 
     def __init__(self) -> None:
         self._setup()
