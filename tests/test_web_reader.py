@@ -136,6 +136,22 @@ def test_scanned_pages_show_the_image_first_and_say_why_there_is_no_text(client,
     assert "OCR text" in p2.select_one(".page-head").get_text()
 
 
+def test_a_posts_date_from_its_meta_tags_needs_no_note(tmp_path):
+    from foiasearch.index.build import index_documents
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.ingest.document import Document, Page
+    from tests.builders import write_html
+
+    path = write_html(tmp_path / "posts" / "p.html", "A post", "Detainers in the county.")
+    location = IndexLocation(tmp_path / "ix")
+    (doc_id,) = index_documents(location, [(Document(kind="post", title="A post", date="2012-01-01",
+                                                      date_source="metadata", pages=[Page(1, "Detainers in the county.")]),
+                                             [str(path)])])
+    client = create_app(location.root).test_client()
+    assert "metadata" not in soup_of(client, f"/documents/{doc_id}").select_one(".doc-meta").get_text()
+    assert "metadata" not in soup_of(client, "/?q=detainers").select_one(".hit .meta").get_text()
+
+
 def test_text_is_reflowed_headers_kept_and_tables_gathered(client, ids):
     soup = soup_of(client, f"/documents/{ids['scan']}")
     p1 = soup.select_one("#p1 .text")

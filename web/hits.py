@@ -57,7 +57,8 @@ def hit_view(hit: Hit, state: SearchState, images: bool) -> dict[str, Any]:
         "url": document_url(hit.id, state, hit.snippet_page if release else None),
         "snippet": Markup(to_html(hit.snippet)),
         "date": (hit.date or "")[:10],
-        "date_note": DATE_SOURCES.get(getattr(doc, "date_source", None) or "") if doc and hit.date else None,
+        # A post's date from its page's meta tags is its publication date: only a release's needs saying.
+        "date_note": DATE_SOURCES.get(getattr(doc, "date_source", None) or "") if doc and release and hit.date else None,
         "place": hit.collection or None,
         "thumbs": [p for p in pages[:THUMBS] if p["thumb"]],
         "best": pages[:PAGE_LINKS],
