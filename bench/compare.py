@@ -40,6 +40,29 @@ if what == "index":
                                       cwd=run.ROOT)))
 elif what == "query":
     print(json.dumps([run.query_latency(index, facets=False), run.query_latency(index, facets=True)]))
+elif what == "query-cpu":
+    # CPU seconds, not wall: on a shared machine wall time is mostly waiting for a core.
+    import statistics, time
+    try:
+        from foiasearch.search.api import Query, open_backend
+    except ImportError:  # a checkout from before the search API
+        from foiasearch.search.query import Query
+        from foiasearch.search.engine import SearchEngine as _Engine
+        open_backend = lambda path: _Engine.open(str(path))
+    engine = open_backend(index)
+    found = []
+    for facets in (False, True):
+        engine.search(Query("warmup"), facets=facets)
+        texts = run.distinct_queries()
+        texts = [f"{{t}} OR agency" for t in texts] if facets else texts
+        for _ in ("first time", "repeated text"):
+            spent = []
+            for text in texts:
+                started = time.process_time()
+                engine.search(Query(text), facets=facets)
+                spent.append((time.process_time() - started) * 1000)
+            found.append(statistics.median(spent))
+    print(json.dumps(found))
 elif what == "cli":
     print(json.dumps(run.cli_query_seconds(index)))
 elif what == "web":
@@ -65,8 +88,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--web-seconds", type=int, default=10, help="0: no web row")
     parser.add_argument("--work", type=Path, help="corpus and indexes here (default: a new temporary folder)")
-    parser.add_argument("--only", choices=["query", "cli", "web"],
-                        help="just this measure, on the indexes of round 1 kept in --work by an earlier run")
+    parser.add_argument("--only", choices=["query", "query-cpu", "cli", "web"],
+                        help="just this measure, both checkouts on the same indexes (the 'before' ones kept "
+                             "in --work by an earlier run)")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     work = args.work or Path(tempfile.mkdtemp(prefix="foiasearch-compare-"))
@@ -76,14 +100,23 @@ def main() -> None:
         generate(corpus, args.docs - releases, releases, 10, seed=1)
     found: dict[str, dict[str, list]] = {name: {} for name in trees}
     if args.only:
-        for _ in range(args.rounds):
+        # Both checkouts search the same index: segment counts depend on commit
+        # timing, and a search costs more over more segments.
+        kept = sorted(work.glob("ix-before-*"))
+        for round_ in range(args.rounds):
+            index = kept[round_ % len(kept)]
             for name, tree in trees.items():
-                measured = probe(tree, args.only, work / f"ix-{name}-0", corpus, args.web_seconds)
+                measured = probe(tree, args.only, index, corpus, args.web_seconds)
                 rows = found[name]
                 if args.only == "web":
                     rows.setdefault("web search page, 2 workers, 8 clients (req/s)", []).append(measured["rps"])
                     rows.setdefault("web latency p50 (ms)", []).append(measured["p50"])
                     rows.setdefault("web latency p99 (ms)", []).append(measured["p99"])
+                elif args.only == "query-cpu":
+                    labels = ("no facets, first time", "no facets, repeated text", "all facets, first time",
+                              "all facets, repeated text")
+                    for label, value in zip(labels, measured):
+                        rows.setdefault(f"query CPU p50, {label} (ms)", []).append(value)
                 elif args.only == "cli":
                     rows.setdefault("one CLI search, process start included (ms)", []).append(1000 * measured)
                 else:

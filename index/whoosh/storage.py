@@ -34,6 +34,14 @@ def whoosh_dir(location: IndexLocation) -> Path:
     return location.root / FOLDER
 
 
+def _open(folder: Path, readonly: bool):
+    """Whoosh pickles the schema into its table of contents, field classes
+    by module path, so an index written before a module moved would not
+    unpickle (ModuleNotFoundError). The schema is this code's: it is always
+    given, the pickle is never read, and the next commit writes the current one."""
+    return whoosh_index.open_dir(str(folder), readonly=readonly, schema=build_schema())
+
+
 def index_exists(location: IndexLocation) -> bool:
     """Whether Whoosh has committed here, by its table-of-contents files:
     opening the index would unpickle its schema, which an index written by
@@ -68,7 +76,7 @@ def open_or_create_index(location: IndexLocation, rebuild: bool = False):
     folder.mkdir(parents=True, exist_ok=True)
     if index_exists(location):
         if not analysis_outdated(location):
-            return _with_new_fields(whoosh_index.open_dir(str(folder)))
+            return _with_new_fields(_open(folder, readonly=False))
         if not rebuild:
             raise IndexOutdated.at(location.root)
         # The old words go, and the per-generation caches with them (they
@@ -92,7 +100,7 @@ def _with_new_fields(ix):
         for name in missing:
             writer.add_field(name, schema[name])
         writer.commit()
-        ix = whoosh_index.open_dir(ix.storage.folder)
+        ix = _open(Path(ix.storage.folder), readonly=False)
     return ix
 
 
@@ -104,4 +112,4 @@ def open_index(location: IndexLocation):
         return RamStorage().create_index(build_schema())
     if analysis_outdated(location):
         raise IndexOutdated.at(location.root)
-    return whoosh_index.open_dir(str(whoosh_dir(location)), readonly=True)
+    return _open(whoosh_dir(location), readonly=True)

@@ -29,7 +29,7 @@ from whoosh import query as wq
 
 from foiasearch.search import budget
 from foiasearch.search.whoosh.docsets import to_bits
-from foiasearch.search.whoosh.postings import posting_blocks
+from foiasearch.search.whoosh.postings import posting_ids
 
 
 def query_bits(searcher, query: wq.Query) -> int:
@@ -85,7 +85,7 @@ def _term_bits(reader, fieldname: str, text) -> int:
         return 0
     ids: list[int] = []
     # Deleted records included: masked by the caller.
-    for block_ids, _ in posting_blocks(reader.postings(fieldname, text)):
+    for block_ids in posting_ids(reader.postings(fieldname, text)):
         budget.check()
         ids.extend(block_ids)
     return to_bits(ids)

@@ -21,13 +21,14 @@ tests/test_ranking.py, which compares both paths with Whoosh's own results.
 >>> with ix.searcher() as s:
 ...     blocks = [(list(i), list(w)) for i, w in posting_blocks(s.reader().postings("t", "opt"))]
 ...     public = _public(s.reader().postings("t", "opt"))   # the fallback reads the same
->>> blocks, public
-([([0, 2], [1.0, 2.0])], ([0, 2], [1.0, 2.0]))
+...     ids = [list(i) for i in posting_ids(s.reader().postings("t", "opt"))]
+>>> blocks, public, ids
+([([0, 2], [1.0, 2.0])], ([0, 2], [1.0, 2.0]), [[0, 2]])
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 
 from whoosh.matching import FilterMatcher
@@ -60,6 +61,21 @@ def posting_blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
         else:
             weights = raw_weights
         yield ids, weights
+        matcher._next_block()
+
+
+def posting_ids(matcher) -> Iterator[Iterable[int]]:
+    """The document numbers alone, a block at a time (matching needs no
+    weights: nothing is computed for them), deleted records included."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not reads_blocks(matcher):
+        yield _public(matcher)[0]
+        return
+    while matcher.is_active():
+        matcher._read_data()
+        raw_ids = matcher._data[0]
+        yield raw_ids if matcher._byteids else accumulate(raw_ids)
         matcher._next_block()
 
 
