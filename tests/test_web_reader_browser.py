@@ -254,3 +254,28 @@ def test_saving_stays_on_the_results_and_deleting_asks_first(page, base_url):
     page.get_by_role("button", name="Delete it").click()
     page.wait_for_url("**done=deleted*")
     assert page.locator("#saved-reader-test").count() == 0
+
+
+def test_a_long_release_fits_a_phone(phone, tmp_path):
+    """The withholdings strip of a 400-page release wraps instead of widening the page."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from foiasearch.index.build import index_documents
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.ingest.document import Document, Page
+    from foiasearch.web import create_app
+
+    location = IndexLocation(tmp_path / "ix")
+    pages = [Page(n, f"Page {n} of a long release.", exemptions=["b6"] if n % 7 == 0 else []) for n in range(1, 401)]
+    (doc_id,) = index_documents(location, [(Document(kind="release", title="Long release", pages=pages),
+                                            [str(tmp_path / "long.pdf")])])
+    server = make_server("127.0.0.1", 0, create_app(location.root), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        phone.goto(f"http://127.0.0.1:{server.server_port}/documents/{doc_id}")
+        assert phone.locator(".strip .cell").count() == 400
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        server.shutdown()
