@@ -198,6 +198,8 @@ def test_an_index_from_another_analysis_is_rebuilt(runner, tmp_path):
         open_backend(location)
     result = run_cli(runner, "search", "died", "--index", location.root)
     assert "--reanalyze" in result.output
+    page = create_app(location.root).test_client().get("/?q=died")
+    assert page.status_code == 503 and "must be rebuilt" in page.get_data(as_text=True)
     assert "1 documents" in run_cli(runner, "index", "--reanalyze", "--index", location.root).output
     with open_backend(location) as engine:
         assert engine.search(Query("died")).total == 1

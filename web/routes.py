@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
-from foiasearch.search.api import Hit, IndexNotFound, Query, QueryError, Results, SearchBackend
+from foiasearch.search.api import Hit, IndexNotFound, IndexOutdated, Query, QueryError, Results, SearchBackend
 from foiasearch.web.histogram import year_histogram
 from foiasearch.web.hits import hit_view
 from foiasearch.web.reader import document_or_404 as _document_or_404
@@ -200,7 +200,8 @@ def install_handlers(app: Flask) -> None:
             return error_page(503, "No index yet", "This site has nothing to search yet.")
         if _wants_json():
             return jsonify(error=str(exc)), 503
-        return render_template("no_index.html", index_dir=current_app.config["INDEX_DIR"]), 503
+        outdated = str(exc) if isinstance(exc, IndexOutdated) else None  # built by an older analysis
+        return render_template("no_index.html", index_dir=current_app.config["INDEX_DIR"], outdated=outdated), 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
