@@ -3,6 +3,7 @@
 pdfgrep on the same files in the same run. Prints a Markdown table.
 
     python bench/run.py --scales 2000,20000 [--shared ../shared/corpus] [--keep DIR]
+    python bench/run.py --scales 100000 --index-only --keep DIR   # time, peak RSS, longest stall
 
 Figures are wall-clock on whatever else the machine is doing: compare the
 ratios within one run, not absolute numbers across runs.
@@ -47,6 +48,28 @@ def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, in
         raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr[-2000:]}")
     last = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else ""
     return elapsed, int(last) if last.isdigit() else 0
+
+
+def run_indexing(command: list[str], cwd: Path | None = None) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and the longest stall of an ``index``
+    run: the longest time between two of its progress lines (one per file,
+    on stderr when it is not a terminal), start-up and the final commit
+    included."""
+    timed = ["/usr/bin/time", "-f", "%M"] + command if Path("/usr/bin/time").exists() else command
+    started = last = time.perf_counter()
+    longest = 0.0
+    tail: list[str] = []
+    process = subprocess.Popen(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+        tail = (tail + [line])[-20:]
+    process.wait()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{''.join(tail)}")
+    rss = tail[-1].strip() if tail else ""
+    return elapsed, int(rss) if rss.isdigit() else 0, longest
 
 
 def du(path: Path) -> int:
@@ -155,13 +178,18 @@ def rate(count: float, seconds: float) -> str:
     return f"{per_second:.1f}" if per_second < 10 else f"{per_second:.0f}"
 
 
-def bench_corpus(label: str, corpus: Path, work: Path) -> list[str]:
+def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False) -> list[str]:
     index_dir = work / "ix"
     shutil.rmtree(index_dir, ignore_errors=True)  # a kept folder from an earlier run
     shutil.rmtree(work / "recoll", ignore_errors=True)
-    first, rss = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
-    again, _ = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
+    first, rss, stall = run_indexing([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir)], cwd=ROOT)
     docs, pages = indexed_counts(index_dir)
+    first_row = (f"| {label} | first index | {first:.1f} s ({docs} files: {rate(docs, first)} files/s, "
+                 f"{pages} pages: {rate(pages, first)} pages/s), peak RSS {rss / 1024:.0f} MB, "
+                 f"longest stall {stall:.1f} s |")
+    if index_only:
+        return [first_row + " | |"]
+    again, _ = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
     size = du(index_dir)
     plain = query_latency(index_dir, facets=False)
     faceted = query_latency(index_dir, facets=True)
@@ -170,10 +198,8 @@ def bench_corpus(label: str, corpus: Path, work: Path) -> list[str]:
     theirs = recoll(corpus, work)
     grep = pdfgrep_seconds(corpus)
     rows = [
-        f"| {label} | first index | {first:.1f} s ({docs} files: {rate(docs, first)} files/s, "
-        f"{pages} pages: {rate(pages, first)} pages/s), "
-        f"peak RSS {rss / 1024:.0f} MB |" + (f" {theirs['first']:.1f} s, peak RSS {theirs['rss'] / 1024:.0f} MB "
-                                             f"| {first / theirs['first']:.2f} |" if theirs else " n/a | |"),
+        first_row + (f" {theirs['first']:.1f} s, peak RSS {theirs['rss'] / 1024:.0f} MB "
+                     f"| {first / theirs['first']:.2f} |" if theirs else " n/a | |"),
         f"| {label} | unchanged re-index | {again:.2f} s ({100 * again / first:.1f}% of first) |"
         + (f" {theirs['again']:.2f} s | {again / theirs['again']:.2f} |" if theirs else " n/a | |"),
         f"| {label} | index size | {size / 1e6:.1f} MB |" + (f" {theirs['size'] / 1e6:.1f} MB | "
@@ -202,6 +228,8 @@ def main() -> None:
     parser.add_argument("--release-share", type=float, default=0.05, help="share of documents that are PDFs")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--keep", type=Path, help="keep corpora and indexes here")
+    parser.add_argument("--index-only", action="store_true",
+                        help="only the first index row (time, peak RSS, longest stall), e.g. at 100000")
     args = parser.parse_args()
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| corpus | measure | foiasearch | recoll / pdfgrep | ratio ours/theirs |")
@@ -214,11 +242,11 @@ def main() -> None:
         corpus = work / "corpus"
         if not corpus.exists():
             generate(corpus, posts, releases, args.pages, seed=1)
-        for row in bench_corpus(f"synthetic {scale}", corpus, work):
+        for row in bench_corpus(f"synthetic {scale}", corpus, work, args.index_only):
             print(row, flush=True)
         if not args.keep:
             shutil.rmtree(work)
-    if args.shared.is_dir():
+    if args.shared.is_dir() and not args.index_only:
         work = base / "shared"
         work.mkdir(parents=True, exist_ok=True)
         for row in bench_corpus("../shared/corpus", args.shared, work):

@@ -31,7 +31,13 @@ def parse_date(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        parsed = dateparser.isoparse(value)
+        # The C parser first: dateutil's isoparse cost 2 ms a document in
+        # the writer (its time zone objects), about a tenth of its time.
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    try:
+        parsed = parsed or dateparser.isoparse(value)
     except (ValueError, OverflowError):
         try:
             parsed = dateparser.parse(value)
