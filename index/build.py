@@ -161,6 +161,17 @@ class Indexer:
         return summary
 
     def _run(self, roots: list[Path]) -> RunSummary:
+        # What is alive now (modules, the parsers' tables) lives for the
+        # whole run: frozen, the full collection after each commit skips it
+        # (each collection took 0.2-0.7 s before, for 315 files).
+        gc.collect()
+        gc.freeze()
+        try:
+            return self._run_frozen(roots)
+        finally:
+            gc.unfreeze()
+
+    def _run_frozen(self, roots: list[Path]) -> RunSummary:
         summary = RunSummary()
         files = [(path, problem) for root in roots for path, problem in walk_entries(root)]
         total = len(files)

@@ -24,9 +24,12 @@ parent exits (``PR_SET_PDEATHSIG``), and leaves when its pipe closes.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
@@ -44,6 +47,7 @@ KILL_GRACE_SECONDS = 10
 # indexer reads them back from the manifest).
 LIMIT_REASONS = ("timed out after", "too large: ran out of memory", "extraction process died")
 
+RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default ceiling for an unprivileged pipe
 _PR_SET_PDEATHSIG = 1
 
 
@@ -54,7 +58,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _serve(conn: Connection, options: IngestOptions, parent: int) -> None:
+def _serve(tasks: Connection, results: Connection, options: IngestOptions, parent: int) -> None:
     """A worker's loop: a path in, an Extracted out, until the pipe closes."""
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above
@@ -62,27 +66,41 @@ def _serve(conn: Connection, options: IngestOptions, parent: int) -> None:
     init_worker()
     while True:
         try:
-            path = conn.recv()
+            path = tasks.recv()
         except (EOFError, OSError):
             break
         if path is None:
             break
-        conn.send(extract(path, options))
-    conn.close()
+        results.send(extract(path, options))
+    results.close()
+
+
+def _widen(conn: Connection) -> None:
+    """A pipe of RESULT_PIPE_BYTES: a worker's result (a 10-page PDF's
+    analysed pages are a few hundred KB) is written in one go, and the
+    worker goes on to its next file instead of waiting for the reader."""
+    try:
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, RESULT_PIPE_BYTES)
+    except (OSError, AttributeError):  # not Linux, or over /proc/sys/fs/pipe-max-size
+        pass
 
 
 class _Worker:
     def __init__(self, context, options: IngestOptions) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, options, os.getpid()), daemon=True)
+        task_reader, self.tasks = context.Pipe(duplex=False)
+        self.conn, result_writer = context.Pipe(duplex=False)
+        _widen(self.conn)
+        self.process = context.Process(target=_serve, args=(task_reader, result_writer, options, os.getpid()),
+                                       daemon=True)
         self.process.start()
-        child.close()
+        task_reader.close()
+        result_writer.close()
         self.path: str | None = None
         self.started = 0.0
 
     def give(self, path: str) -> None:
         self.path, self.started = path, time.monotonic()
-        self.conn.send(path)
+        self.tasks.send(path)
 
     def stop(self) -> None:
         """Kill the process now and reap it."""
@@ -90,6 +108,7 @@ class _Worker:
             self.process.kill()
         self.process.join()
         self.conn.close()
+        self.tasks.close()
 
     def death(self) -> str:
         """Why the process is gone, for the file it held."""
@@ -114,14 +133,70 @@ def _failed(path: str, reason: str) -> Extracted:
     return Extracted(path, "", size, mtime_ns, IngestResult("failed", reason=reason))
 
 
+class _Raised:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
 def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: int,
-                       time_limit: float | None = None) -> Iterator[Extracted]:
+                       time_limit: float | None = None, window: int | None = None) -> Iterator[Extracted]:
     """Extract every path in ``workers`` processes; yields one Extracted per
     path, in the order they finish. ``time_limit`` defaults to the options'
-    ``timeout_seconds`` plus a grace period for the worker's own alarm."""
+    ``timeout_seconds`` plus a grace period for the worker's own alarm.
+
+    A thread of this process receives the results and hands out the next
+    files while the caller is busy (committing the index, for one): the
+    workers never wait for the writer, up to ``window`` results ahead.
+    """
     limit = (options.timeout_seconds + KILL_GRACE_SECONDS) if time_limit is None else time_limit
+    results: queue.Queue = queue.Queue(maxsize=window or 8 * max(1, workers))
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        dispatch = _dispatch(paths, options, workers, limit, stop)
+        try:
+            for item in dispatch:
+                if not put(item):
+                    break
+        except BaseException as error:  # handed to the caller's thread
+            put(_Raised(error))
+        finally:
+            dispatch.close()
+            put(_DONE)
+
+    thread = threading.Thread(target=pump, name="extraction-results", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                break
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit: float,
+              stop: threading.Event) -> Iterator[Extracted]:
+    """The workers' loop (in the results thread): hand out files, receive,
+    stop the ones over ``limit``, replace the dead."""
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    queue = iter(paths)
+    pending = iter(paths)
     pool = [_Worker(context, options) for _ in range(max(1, workers))]
     busy: dict[Connection, _Worker] = {}
 
@@ -133,7 +208,7 @@ def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: in
         return fresh
 
     def feed(worker: _Worker) -> None:
-        for path in queue:
+        for path in pending:
             try:
                 worker.give(path)
             except OSError:  # it died while idle: a fresh one takes the file
@@ -145,7 +220,7 @@ def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: in
     try:
         for worker in pool:
             feed(worker)
-        while busy:
+        while busy and not stop.is_set():
             now = time.monotonic()
             deadline = min(w.started for w in busy.values()) + limit
             ready = wait(list(busy), timeout=max(0.0, deadline - now))
@@ -157,21 +232,20 @@ def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: in
                     item = _failed(worker.path, f"extraction process died ({worker.death()}); "
                                                 "not retried until the file changes")
                     worker = replace(worker)
+                feed(worker)  # before handing the result on: the worker goes on meanwhile
                 yield item
-                feed(worker)
             now = time.monotonic()
             for conn, worker in list(busy.items()):
                 if conn not in ready and now - worker.started >= limit:
                     del busy[conn]
                     path = worker.path
-                    worker = replace(worker)
+                    feed(replace(worker))
                     yield _failed(path, f"timed out after {options.timeout_seconds} s "
                                         "(stopped); not retried until the file changes")
-                    feed(worker)
     finally:
         for worker in pool:
             try:
-                worker.conn.send(None)
+                worker.tasks.send(None)
             except OSError:
                 pass
         for worker in pool:
