@@ -33,6 +33,21 @@ QUERIES = ["detention", "sheriff", '"secure communities"', "fingerprints", "depo
 FOIASEARCH = [sys.executable, "-m", "foiasearch"]
 
 
+TIME_FORMAT = "%M %U %S"  # GNU time: peak RSS (KiB), user and system CPU seconds of the tree
+
+
+def _rss_cpu(line: str) -> tuple[int, float]:
+    """(peak RSS KiB, CPU seconds) from GNU time's TIME_FORMAT line."""
+    fields = line.split()
+    try:
+        return int(fields[0]), float(fields[1]) + float(fields[2])
+    except (IndexError, ValueError):
+        return 0, 0.0
+
+
+CPU: dict[str, float] = {}  # command's first word -> CPU seconds of its last run (see run_measured)
+
+
 def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of the command's process tree.
 
@@ -40,36 +55,41 @@ def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, in
     from this (large) benchmark process would report this process's size
     as its own high-water mark, since it survives exec.
     """
-    timed = ["/usr/bin/time", "-f", "%M"] + command if Path("/usr/bin/time").exists() else command
+    timed = ["/usr/bin/time", "-f", TIME_FORMAT] + command if Path("/usr/bin/time").exists() else command
     started = time.perf_counter()
     process = subprocess.run(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr[-2000:]}")
     last = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else ""
-    return elapsed, int(last) if last.isdigit() else 0
+    rss, CPU[command[0]] = _rss_cpu(last)
+    return elapsed, rss
 
 
-def run_indexing(command: list[str], cwd: Path | None = None) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (KiB) and the longest stall of an ``index``
-    run: the longest time between two of its progress lines (one per file,
-    on stderr when it is not a terminal), start-up and the final commit
-    included."""
-    timed = ["/usr/bin/time", "-f", "%M"] + command if Path("/usr/bin/time").exists() else command
-    started = last = time.perf_counter()
+def run_indexing(command: list[str], cwd: Path | None = None) -> tuple[float, int, float, float]:
+    """Wall seconds, peak RSS (KiB), CPU seconds and the longest stall of an
+    ``index`` run: the longest time between two of its progress lines (one
+    per file, on stderr when it is not a terminal), from the first file's
+    line (Python's start-up and imports before it are not counted) to the
+    end of the final commit."""
+    timed = ["/usr/bin/time", "-f", TIME_FORMAT] + command if Path("/usr/bin/time").exists() else command
+    started = time.perf_counter()
+    last: float | None = None
     longest = 0.0
     tail: list[str] = []
     process = subprocess.Popen(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for line in process.stderr:
         now = time.perf_counter()
-        longest, last = max(longest, now - last), now
+        if last is not None:
+            longest = max(longest, now - last)
+        last = now
         tail = (tail + [line])[-20:]
     process.wait()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{''.join(tail)}")
-    rss = tail[-1].strip() if tail else ""
-    return elapsed, int(rss) if rss.isdigit() else 0, longest
+    rss, cpu = _rss_cpu(tail[-1] if tail else "")
+    return elapsed, rss, cpu, longest
 
 
 def du(path: Path) -> int:
@@ -143,9 +163,10 @@ def recoll(corpus: Path, work: Path) -> dict[str, float] | None:
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "recoll.conf").write_text(f"topdirs = {corpus}\nloglevel = 1\n")
     first, rss = run_measured(["recollindex", "-c", str(conf)])
+    cpu = CPU["recollindex"]
     again, _ = run_measured(["recollindex", "-c", str(conf)])
     times = [run_measured(["recollq", "-c", str(conf), "-n", "10", text.strip('"')])[0] for text in QUERIES]
-    return {"first": first, "rss": rss, "again": again, "query": statistics.median(times), "size": du(conf)}
+    return {"first": first, "rss": rss, "cpu": cpu, "again": again, "query": statistics.median(times), "size": du(conf)}
 
 
 def pdfgrep_seconds(corpus: Path) -> float | None:
@@ -182,10 +203,10 @@ def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False)
     index_dir = work / "ix"
     shutil.rmtree(index_dir, ignore_errors=True)  # a kept folder from an earlier run
     shutil.rmtree(work / "recoll", ignore_errors=True)
-    first, rss, stall = run_indexing([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir)], cwd=ROOT)
+    first, rss, cpu, stall = run_indexing([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir)], cwd=ROOT)
     docs, pages = indexed_counts(index_dir)
     first_row = (f"| {label} | first index | {first:.1f} s ({docs} files: {rate(docs, first)} files/s, "
-                 f"{pages} pages: {rate(pages, first)} pages/s), peak RSS {rss / 1024:.0f} MB, "
+                 f"{pages} pages: {rate(pages, first)} pages/s), CPU {cpu:.1f} s, peak RSS {rss / 1024:.0f} MB, "
                  f"longest stall {stall:.1f} s |")
     if index_only:
         return [first_row + " | |"]
@@ -198,8 +219,9 @@ def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False)
     theirs = recoll(corpus, work)
     grep = pdfgrep_seconds(corpus)
     rows = [
-        first_row + (f" {theirs['first']:.1f} s, peak RSS {theirs['rss'] / 1024:.0f} MB "
-                     f"| {first / theirs['first']:.2f} |" if theirs else " n/a | |"),
+        first_row + (f" {theirs['first']:.1f} s, CPU {theirs['cpu']:.1f} s, peak RSS {theirs['rss'] / 1024:.0f} MB "
+                     f"| {first / theirs['first']:.2f} (CPU {cpu / max(theirs['cpu'], 0.01):.2f}) |"
+                     if theirs else " n/a | |"),
         f"| {label} | unchanged re-index | {again:.2f} s ({100 * again / first:.1f}% of first) |"
         + (f" {theirs['again']:.2f} s | {again / theirs['again']:.2f} |" if theirs else " n/a | |"),
         f"| {label} | index size | {size / 1e6:.1f} MB |" + (f" {theirs['size'] / 1e6:.1f} MB | "
