@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +37,14 @@ sys.path.insert(0, {tree!r})
 import bench.run as run
 index = Path({index!r})
 what = {what!r}
-if what == "index":
-    print(json.dumps(run.run_measured([*run.FOIASEARCH, "index", {corpus!r}, "--index", str(index), "-q"],
-                                      cwd=run.ROOT)))
+if what == "index":  # wall s, peak RSS KiB, CPU s (GNU time: the process tree)
+    import subprocess, time
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *run.FOIASEARCH, "index", {corpus!r},
+                           "--index", str(index), "-q"], cwd=run.ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=True)
+    rss, user, system = done.stderr.strip().splitlines()[-1].split()
+    print(json.dumps([time.perf_counter() - started, int(rss), float(user) + float(system)]))
 elif what == "query":
     print(json.dumps([run.query_latency(index, facets=False), run.query_latency(index, facets=True)]))
 elif what == "query-cpu":
@@ -80,6 +87,21 @@ def probe(tree: Path, what: str, index: Path, corpus: Path, seconds: int = 10):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def recoll_first_index(corpus: Path, work: Path) -> tuple[float, float] | None:
+    """(wall s, CPU s) of recollindex's first index of ``corpus``, or None without recoll."""
+    if not shutil.which("recollindex"):
+        return None
+    conf = work / "recoll"
+    shutil.rmtree(conf, ignore_errors=True)
+    conf.mkdir(parents=True)
+    (conf / "recoll.conf").write_text(f"topdirs = {corpus}\nloglevel = 1\n")
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%U %S", "recollindex", "-c", str(conf)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+    user, system = done.stderr.strip().splitlines()[-1].split()
+    return time.perf_counter() - started, float(user) + float(system)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", type=Path)
@@ -87,6 +109,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--web-seconds", type=int, default=10, help="0: no web row")
+    parser.add_argument("--no-recoll", dest="recoll", action="store_false",
+                        help="no recollindex rows (they need Debian's recollcmd)")
     parser.add_argument("--work", type=Path, help="corpus and indexes here (default: a new temporary folder)")
     parser.add_argument("--only", choices=["query", "query-cpu", "cli", "web"],
                         help="just this measure, both checkouts on the same indexes (the 'before' ones kept "
@@ -129,10 +153,16 @@ def main() -> None:
     for round_ in range(args.rounds):
         for name, tree in trees.items():  # alternate: both see the same load
             index = work / f"ix-{name}-{round_}"
-            seconds, rss = probe(tree, "index", index, corpus)
+            seconds, rss, cpu = probe(tree, "index", index, corpus)
             plain, faceted = probe(tree, "query", index, corpus)
             rows = found[name]
             rows.setdefault("first index (s)", []).append(seconds)
+            rows.setdefault("first index CPU, all processes (s)", []).append(cpu)
+            recoll = recoll_first_index(corpus, work) if args.recoll else None
+            if recoll:  # right after this tree's run, so that both see about the same load
+                rows.setdefault("recollindex first index, same round (s)", []).append(recoll[0])
+                rows.setdefault("first index / recollindex's, wall", []).append(seconds / recoll[0])
+                rows.setdefault("first index / recollindex's, CPU", []).append(cpu / max(recoll[1], 0.01))
             rows.setdefault("indexer peak RSS (MB)", []).append(rss / 1024)
             rows.setdefault("query p50, no facets, first time (ms)", []).append(plain[0])
             rows.setdefault("query p95, no facets, first time (ms)", []).append(plain[1])
@@ -155,7 +185,8 @@ def report(args, trees: dict[str, Path], found: dict[str, dict[str, list]]) -> N
     print("|---|---|---|---|")
     for measure, values in found["before"].items():
         old, new = statistics.median(values), statistics.median(found["after"][measure])
-        print(f"| {measure} | {old:.1f} | {new:.1f} | {new / old if old else float('nan'):.2f} |")
+        digits = 2 if max(old, new) < 10 else 1
+        print(f"| {measure} | {old:.{digits}f} | {new:.{digits}f} | {new / old if old else float('nan'):.2f} |")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,15 @@ class IndexWriter(Protocol):
     def remove(self, doc_id: str) -> None:
         """Remove document ``doc_id`` and its pages (nothing if absent)."""
 
-    def commit(self) -> None:
-        """Make every change since the last commit visible, atomically."""
+    def commit(self, background_merge: bool = True) -> None:
+        """Make every change since the last commit visible, atomically.
+        A backend may then tidy up (merge) in the background, while
+        :meth:`busy`; ``background_merge=False`` (a run's last commit)
+        finishes that work before returning."""
+
+    def busy(self) -> bool:
+        """True while background work holds the index: the next change or
+        commit would wait for it (the indexer holds its commit meanwhile)."""
 
     def cancel(self) -> None:
         """Drop every change since the last commit."""

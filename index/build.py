@@ -322,7 +322,9 @@ class Indexer:
         return record.status, result.reason
 
     def _maybe_commit(self) -> None:
-        if time.monotonic() - self._last_commit >= self.commit_every:
+        # While the backend merges segments in the background, the next
+        # commit waits: files go on being extracted and recorded meanwhile.
+        if time.monotonic() - self._last_commit >= self.commit_every and not self.writer.busy():
             self._commit()
 
     def _write_pending(self) -> int:
@@ -345,7 +347,7 @@ class Indexer:
         if self._pending:
             try:
                 written = self._write_pending()
-                self.writer.commit()
+                self.writer.commit(background_merge=not final)
             except BaseException:
                 self.writer.cancel()
                 raise

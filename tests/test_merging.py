@@ -63,3 +63,28 @@ def test_policy_leaves_a_mixed_handful_alone():
     assert segments_to_merge([Segment(50_000), Segment(4_000), Segment(400), Segment(40)]) == []
     tier = [Segment(500 + i) for i in range(TIER_FACTOR)]
     assert segments_to_merge([Segment(50_000), *tier]) == tier
+
+
+def test_merges_run_in_the_background_between_commits(tmp_path):
+    """A commit writes only its own segment; the merge it calls for runs in
+    a thread (busy) and the next change waits for it. Nothing lost or doubled."""
+    from foiasearch.index.backend import open_writer
+
+    location = IndexLocation(tmp_path / "ix")
+    location.root.mkdir()
+    location.open_store().close()  # an index folder: the store, then the search index
+    writer = open_writer(location)
+    seen_busy = False
+    for batch in range(TIER_FACTOR + 2):
+        for i in range(5):
+            writer.replace(Document(kind="post", title=f"Post {batch}-{i}", id=f"{batch:03d}{i:02d}" * 4,
+                                    paths=[f"p{batch}-{i}.html"], pages=[Page(1, f"county memo batch{batch}")]))
+        writer.commit()
+        seen_busy = seen_busy or writer.busy()
+    writer.commit(background_merge=False)
+    writer.close()
+    assert seen_busy
+    sizes = _segment_sizes(location)
+    assert len(sizes) < TIER_FACTOR and sum(sizes) == (TIER_FACTOR + 2) * 5, sizes
+    with SearchEngine.open(str(location.root)) as engine:
+        assert engine.search(Query("county", per_page=1000)).total == (TIER_FACTOR + 2) * 5
