@@ -205,3 +205,12 @@ def test_serve_refuses_the_network_without_accounts_or_public(tmp_path):
     assert result.returncode == 1 and "no account exists" in result.stderr and "Traceback" not in result.stderr
     result = run_cli("serve", "--public-originals", "--index", str(tmp_path / "ix"))
     assert result.returncode == 1 and "--public-originals needs --public" in result.stderr
+
+
+def test_password_guessing_is_slowed_down(corpus, accounts):
+    client = client_for(corpus)
+    statuses = [login(client, "ed", f"guess number {n}").status_code for n in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+    assert b"Too many failed attempts" in login(client, "ed").data  # even the right password waits
+    assert login(client, "rita").status_code == 429  # the same address, another name
+    assert login(client_for(corpus), "rita", target="/x").status_code == 303  # (a fresh app: a fresh count)

@@ -41,6 +41,7 @@ from foiasearch.search.api import Query
 from foiasearch.search.budget import time_budget
 from foiasearch.web.accounts import AccountStore, User, accounts_path
 from foiasearch.web.settings import SiteSettings
+from foiasearch.web.throttle import LoginThrottle
 
 ANONYMOUS = "anonymous"
 LOCAL = "local"  # open local mode: the owner of the machine
@@ -241,10 +242,18 @@ def login():
     name = request.form.get("name", "").strip()[:64]
     password = request.form.get("password", "")
     target = safe_next(request.form.get("next"))
+    keys = [f"name:{name.lower()}", f"addr:{request.remote_addr}"]
+    throttle: LoginThrottle = current_app.extensions["foiasearch_throttle"]
+    wait = throttle.blocked(keys)
+    if wait:
+        return render_template("login.html", next=target, name=name, token=form_token(),
+                               error=f"Too many failed attempts: try again in {wait + 1} seconds."), 429
     user: User | None = accounts().check_password(name, password)
     if user is None:
+        throttle.failed(keys)
         return render_template("login.html", next=target, name=name, token=form_token(),
                                error="Wrong account name or password."), 401
+    throttle.succeeded(keys[:1])
     session.clear()  # a fresh session: nothing carried over from before signing in
     session.permanent = True
     session["user"], session["v"] = user.name, user.session_version
@@ -263,6 +272,7 @@ def logout():
 def install(app: Flask) -> None:
     """Accounts, sessions and the gate, for ``create_app``."""
     app.extensions["foiasearch_accounts"] = AccountStore(accounts_path(app.extensions["foiasearch"].location.root))
+    app.extensions["foiasearch_throttle"] = LoginThrottle(allowed=5, window_s=300)  # per worker process
     app.session_interface = SessionInterface()
     app.config.update(SESSION_COOKIE_NAME="foiasearch_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax",
