@@ -48,6 +48,13 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def restart() -> None:
+    """Start the current budget's clock again (once the search may run)."""
+    budget = _DEADLINE.get()
+    if budget is not None:
+        _DEADLINE.set((time.monotonic() + budget[1], budget[1]))
+
+
 def check() -> None:
     """Raise QueryTooSlow when the current budget is spent."""
     budget = _DEADLINE.get()
@@ -56,7 +63,7 @@ def check() -> None:
                            "make it narrower (fewer wildcards, ranges or a smaller phrase slop)")
 
 
-def checked(items: Iterable[T], every: int = 512) -> Iterator[T]:
+def checked(items: Iterable[T], every: int = 64) -> Iterator[T]:
     """``items``, checking the budget every ``every`` items."""
     for count, item in enumerate(items):
         if count % every == 0:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -100,3 +101,27 @@ def test_oversized_headers_and_bad_hosts_get_4xx_not_5xx(server):
             sock.sendall(raw)
             status = sock.recv(100).split(b"\r\n")[0]
             assert status.startswith(b"HTTP/1.1 4"), (raw[:60], status)
+
+
+def test_concurrent_searches_in_one_worker_never_give_a_500(server):
+    """Threads share one backend per process; its readers are not thread-safe
+    (web.serialized): concurrent searches once garbled each other's reads."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    port, base = server
+    texts = ["opt out", "detainer*", '"secure communities"~5', "*a* OR *e*", "county NOT jail", "weekly OR update",
+             "title:detainer", "date:[2010 TO 2015]", "sheriff* AND update", "fingerprints OR routine"] * 4
+
+    def status(text: str) -> int:
+        for path in ("/?", "/api/search?", "/export.csv?"):
+            try:
+                with urllib.request.urlopen(base + path + urlencode({"q": text}), timeout=60) as response:
+                    response.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code >= 500:
+                    return exc.code
+        return 200
+
+    with ThreadPoolExecutor(12) as pool:
+        assert set(pool.map(status, texts)) == {200}

@@ -14,6 +14,7 @@ from flask import Flask
 
 from foiasearch.search.api import IndexLocation, IndexNotFound, SearchBackend, open_backend
 from foiasearch.web.hosts import HostAllowList, HostGuard
+from foiasearch.web.serialized import Serialized
 from foiasearch.web.settings import MAX_BODY_BYTES, SiteSettings
 
 
@@ -35,7 +36,8 @@ class BackendHolder:
             return backend
         with self._lock:
             if self._backend is None or self._pid != os.getpid():
-                self._backend = open_backend(self.location)
+                # One thread at a time in the backend (web.serialized).
+                self._backend = Serialized(open_backend(self.location), threading.RLock())
                 self._pid = os.getpid()
             return self._backend
 

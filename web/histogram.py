@@ -27,7 +27,8 @@ MAX_YEARS = 80  # a wider span is one stray date (a 1900 default); show only the
 def year_histogram(years: list[FacetValue], state: SearchState) -> dict[str, Any] | None:
     """Bars for the year facet's counts, or None with fewer than two years."""
     counts = {v.value: v.count for v in years if v.value.isdigit() and v.count}
-    selected = state.query.filters.get("year", [])
+    # A selected "year" comes from the URL: only numbers become bars (year=abcd was a 500).
+    selected = [y for y in state.query.filters.get("year", []) if y.isascii() and y.isdigit() and len(y) <= 6]
     if len(counts) < 2 and not selected:
         return None
     numbers = sorted(int(y) for y in counts)

@@ -32,6 +32,7 @@ from foiasearch.index.whoosh.records import page_id
 from foiasearch.index.whoosh.schema import TEXT_ANALYZER
 from foiasearch.index.originals import Original, open_original
 from foiasearch.index.store import DocumentStore
+from foiasearch.search import budget
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results)
 from foiasearch.index.whoosh.wordforms import stem
@@ -59,6 +60,8 @@ def display_title(title: str) -> str:
     """
     title = " ".join(title[: MAX_TITLE * 4].split())  # whitespace runs and newlines: one space
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+
+
 
 
 class SearchEngine:
@@ -152,7 +155,11 @@ class SearchEngine:
                 results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
                 view.facets.put(key, results.facets)
         if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
-            results.suggestion = self._suggest(searcher, query.text, query.hidden_collections)
+            try:  # a suggestion is a nicety: out of time, the results go without one
+                budget.check()
+                results.suggestion = self._suggest(searcher, query.text, query.hidden_collections)
+            except budget.QueryTooSlow:
+                results.suggestion = None
         return results
 
     def _select(self, query: Query) -> Selection:
@@ -219,6 +226,7 @@ class SearchEngine:
         # parameter as a loop variable and skips every field after the first.
         found = set()
         for leaf in user_query.leaves():
+            budget.check()  # expanding wildcards walks the term list: within the query's budget
             try:
                 found |= leaf.existing_terms(searcher.reader(), phrases=True, expand=True)
             except Exception:  # some query types cannot list their terms

@@ -117,6 +117,8 @@ class Selection:
     def ordered(self) -> Iterator[int]:
         """Docnums of the selected documents, in result order (ranked by
         score, once, if that order is asked for and not known yet)."""
+        if not self.bits:  # nothing selected: no ranking to do (it cost seconds for hostile queries)
+            return iter(())
         if self.order is None:
             rank_all(self)
             self.order = self.matches.ranked if self.matches is not None else []
@@ -266,13 +268,17 @@ def skip_along(matcher, docnums: list[int]) -> Iterator[int]:
 
 class _BudgetCollector(WrappingCollector):
     """Collects like its child, checking the query's time budget (search.budget)
-    every 256 documents: Whoosh's own full search (phrases with slop,
+    every 64 documents: Whoosh's own full search (phrases with slop,
     expansions) runs document by document through it."""
+
+    def set_subsearcher(self, subsearcher, offset):
+        budget.check()  # building a segment's matcher can take seconds (Every, Not, expansions)
+        super().set_subsearcher(subsearcher, offset)
 
     def collect_matches(self):
         child = self.child
         for count, sub_docnum in enumerate(child.matches()):
-            if count % 256 == 0:
+            if count % 64 == 0:
                 budget.check()
             child.collect(sub_docnum)
 
