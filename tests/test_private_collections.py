@@ -35,11 +35,16 @@ def site(tmp_path_factory):
         items.append((Document(kind="post", title=f"Public detainer post {n}",
                                pages=[Page(1, f"Detainer policy update {n} for the public.")],
                                tags=["Detainers"], date=f"2013-0{n + 1}-01"), [str(path)]))
-    board_pages = [f"Board minutes: the {SECRET_WORD} on detainer policy.", "Second page, budget."]
+    public_pages = ["A public release about detainer holds. (b)(6)", "Nothing withheld here."]
+    public_pdf = write_pdf(root / "releases" / "holds.pdf", public_pages)
+    items.append((Document(kind="release", title="Public release on detainer holds",
+                           pages=[Page(1, public_pages[0], exemptions=["b6"]), Page(2, public_pages[1])],
+                           exemptions=["b6"], tags=["Detainers"], date="2013-06-01"), [str(public_pdf)]))
+    board_pages = [f"Board minutes: the {SECRET_WORD} on detainer policy. (b)(6)", "Second page, budget. (b)(6)"]
     pdf = write_pdf(root / "board" / "minutes.pdf", board_pages)
     items.append((Document(kind="release", title="Board minutes on detainers",
-                           pages=[Page(i + 1, t) for i, t in enumerate(board_pages)],
-                           tags=["Detainers", SECRET_TAG], actors=[Actor(SECRET_ACTOR, "person")],
+                           pages=[Page(i + 1, t, exemptions=["b6"]) for i, t in enumerate(board_pages)],
+                           exemptions=["b6"], tags=["Detainers", SECRET_TAG], actors=[Actor(SECRET_ACTOR, "person")],
                            date="2014-01-01"), [str(pdf)]))
     html = write_html(root / "board" / "memo.html", "Board memo", f"The {SECRET_WORD} memo about detainers.")
     items.append((Document(kind="post", title="Board memo", pages=[Page(1, f"The {SECRET_WORD} memo about detainers.")],
@@ -51,7 +56,7 @@ def site(tmp_path_factory):
         store.add("board-only", Query("", {"collection": ["board"]}))
     accounts = AccountStore(accounts_path(location.root))
     accounts.add("rita", "reader", PASSWORD)
-    return root, location, {"public": ids[:3], "board": ids[3:]}
+    return root, location, {"public": ids[:4], "board": ids[4:]}
 
 
 @pytest.fixture(scope="module")
@@ -76,23 +81,33 @@ def leaks(text: str) -> list[str]:
 
 def test_search_results_and_totals(anonymous, member):
     page = anonymous.get("/?q=detainer").get_data(as_text=True)
-    assert "3 documents match" in page and not leaks(page)
-    assert "5 documents match" in member.get("/?q=detainer").get_data(as_text=True)
+    assert "4 documents match" in page and not leaks(page)
+    assert "6 documents match" in member.get("/?q=detainer").get_data(as_text=True)
     assert "No documents match" in anonymous.get(f"/?q={SECRET_WORD}").get_data(as_text=True)
 
 
 def test_facet_values_and_counts(anonymous, member):
     data = anonymous.get("/api/search?q=").get_json()
-    assert data["total"] == 3
+    assert data["total"] == 4
     facets = data["facets"]
-    assert {v["value"] for v in facets["collection"]} == {"posts"}
-    assert {v["value"]: v["count"] for v in facets["tag"]} == {"Detainers": 3}
+    assert {v["value"] for v in facets["collection"]} == {"posts", "releases"}
+    assert {v["value"]: v["count"] for v in facets["tag"]} == {"Detainers": 4}
     assert facets["actor"] == []
     more = anonymous.get(f"/?q=&more=tag&find_tag=closed").get_data(as_text=True)
     assert not leaks(more)
     filtered = anonymous.get("/api/search?collection=board").get_json()
     assert filtered["total"] == 0 and not leaks(str(filtered))
-    assert member.get("/api/search?q=").get_json()["total"] == 5
+    assert member.get("/api/search?q=").get_json()["total"] == 6
+
+
+def test_exemption_page_counts(anonymous, member):
+    def pages_of_b6(client) -> str:
+        page = client.get("/?q=").get_data(as_text=True)
+        box = page[page.index('id="facet-exemption"'):]
+        return re.search(r'([0-9,]+) p\.</span>', box).group(1)
+
+    assert pages_of_b6(anonymous) == "1"  # the board's two pages are not counted
+    assert pages_of_b6(member) == "3"
 
 
 def test_documents_text_and_api(anonymous, member, site):
@@ -130,8 +145,8 @@ def test_exports(anonymous, member):
         response = anonymous.get(f"/export.{fmt}?q=detainer")
         assert response.status_code == 200 and not leaks(response.get_data(as_text=True)), fmt
         assert anonymous.get(f"/export.{fmt}?q={SECRET_WORD}").headers["X-Export-Total"] == "0"
-    assert anonymous.get("/export.json?q=detainer").get_json()["meta"]["total"] == 3
-    assert member.get("/export.json?q=detainer").get_json()["meta"]["total"] == 5
+    assert anonymous.get("/export.json?q=detainer").get_json()["meta"]["total"] == 4
+    assert member.get("/export.json?q=detainer").get_json()["meta"]["total"] == 6
     saved = anonymous.get("/saved/detainers/export.csv")
     assert saved.status_code == 200 and not leaks(saved.get_data(as_text=True))
     assert anonymous.get("/saved/board-only/export.csv").status_code == 404
@@ -140,14 +155,14 @@ def test_exports(anonymous, member):
 def test_feeds(anonymous, member):
     feed = anonymous.get("/saved/detainers.atom")
     assert feed.status_code == 200 and not leaks(feed.get_data(as_text=True))
-    assert len(feedparser.parse(feed.data).entries) == 3
-    assert len(feedparser.parse(member.get("/saved/detainers.atom").data).entries) == 5
+    assert len(feedparser.parse(feed.data).entries) == 4
+    assert len(feedparser.parse(member.get("/saved/detainers.atom").data).entries) == 6
     assert anonymous.get("/saved/board-only.atom").status_code == 404
 
 
 def test_json_api(anonymous):
     data = anonymous.get("/api/search?q=detainer&limit=100").get_json()
-    assert data["total"] == 3 and not leaks(str(data))
+    assert data["total"] == 4 and not leaks(str(data))
 
 
 def test_spelling_suggestions(anonymous, member):
