@@ -13,6 +13,8 @@ if [ "${1:-demo}" = "test" ]; then
   command -v chromium >/dev/null || want+=(chromium)
   fc-list 2>/dev/null | grep -qi dejavu || want+=(fonts-dejavu-core)
   command -v recollq >/dev/null || want+=(recollcmd)
+  # PostgreSQL backend tests start their own throwaway clusters (tests/pgcluster.py).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

@@ -60,3 +60,23 @@ def run_cli(runner: CliRunner, *args: str | os.PathLike):
     from foiasearch.cli import main
 
     return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for the whole session (tests/pgcluster.py):
+    skipped without PostgreSQL, failing under CI."""
+    from tests.pgcluster import Cluster, require_binaries
+
+    cluster = Cluster.primary(require_binaries())
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request) -> str:
+    """The URL of a new, empty database on the session's server."""
+    import re
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + f"_{os.getpid()}_{id(request) % 100000}"
+    return pg_cluster.create_database(name)
