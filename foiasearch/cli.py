@@ -173,7 +173,7 @@ def index_command(paths, index_dir, no_ocr, password_file, actor_files, refresh_
     try:
         summary = Indexer(location, options, workers=workers, commit_every=commit_every,
                           progress=progress).run(paths)
-    except IndexError_ as exc:
+    except (IndexError_, IndexNotFound) as exc:  # IndexNotFound: a database unreachable or lost mid-run
         raise click.ClickException(str(exc)) from None
     finally:
         progress.close()

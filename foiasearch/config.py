@@ -74,7 +74,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: private_collections must be a list of collection names")
     return Config(
         path=path,
-        index=str(Path(index).expanduser()) if index else None,
+        index=(index if str(index).startswith(("postgresql://", "postgres://")) else str(Path(index).expanduser()))
+        if index else None,
         actors=tuple(resolve(a) for a in actors),
         ocr=bool(data.get("ocr", True)),
         password_file=resolve(data["password_file"]) if data.get("password_file") else None,

@@ -56,7 +56,8 @@ class IndexWriter(Protocol):
 
 # "name" -> "module:class" (the class takes an IndexLocation), and the
 # backend's optional prepare(IngestResult) run in extraction workers.
-WRITERS = {"whoosh": "foiasearch.index.whoosh.writer:WhooshWriter"}
+WRITERS = {"whoosh": "foiasearch.index.whoosh.writer:WhooshWriter",
+           "postgresql": "foiasearch.index.postgres.writer:PostgresWriter"}
 DEFAULT_BACKEND = "whoosh"
 
 
@@ -67,19 +68,20 @@ def _writer_class(backend: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
-def open_writer(location: IndexLocation, backend: str = DEFAULT_BACKEND, rebuild: bool = False) -> IndexWriter:
-    """The writer of the index at ``location`` (created if absent). An index
-    that must be rebuilt (:func:`outdated`) raises IndexOutdated, unless
-    ``rebuild``: it then starts empty, and the caller writes every stored
-    document again (index.build.reanalyze)."""
-    cls = _writer_class(backend)
+def open_writer(location: IndexLocation, backend: str | None = None, rebuild: bool = False) -> IndexWriter:
+    """The writer of the index at ``location`` (created if absent), for
+    ``backend`` or else the location's (postgresql for a database URL). An
+    index that must be rebuilt (:func:`outdated`) raises IndexOutdated,
+    unless ``rebuild``: it then starts empty, and the caller writes every
+    stored document again (index.build.reanalyze)."""
+    cls = _writer_class(backend or location.backend)
     return cls(location, rebuild=True) if rebuild else cls(location)
 
 
-def outdated(location: IndexLocation, backend: str = DEFAULT_BACKEND) -> bool:
+def outdated(location: IndexLocation, backend: str | None = None) -> bool:
     """True when the backend's index at ``location`` was built by a version
     that analysed text differently, and must be rebuilt from the store."""
-    check = getattr(_writer_class(backend), "outdated", None)
+    check = getattr(_writer_class(backend or location.backend), "outdated", None)
     return bool(check and check(location))
 
 

@@ -114,6 +114,14 @@ class WriteLock:
         self.handle.close()
 
 
+def _write_lock(location: IndexLocation):
+    """One writer per index folder; a database (--index postgresql://...)
+    takes any number of concurrent indexers (index.postgres.writer)."""
+    import contextlib
+
+    return contextlib.nullcontext() if location.url else WriteLock(location.lock_path)
+
+
 class Indexer:
     """Index paths into the index at ``location``.
 
@@ -150,7 +158,7 @@ class Indexer:
             raise IndexError_(f"cannot create index folder {self.location.root}: {exc.strerror}") from exc
         if outdated(self.location):
             reanalyze(self.location)  # words analysed by an older version: rebuilt from the store first
-        with WriteLock(self.location.lock_path):
+        with _write_lock(self.location):
             self.writer = open_writer(self.location)
             self.store = self.location.open_store()
             try:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from foiasearch.index.store import DocumentStore
 
 DEFAULT_DIR = ".foiasearch"
 ENV_VAR = "FOIASEARCH_INDEX"
+URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 class IndexNotFound(Exception):
@@ -34,13 +36,35 @@ class IndexOutdated(IndexNotFound):
 
 @dataclass(frozen=True)
 class IndexLocation:
+    """A folder (Whoosh, the default) or a database URL (PostgreSQL: ``url``;
+    ``root`` is then a local folder for the OCR cache and page images)."""
+
     root: Path
+    url: str | None = None
 
     @classmethod
     def resolve(cls, given: str | os.PathLike | None, env: dict | None = None) -> "IndexLocation":
         """``--index`` wins, then $FOIASEARCH_INDEX, then ./.foiasearch."""
         env = os.environ if env is None else env
-        return cls(Path(given or env.get(ENV_VAR) or DEFAULT_DIR))
+        value = str(given or env.get(ENV_VAR) or DEFAULT_DIR)
+        if value.startswith(URL_SCHEMES):
+            cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "foiasearch"
+            return cls(cache / hashlib.sha256(value.encode()).hexdigest()[:16], url=value)
+        return cls(Path(value))
+
+    @property
+    def backend(self) -> str:
+        """The search backend this location implies: postgresql for a URL, else whoosh."""
+        return "postgresql" if self.url else "whoosh"
+
+    @property
+    def display(self) -> str:
+        """The location for messages (a URL without its password)."""
+        if not self.url:
+            return str(self.root)
+        from foiasearch.index.postgres.schema import Target
+
+        return Target(self.url, "").display
 
     @property
     def store_path(self) -> Path:
@@ -56,8 +80,9 @@ class IndexLocation:
 
     def exists(self) -> bool:
         """An index folder: its store, with or without the search index's
-        first commit (a run killed before it: nothing indexed yet)."""
-        return self.store_path.exists()
+        first commit (a run killed before it: nothing indexed yet). A
+        database URL is checked when it is opened."""
+        return bool(self.url) or self.store_path.exists()
 
     def require(self) -> None:
         """Raise IndexNotFound, naming the folder, unless an index is here."""
@@ -65,6 +90,10 @@ class IndexLocation:
             raise IndexNotFound(f"no index at {self.root} (run 'foiasearch index PATH' first, or pass --index DIR)")
 
     def open_store(self, readonly: bool = False) -> DocumentStore:
+        if self.url:  # the manifest lives in the database, shared by every indexer
+            from foiasearch.index.postgres.store import PostgresStore
+
+            return PostgresStore(self)
         if readonly and not self.store_path.exists():
             raise IndexNotFound(f"no index at {self.root}")
         return DocumentStore(self.store_path, readonly=readonly)

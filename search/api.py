@@ -366,17 +366,20 @@ class SearchBackend(Protocol):
 
 
 # "name" -> "module:class"; the class takes an IndexLocation.
-BACKENDS = {"whoosh": "foiasearch.search.whoosh.engine:SearchEngine"}
+BACKENDS = {"whoosh": "foiasearch.search.whoosh.engine:SearchEngine",
+            "postgresql": "foiasearch.search.postgres.engine:PostgresBackend"}
 DEFAULT_BACKEND = "whoosh"
 
 
 def open_backend(index: IndexLocation | str | os.PathLike | None = None,
-                 backend: str = DEFAULT_BACKEND) -> SearchBackend:
-    """Open the index at ``index`` (a location, a folder, or None for
-    $FOIASEARCH_INDEX / ./.foiasearch) for searching; raises IndexNotFound."""
+                 backend: str | None = None) -> SearchBackend:
+    """Open the index at ``index`` (a location, a folder, a postgresql:// URL,
+    or None for $FOIASEARCH_INDEX / ./.foiasearch) for searching, with the
+    location's backend unless ``backend`` is given; raises IndexNotFound."""
     import importlib
 
     location = index if isinstance(index, IndexLocation) else IndexLocation.resolve(index)
+    backend = backend or location.backend
     if backend not in BACKENDS:
         raise ValueError(f"unknown search backend {backend!r}; use one of {', '.join(BACKENDS)}")
     module, _, cls = BACKENDS[backend].partition(":")

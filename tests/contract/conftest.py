@@ -21,7 +21,7 @@ from foiasearch.index.build import index_documents
 from foiasearch.ingest.document import Actor, Document, Email, Page
 from foiasearch.search.api import IndexLocation, open_backend
 
-BACKENDS = ["whoosh"]
+BACKENDS = ["whoosh", "postgresql"]
 
 
 def doc_id(name: str) -> str:
@@ -77,6 +77,11 @@ def build(root: Path, backend: str) -> IndexLocation:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend_name(request) -> str:
+    if request.param == "postgresql":  # a throwaway server for the session (tests/pgcluster.py)
+        import os
+
+        cluster = request.getfixturevalue("pg_cluster")
+        os.environ.setdefault("FOIASEARCH_POSTGRES_URL", cluster.create_database("contract"))
     return request.param
 
 

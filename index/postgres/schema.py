@@ -1,0 +1,185 @@
+"""Where a PostgreSQL index lives, how to connect to it, and its schema.
+
+An index in PostgreSQL is one schema of one database: ``foiasearch`` for
+``--index postgresql://user@host/db``; a folder index written with the
+postgresql backend (tests, benchmarks) gets its own schema, named after the
+folder, in the database of $FOIASEARCH_POSTGRES_URL. foiasearch creates the
+schema on first use and upgrades it with numbered migrations, each applied
+once, under an advisory lock so that several indexers starting at once do
+not race.
+
+>>> target_of(IndexLocation(Path("/x"), url="postgresql://me@db/foia")).schema
+'foiasearch'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from foiasearch.index.location import IndexLocation, IndexNotFound
+
+ENV_URL = "FOIASEARCH_POSTGRES_URL"
+CONFIG = "fs_english"  # English stemming without a stop list: "opt out", "may", "not" matter
+ADVISORY_KEY = 0x6F1A5EA  # serialises schema creation and migrations across processes
+
+
+class DatabaseUnavailable(IndexNotFound):
+    """The database cannot be reached; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    schema: str
+
+    @property
+    def display(self) -> str:
+        """The URL without a password, for messages and provenance."""
+        info = psycopg.conninfo.conninfo_to_dict(self.url)
+        host = info.get("host", "localhost")
+        port = f":{info['port']}" if info.get("port") else ""
+        user = f"{info['user']}@" if info.get("user") else ""
+        return f"postgresql://{user}{host}{port}/{info.get('dbname', '')}"
+
+
+def target_of(location: IndexLocation) -> Target:
+    """The database and schema holding the index at ``location``."""
+    if location.url:
+        return Target(location.url, "foiasearch")
+    url = os.environ.get(ENV_URL)
+    if not url:
+        raise IndexNotFound(f"the postgresql backend needs --index postgresql://USER@HOST/DB "
+                            f"(or ${ENV_URL} for the index of folder {location.root})")
+    digest = hashlib.sha256(str(location.root.resolve()).encode()).hexdigest()[:12]
+    return Target(url, f"foiasearch_{digest}")
+
+
+def connect(target: Target, autocommit: bool = False, timeout: int = 10) -> psycopg.Connection:
+    """A connection with the index's schema first on the search path;
+    raises DatabaseUnavailable (one line) when the server cannot be reached."""
+    try:
+        conn = psycopg.connect(target.url, autocommit=autocommit, connect_timeout=timeout)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot connect to {target.display}: {reason}") from exc
+    configure(conn, target)
+    return conn
+
+
+def configure(conn: psycopg.Connection, target: Target) -> None:
+    """Point a new connection at the index's schema."""
+    was = conn.autocommit
+    conn.autocommit = True
+    conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(target.schema)))
+    conn.autocommit = was
+
+
+# Each migration runs once, in order, in one transaction; append, never edit.
+MIGRATIONS: list[str] = [
+    # 1: documents, pages, facet values, the vocabulary, the commit counter,
+    # the manifest of files and saved searches.
+    f"""
+    CREATE TEXT SEARCH DICTIONARY fs_stem (TEMPLATE = snowball, Language = english);
+    CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = pg_catalog.english);
+    ALTER TEXT SEARCH CONFIGURATION {CONFIG}
+        ALTER MAPPING FOR asciiword, word, hword, hword_part, hword_asciipart, asciihword WITH fs_stem;
+    CREATE TABLE documents (
+        id text PRIMARY KEY,             -- content hash (index.build.document_id)
+        kind text NOT NULL,
+        title text NOT NULL,
+        date timestamptz,                -- published
+        sort_date timestamptz NOT NULL,  -- published, else indexed: feeds
+        page_count integer NOT NULL,
+        data jsonb NOT NULL,             -- the Document, its pages without text
+        body text NOT NULL,              -- all page text, for snippets
+        author text NOT NULL, path text NOT NULL, sender text NOT NULL,
+        recipient text NOT NULL, subject text NOT NULL, url text,
+        fkeys text[] NOT NULL,           -- 'facet:key' filters match
+        bates text[] NOT NULL,
+        tsv tsvector NOT NULL,           -- A title/subject, B tags/actors, D body
+        updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX documents_tsv ON documents USING gin (tsv);
+    CREATE INDEX documents_fkeys ON documents USING gin (fkeys);
+    CREATE INDEX documents_date ON documents (date DESC NULLS LAST, id);
+    CREATE INDEX documents_sort_date ON documents (sort_date DESC, id);
+    CREATE TABLE pages (
+        doc_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        number integer NOT NULL,
+        text text NOT NULL,
+        meta jsonb NOT NULL,             -- the Page without its text
+        exemptions text[] NOT NULL,      -- lower case
+        bates text,
+        tsv tsvector,                    -- releases only: page hits
+        PRIMARY KEY (doc_id, number)
+    );
+    CREATE INDEX pages_tsv ON pages USING gin (tsv);
+    CREATE INDEX pages_bates ON pages (upper(bates)) WHERE bates IS NOT NULL;
+    CREATE TABLE facet_values (
+        doc_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        facet text NOT NULL, key text NOT NULL, value text NOT NULL, type text,
+        PRIMARY KEY (doc_id, facet, key)
+    );
+    CREATE INDEX facet_values_key ON facet_values (facet, key);
+    CREATE TABLE vocabulary (word text PRIMARY KEY);  -- spelling suggestions
+    CREATE TABLE state (
+        id integer PRIMARY KEY CHECK (id = 1),
+        generation bigint NOT NULL,      -- +1 per commit: the fingerprint
+        last_updated timestamptz
+    );
+    INSERT INTO state VALUES (1, 0, NULL);
+    CREATE TABLE files (
+        path text PRIMARY KEY, display text NOT NULL, size bigint, mtime_ns bigint, sha256 text,
+        status text NOT NULL, reason text NOT NULL DEFAULT '', updated_at text NOT NULL
+    );
+    CREATE INDEX files_sha ON files (sha256);
+    CREATE TABLE file_docs (path text NOT NULL, doc_id text NOT NULL, PRIMARY KEY (path, doc_id));
+    CREATE INDEX file_docs_doc ON file_docs (doc_id);
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE saved_searches (
+        name text PRIMARY KEY, query jsonb NOT NULL, created_at text NOT NULL, last_run text
+    );
+    CREATE TABLE saved_seen (name text NOT NULL REFERENCES saved_searches ON DELETE CASCADE ON UPDATE CASCADE,
+                             doc_id text NOT NULL, PRIMARY KEY (name, doc_id));
+    """,
+]
+
+
+def schema_version(conn: psycopg.Connection, target: Target) -> int:
+    """The migrations applied to the index's schema (0: no schema yet)."""
+    row = conn.execute("SELECT to_regclass(%s)", (f"{target.schema}.schema_migrations",)).fetchone()
+    if row[0] is None:
+        return 0
+    return conn.execute(
+        sql.SQL("SELECT coalesce(max(version), 0) FROM {}.schema_migrations").format(sql.Identifier(target.schema))
+    ).fetchone()[0]
+
+
+def ensure_schema(target: Target) -> None:
+    """Create the schema or bring it up to date (idempotent, safe from several processes)."""
+    with connect(target) as conn:
+        if schema_version(conn, target) == len(MIGRATIONS):
+            return
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))
+            name = sql.Identifier(target.schema)
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
+            conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(name))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            done = schema_version(conn, target)
+            for version, script in enumerate(MIGRATIONS[done:], start=done + 1):
+                conn.execute(script)
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+
+
+def exists(target: Target) -> bool:
+    """Whether the index's schema has been created."""
+    with connect(target) as conn:
+        return schema_version(conn, target) > 0

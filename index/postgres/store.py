@@ -1,0 +1,211 @@
+"""The manifest of files and the staging of documents for an index in
+PostgreSQL (``--index postgresql://...``): what index.store.DocumentStore
+does in a folder, shared by every indexer that writes to the database.
+
+Changes are held in this process until :meth:`PostgresStore.commit`, which
+the indexer calls after the writer's commit (index.build): the manifest never
+says a file is indexed before its documents are searchable, so a run that
+dies loses nothing committed and the next run redoes the rest. Documents are
+handed to the writer from here and read back from the ``documents`` table.
+
+>>> # store = PostgresStore(IndexLocation.resolve("postgresql://me@db/foia"))
+>>> # store.put_file(record, [doc.id]); store.commit()
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterable, Iterator
+
+import psycopg
+
+from foiasearch.index.location import IndexLocation
+from foiasearch.index.postgres.records import clean
+from foiasearch.index.postgres.schema import DatabaseUnavailable, connect, ensure_schema, target_of
+from foiasearch.index.postgres.writer import RETRIES, TRANSIENT
+from foiasearch.index.store import FileRecord, _key, _path
+from foiasearch.ingest.document import Document, Page
+
+COLUMNS = "path, display, size, mtime_ns, sha256, status, reason, updated_at"
+
+
+def _record(row) -> FileRecord:
+    record = FileRecord(*row)
+    record.path, record.display = _path(record.path), _path(record.display)
+    return record
+
+
+class PostgresStore:
+    """The DocumentStore interface the indexer and the search backend use, in PostgreSQL."""
+
+    def __init__(self, location: IndexLocation, readonly: bool = False) -> None:
+        self.target = target_of(location)
+        if not readonly:
+            ensure_schema(self.target)
+        self.db = connect(self.target, autocommit=True)
+        self._files: dict[str, tuple[FileRecord | None, list[str] | None]] = {}  # key -> (record|None: removed, links)
+        self._docs: dict[str, Document | None] = {}
+        self._meta: dict[str, str] = {}
+
+    def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        try:
+            return self.db.execute(sql, list(params)).fetchall()
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
+                                      f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- files -------------------------------------------------------------------------
+    def get_file(self, path: str) -> FileRecord | None:
+        key = _key(path)
+        if key in self._files:
+            return self._files[key][0]
+        rows = self._rows(f"SELECT {COLUMNS} FROM files WHERE path = %s", [key])
+        return _record(rows[0]) if rows else None
+
+    def files_under(self, root: str) -> list[str]:
+        root = _key(root)
+        prefix = root.rstrip("/") + "/"
+        found = {r[0] for r in self._rows("SELECT path FROM files WHERE path = %s OR left(path, %s) = %s",
+                                          [root, len(prefix), prefix])}
+        for key, (record, _) in self._files.items():
+            if record is None:
+                found.discard(key)
+            elif key == root or key.startswith(prefix):
+                found.add(key)
+        return [_path(k) for k in found]
+
+    def put_file(self, record: FileRecord, doc_ids: Iterable[str] | None) -> None:
+        key = _key(record.path)
+        links = list(doc_ids) if doc_ids is not None else self._files.get(key, (None, None))[1]
+        self._files[key] = (record, links)
+
+    def remove_file(self, path: str) -> list[str]:
+        ids = self.doc_ids_of(path)
+        self._files[_key(path)] = (None, [])
+        return ids
+
+    def doc_ids_of(self, path: str) -> list[str]:
+        key = _key(path)
+        if key in self._files and self._files[key][1] is not None:
+            return list(self._files[key][1])
+        return [r[0] for r in self._rows("SELECT doc_id FROM file_docs WHERE path = %s", [key])]
+
+    def paths_of(self, doc_id: str) -> list[str]:
+        """Display paths of the files a document came from (committed and pending)."""
+        rows = self._rows("SELECT f.path, f.display FROM file_docs d JOIN files f ON f.path = d.path "
+                          "WHERE d.doc_id = %s", [doc_id])
+        shown = {path: display for path, display in rows if path not in self._files}
+        for key, (record, links) in self._files.items():
+            if record is not None and links and doc_id in links:
+                shown[key] = _key(record.display)
+        return sorted(_path(d) for d in shown.values())
+
+    def file_paths_of(self, doc_id: str) -> list[str]:
+        rows = self._rows("SELECT f.path FROM file_docs d JOIN files f ON f.path = d.path "
+                          "WHERE d.doc_id = %s AND f.status = 'indexed' ORDER BY f.display", [doc_id])
+        return [_path(r[0]) for r in rows]
+
+    def failures(self) -> list[FileRecord]:
+        return [_record(r) for r in self._rows(f"SELECT {COLUMNS} FROM files WHERE status = 'failed' ORDER BY display")]
+
+    def file_counts(self) -> dict[str, int]:
+        return dict(self._rows("SELECT status, count(*) FROM files GROUP BY status"))
+
+    # -- documents -----------------------------------------------------------------------
+    def put_document(self, doc: Document) -> None:
+        self._docs[doc.id] = doc
+
+    def delete_document(self, doc_id: str) -> None:
+        self._docs[doc_id] = None  # the writer removes its rows
+
+    def get_document(self, doc_id: str, with_pages: bool = True) -> Document | None:
+        if doc_id in self._docs:
+            doc = self._docs[doc_id]
+        else:
+            rows = self._rows("SELECT data FROM documents WHERE id = %s", [doc_id])
+            if not rows:
+                return None
+            doc = Document.from_dict(rows[0][0])
+            if with_pages:
+                doc.pages = list(self.iter_pages(doc_id))
+        if doc is not None:
+            doc.paths = self.paths_of(doc_id)
+        return doc
+
+    def iter_pages(self, doc_id: str, numbers: Iterable[int] | None = None) -> Iterator[Page]:
+        rows = self._rows("SELECT text, meta FROM pages WHERE doc_id = %s AND (%s::int[] IS NULL OR number = ANY(%s)) "
+                          "ORDER BY number", [doc_id, numbers and list(numbers), numbers and list(numbers)])
+        for text, meta in rows:
+            yield Page(text=text, **meta)
+
+    def all_document_ids(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT id FROM documents")]
+
+    def orphan_document_ids(self) -> list[str]:
+        """None: with several indexers, a document whose files another
+        indexer is about to record is not an orphan. Documents of removed
+        files are removed through remove_file."""
+        return []
+
+    def document_counts(self) -> dict[str, tuple[int, int]]:
+        return {k: (n, p or 0) for k, n, p in self._rows(
+            "SELECT kind, count(*), sum(page_count)::int FROM documents GROUP BY kind")}
+
+    def pages_needing_ocr(self) -> list[tuple[str, int]]:
+        return [(d, n) for d, n in self._rows("SELECT doc_id, number FROM pages WHERE (meta->>'needs_ocr')::boolean")]
+
+    # -- meta --------------------------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value
+
+    def get_meta(self, key: str) -> str | None:
+        if key in self._meta:
+            return self._meta[key]
+        rows = self._rows("SELECT value FROM meta WHERE key = %s", [key])
+        return rows[0][0] if rows else None
+
+    def commit(self) -> None:
+        """Write the pending manifest in one short transaction (retried on conflicts)."""
+        if not (self._files or self._meta):
+            self._docs.clear()
+            return
+        for attempt in range(RETRIES):
+            try:
+                self._write()
+                break
+            except TRANSIENT:
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+            except psycopg.OperationalError as exc:
+                raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
+                                          f"{str(exc).strip().splitlines()[0]}") from exc
+        self._files.clear()
+        self._docs.clear()
+        self._meta.clear()
+
+    def _write(self) -> None:
+        with self.db.transaction(), self.db.cursor() as cur:
+            keys = sorted(self._files)
+            gone = [k for k in keys if self._files[k][0] is None]
+            kept = [(k, *self._files[k]) for k in keys if self._files[k][0] is not None]
+            cur.execute("DELETE FROM files WHERE path = ANY(%s)", (gone,))
+            cur.execute("DELETE FROM file_docs WHERE path = ANY(%s)", (gone,))
+            cur.executemany(
+                f"INSERT INTO files ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE "
+                "SET display = EXCLUDED.display, size = EXCLUDED.size, mtime_ns = EXCLUDED.mtime_ns, "
+                "sha256 = EXCLUDED.sha256, status = EXCLUDED.status, reason = EXCLUDED.reason, "
+                "updated_at = EXCLUDED.updated_at",
+                [(k, _key(r.display), r.size, r.mtime_ns, r.sha256, r.status, clean(r.reason), r.updated_at)
+                 for k, r, _ in kept])
+            relinked = [k for k, _, links in kept if links is not None]
+            cur.execute("DELETE FROM file_docs WHERE path = ANY(%s)", (relinked,))
+            cur.executemany("INSERT INTO file_docs VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(k, d) for k, _, links in kept if links is not None for d in links])
+            cur.executemany("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                            sorted(self._meta.items()))

@@ -1,0 +1,2 @@
+"""The PostgreSQL backend's read side: the query language as parameterised
+SQL (search.postgres.sql) and the search API over it (search.postgres.engine)."""

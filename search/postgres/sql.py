@@ -1,0 +1,180 @@
+"""The query language (search.postgres.parse) as parameterised SQL.
+
+Every value users type travels as a query parameter; the SQL text holds
+only column names and constants chosen here. Conditions are over the
+``documents`` table aliased ``d``; :class:`Compiled` also carries the
+tsquery that ranks documents and finds their matching pages.
+
+>>> c = compile_text('"opt out" from:smith')
+>>> c.where
+"((d.tsv @@ phraseto_tsquery('fs_english', %s)) AND (to_tsvector('simple', d.sender) @@ plainto_tsquery('simple', %s)))"
+>>> c.params, c.rank, c.rank_params
+(['opt out', 'smith'], "(phraseto_tsquery('fs_english', %s))", ['opt out'])
+>>> compile_filters({"tag": ["ICE", " "], "year": ["2011"]})
+('d.fkeys && %s::text[] AND d.fkeys && %s::text[]', [['tag:ice'], ['year:2011']])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from foiasearch.index.facet_registry import FACET_NAMES
+from foiasearch.index.postgres.records import clean
+from foiasearch.index.postgres.schema import CONFIG
+from foiasearch.search.api import QueryError
+from foiasearch.search.postgres.parse import And, Node, Not, Or, Range, Text, parse
+
+# field -> (column, text search configuration): stemmed for prose, not for names
+TEXT_COLUMNS = {"title": ("d.title", CONFIG), "subject": ("d.subject", CONFIG), "sender": ("d.sender", "simple"),
+                "recipient": ("d.recipient", "simple"), "author": ("d.author", "simple"),
+                "path": ("d.path", "simple"), "url": ("coalesce(d.url, '')", "simple")}
+WORD = re.compile(r"[^\W_]+")
+DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+
+
+@dataclass
+class Compiled:
+    """A WHERE condition with its parameters, and the ranking tsquery (None: nothing to rank by)."""
+
+    where: str = "TRUE"
+    params: list = field(default_factory=list)
+    rank: str | None = None
+    rank_params: list = field(default_factory=list)
+    page_terms: list[tuple[str, list]] = field(default_factory=list)  # extra page-level conditions over p
+
+    def page_condition(self) -> tuple[str, list] | None:
+        """What makes a page of a matching document a page hit (over ``p``)."""
+        parts, params = [], []
+        if self.rank:
+            parts.append(f"p.tsv @@ {self.rank}")
+            params += self.rank_params
+        for cond, values in self.page_terms:
+            parts.append(cond)
+            params += values
+        return (" OR ".join(f"({p})" for p in parts), params) if parts else None
+
+
+def _tsquery(value: str, form: str, config: str) -> tuple[str, list] | None:
+    if form == "prefix":
+        words = WORD.findall(value.lower())
+        if not words:
+            return None
+        return f"to_tsquery('{config}', %s)", [" & ".join(words) + ":*"]
+    if not WORD.search(value):
+        return None  # nothing searchable ("-", "&"): dropped, as Whoosh drops it
+    function = "phraseto_tsquery" if form == "phrase" else "plainto_tsquery"
+    return f"{function}('{config}', %s)", [value]
+
+
+def _period(value: str, end: bool) -> dt.datetime:
+    match = DATE.match(value.strip())
+    if not match:
+        raise QueryError(f"could not understand the date {value!r}; use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
+    try:
+        start = dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise QueryError(f"could not understand the date {value!r}; use YYYY, YYYY-MM or YYYY-MM-DD") from None
+    if not end:
+        return start
+    if match[3]:
+        return start + dt.timedelta(days=1)
+    if match[2]:
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start.replace(year=year + 1)
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.rank: list[tuple[str, list]] = []
+        self.page_terms: list[tuple[str, list]] = []
+
+    def node(self, node: Node, negated: bool = False) -> tuple[str, list] | None:
+        if isinstance(node, Not):
+            inner = self.node(node.child, not negated)
+            return (f"NOT ({inner[0]})", inner[1]) if inner else None
+        if isinstance(node, (And, Or)):
+            parts = [p for p in (self.node(c, negated) for c in node.children) if p]
+            if not parts:
+                return None
+            joiner = " AND " if isinstance(node, And) else " OR "
+            return "(" + joiner.join(f"({p[0]})" for p in parts) + ")", [v for p in parts for v in p[1]]
+        if isinstance(node, Range):
+            return self.range(node, negated)
+        if isinstance(node, Text):
+            return self.text(node, negated)
+        return None
+
+    def text(self, node: Text, negated: bool) -> tuple[str, list] | None:
+        name = node.field
+        if name in (None, "content"):
+            query = _tsquery(node.value, node.form, CONFIG)
+            if query and not negated:
+                self.rank.append(query)
+            return (f"d.tsv @@ {query[0]}", query[1]) if query else None
+        if name in TEXT_COLUMNS:
+            column, config = TEXT_COLUMNS[name]
+            query = _tsquery(node.value, node.form, config)
+            return (f"to_tsvector('{config}', {column}) @@ {query[0]}", query[1]) if query else None
+        if name == "bates":
+            if not negated:
+                self.page_terms.append(("upper(p.bates) = upper(%s)", [node.value]))
+            return "upper(%s) = ANY(d.bates)", [node.value]
+        if name == "date":
+            return self.range(Range("date", node.value, node.value), negated)
+        if name in FACET_NAMES:
+            key = node.value.strip().lower()
+            if name == "exemption" and not negated:
+                self.page_terms.append(("%s = ANY(p.exemptions)", [key]))
+            return "d.fkeys @> %s::text[]", [[f"{name}:{key}"]]
+        return None
+
+    def range(self, node: Range, negated: bool) -> tuple[str, list]:
+        if node.field in ("date", "year"):
+            parts, params = [], []
+            if node.low:
+                parts.append("d.date >= %s")
+                params.append(_period(node.low, end=False))
+            if node.high:
+                parts.append("d.date < %s")
+                params.append(_period(node.high, end=True))
+            return (" AND ".join(parts) or "d.date IS NOT NULL"), params
+        if node.field == "bates":
+            low, high = (node.low or "").upper(), (node.high or "").upper()
+            # Bates numbers of one production share a prefix and a width: text order is number order.
+            cond = ("EXISTS (SELECT 1 FROM pages p WHERE p.doc_id = d.id AND upper(p.bates) >= %s "
+                    "AND upper(p.bates) <= %s AND length(p.bates) = length(%s))")
+            if not negated:
+                self.page_terms.append(("upper(p.bates) >= %s AND upper(p.bates) <= %s AND length(p.bates) = length(%s)",
+                                        [low, high or low, low or high]))
+            return cond, [low, high or "\uffff", low or high]
+        raise QueryError(f"ranges work on date: and bates:, not {node.field}:")
+
+
+def compile_text(text: str) -> Compiled:
+    """The condition and ranking query of a query text ("": every document)."""
+    text = clean(text)  # PostgreSQL text holds no NUL and no lone surrogates
+    compiler = _Compiler()
+    compiled = compiler.node(parse(text.strip())) if text.strip() else None
+    result = Compiled()
+    if compiled:
+        result.where, result.params = compiled
+    if compiler.rank:
+        result.rank = "(" + " || ".join(q for q, _ in compiler.rank) + ")"
+        result.rank_params = [v for _, p in compiler.rank for v in p]
+    result.page_terms = compiler.page_terms
+    return result
+
+
+def compile_filters(filters: dict[str, list[str]], leave_out: str | None = None) -> tuple[str, list]:
+    """Facet selections: OR within a facet (array overlap), AND across."""
+    parts, params = [], []
+    for name, values in sorted(filters.items()):
+        keys = [f"{name}:{clean(v).strip().lower()}" for v in values if clean(v).strip()]
+        if name == leave_out or not keys:
+            continue
+        parts.append("d.fkeys && %s::text[]")
+        params.append(keys)
+    return (" AND ".join(parts) or "TRUE"), params
