@@ -281,10 +281,12 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
               help="A host name the site answers to besides localhost (repeatable; .example.org: its subdomains too).")
 @click.option("--query-seconds", type=click.FloatRange(0.1, 600), default=1.5, show_default=True,
               help="Time budget of one search: a costlier query is stopped with a one-line message.")
+@click.option("--replica", metavar="URL", help="A hot standby of the --index database: searches go there, "
+              "saving a search to --index (also: 'replica' in the config file).")
 @click.option("--secure-cookies", is_flag=True,
               help="Mark session cookies Secure even on plain http (when a TLS proxy is in front).")
 def serve_command(index_dir, host, port, workers, access_log, public, public_originals, allowed_hosts,
-                  query_seconds, secure_cookies) -> None:
+                  query_seconds, secure_cookies, replica) -> None:
     """Serve the search site in the browser (gunicorn worker processes).
 
         foiasearch serve --index ~/foia/.foiasearch      # then open http://127.0.0.1:8080/
@@ -304,10 +306,14 @@ def serve_command(index_dir, host, port, workers, access_log, public, public_ori
                                  query_seconds=query_seconds)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    replica = replica or _config().replica
+    if replica and not location.url:
+        raise click.UsageError("--replica needs a database --index (postgresql://...)")
     if not location.exists():
         click.echo(f"No index at {location.root} yet: the site will say how to create one.", err=True)
-    click.echo(f"Serving {location.root} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    serve(str(location.root), host=host, port=port, workers=workers, access_log=access_log, settings=settings)
+    click.echo(f"Serving {location.display} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    serve(location.url or str(location.root), host=host, port=port, workers=workers, access_log=access_log,
+          settings=settings, replica=replica)
 
 
 # -- status -------------------------------------------------------------------------

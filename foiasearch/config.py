@@ -4,7 +4,8 @@ Looked for at ``$FOIASEARCH_CONFIG``, then ``./foiasearch.toml``, then
 ``$XDG_CONFIG_HOME/foiasearch/config.toml`` (``~/.config/...``). Example::
 
     # foiasearch.toml
-    index = "~/foia/.foiasearch"       # default for --index
+    index = "~/foia/.foiasearch"       # default for --index (or "postgresql://USER@HOST/DB")
+    replica = "postgresql://USER@STANDBY/DB"  # serve: searches go to this hot standby
     actors = ["my-actors.toml"]        # extra gazetteers (paths relative to this file)
     ocr = true                         # false: like --no-ocr
     password_file = "passwords.txt"    # like --password-file
@@ -34,6 +35,7 @@ class Config:
     ocr: bool = True
     password_file: Path | None = None
     private_collections: tuple[str, ...] = ()
+    replica: str | None = None  # serve: a hot standby's URL for searches
 
 
 def config_path(env: dict | None = None, cwd: Path | None = None) -> Path | None:
@@ -80,6 +82,7 @@ def load_config(path: Path | None = None) -> Config:
         ocr=bool(data.get("ocr", True)),
         password_file=resolve(data["password_file"]) if data.get("password_file") else None,
         private_collections=tuple(c.strip() for c in private),
+        replica=str(data["replica"]) if data.get("replica") else None,
     )
 
 

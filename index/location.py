@@ -34,6 +34,11 @@ class IndexOutdated(IndexNotFound):
                    "to rebuild its word index from the stored text, without reading the files again")
 
 
+class IndexUnavailable(IndexNotFound):
+    """The index exists elsewhere but cannot be reached now (a database
+    server down or unreachable); the message is one line naming it."""
+
+
 @dataclass(frozen=True)
 class IndexLocation:
     """A folder (Whoosh, the default) or a database URL (PostgreSQL: ``url``;

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from foiasearch.index.facet_registry import FACET_NAMES, FACETS, LABELS, Facet, collection_of
-from foiasearch.index.location import IndexLocation, IndexNotFound, IndexOutdated
+from foiasearch.index.location import IndexLocation, IndexNotFound, IndexOutdated, IndexUnavailable
 from foiasearch.index.originals import Original
 from foiasearch.ingest.document import Document, Email
 from foiasearch.search.marks import to_html
@@ -388,6 +388,7 @@ def open_backend(index: IndexLocation | str | os.PathLike | None = None,
 
 __all__ = [
     "BACKENDS", "FACETS", "FACET_NAMES", "LABELS", "MAX_QUERY_LENGTH", "SORTS", "Document", "Facet", "FacetValue",
-    "FileProblem", "Fingerprint", "Hit", "IndexLocation", "IndexNotFound", "IndexOutdated", "IndexStatus", "Query",
+    "FileProblem", "Fingerprint", "Hit", "IndexLocation", "IndexNotFound", "IndexOutdated", "IndexStatus",
+    "IndexUnavailable", "Query",
     "QueryError", "ResultStream", "Results", "SearchBackend", "collection_of", "open_backend",
 ]

@@ -69,6 +69,17 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_saved(name: str, query: Query, backend: SearchBackend | None) -> None:
+    """Raise SavedError unless ``name`` is valid and ``query`` can be run."""
+    check_name(name)
+    try:
+        query.validate()
+        if backend is not None:
+            backend.check(query)
+    except QueryError as exc:
+        raise SavedError(str(exc)) from None
+
+
 @dataclass
 class SavedSearch:
     name: str
@@ -107,8 +118,13 @@ class SavedStore:
 
     @classmethod
     def open(cls, location: IndexLocation) -> "SavedStore":
-        """The store of an existing index (raises IndexNotFound otherwise)."""
+        """The store of an existing index (raises IndexNotFound otherwise);
+        for a database index, its saved searches are in the database."""
         location.require()
+        if location.url:
+            from foiasearch.search.postgres.saved import PostgresSavedStore
+
+            return PostgresSavedStore(location)
         return cls(saved_db_path(location))
 
     def close(self) -> None:
@@ -138,13 +154,7 @@ class SavedStore:
         """Save ``query`` as ``name``. Replacing starts the search afresh
         (new created time, no last run, nothing seen). The query is
         validated, and with ``backend`` also parsed, so that it can be run."""
-        check_name(name)
-        try:
-            query.validate()
-            if backend is not None:
-                backend.check(query)
-        except QueryError as exc:
-            raise SavedError(str(exc)) from None
+        check_saved(name, query, backend)
         filters = {k: list(v) for k, v in query.filters.items() if v}
         created = _now()
         with self._write() as db:

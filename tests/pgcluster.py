@@ -112,7 +112,7 @@ class Cluster:
         """A hot standby streaming from this server (pg_basebackup -R), started."""
         standby = Cluster(self.bindir, make_folder("foiasearch-pg-replica-"))
         standby._run("pg_basebackup", "-D", str(standby.data), "-h", "127.0.0.1", "-p", str(self.port),
-                     "-U", SUPERUSER, "-R", "-X", "stream", "--no-sync")
+                     "-U", SUPERUSER, "-R", "-X", "stream", "-c", "fast", "--no-sync")
         standby.start()
         return standby
 

@@ -71,3 +71,42 @@ def test_hostile_query_text_and_facet_values_never_reach_sql(mixed_folder, pg_ur
         assert backend.search(Query("")).total == total
     with psycopg.connect(pg_url) as conn:  # nothing was dropped or changed
         assert conn.execute("SELECT count(*) FROM foiasearch.documents").fetchone()[0] == total
+
+
+def test_saved_searches_live_in_the_database(runner, mixed_folder, pg_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-a"))
+    assert runner.invoke(main, ["index", str(mixed_folder), "--index", pg_url, "-q", "--workers", "0"]).exit_code == 0
+    added = runner.invoke(main, ["saved", "add", "opt", '"opt out"', "--index", pg_url])
+    assert added.exit_code == 0, added.output
+    first = runner.invoke(main, ["saved", "run", "opt", "--new", "--index", pg_url])
+    assert first.exit_code == 0 and "Illinois" in first.output, first.output
+    # another machine (another local cache folder) sees the same saved search and what it has seen
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-b"))
+    listed = runner.invoke(main, ["saved", "list", "--index", pg_url])
+    assert "opt" in listed.output, listed.output
+    again = runner.invoke(main, ["saved", "run", "opt", "--new", "--index", pg_url])
+    assert again.exit_code == 0 and "Illinois" not in again.output, again.output
+
+
+def test_the_site_answers_503_while_the_database_is_down(mixed_folder, pg_cluster):
+    from foiasearch.web import create_app
+    from tests.pgcluster import Cluster
+
+    own = Cluster.primary(pg_cluster.bindir)  # a server of its own, to stop
+    try:
+        url = own.create_database("site")
+        from foiasearch.index.build import Indexer
+        from foiasearch.index.location import IndexLocation
+
+        Indexer(IndexLocation.resolve(url), workers=0).run([mixed_folder])
+        client = create_app(url).test_client()
+        assert client.get("/?q=detainers").status_code == 200
+        own.stop("immediate")
+        down = client.get("/?q=detainers")
+        assert down.status_code == 503 and b"try again" in down.data and b"Traceback" not in down.data
+        assert client.get("/?q=opt", headers={"Accept": "application/json"}).status_code == 503
+        own.start()
+        own.wait_ready()
+        assert client.get("/?q=detainers").status_code == 200  # back without a restart
+    finally:
+        own.destroy()

@@ -24,8 +24,9 @@ class BackendHolder:
     must not cross the fork). Until an index exists, ``get()`` raises
     IndexNotFound and the pages say how to create one."""
 
-    def __init__(self, location: IndexLocation) -> None:
-        self.location = location
+    def __init__(self, location: IndexLocation, replica: IndexLocation | None = None) -> None:
+        self.location = location  # where writes go (saved searches)
+        self.replica = replica  # where searches go, if elsewhere (a hot standby)
         self._backend: SearchBackend | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -37,24 +38,27 @@ class BackendHolder:
         with self._lock:
             if self._backend is None or self._pid != os.getpid():
                 # One thread at a time in the backend (web.serialized).
-                self._backend = Serialized(open_backend(self.location), threading.RLock())
+                self._backend = Serialized(open_backend(self.replica or self.location), threading.RLock())
                 self._pid = os.getpid()
             return self._backend
 
 
-def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSettings | None = None) -> Flask:
+def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSettings | None = None,
+               replica: str | None = None) -> Flask:
     """The app for the index at ``index_dir`` (else $FOIASEARCH_INDEX, else
     ./.foiasearch). The index is opened read-only when first needed.
-    ``settings``: public mode, allowed Host names, limits (web.settings)."""
+    ``settings``: public mode, allowed Host names, limits (web.settings);
+    ``replica`` (a database URL: a hot standby of ``index_dir``): searches
+    go there, writes (saving a search) to ``index_dir``."""
     app = Flask(__name__)
     settings = settings or SiteSettings()
     location = IndexLocation.resolve(index_dir)
-    app.config.update(INDEX_DIR=str(location.root), JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    app.config.update(INDEX_DIR=location.display, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
                       MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES, MAX_FORM_PARTS=200)
     app.extensions["foiasearch_settings"] = settings
     # Before Flask: an unknown Host must not reach URL building (web.hosts).
     app.wsgi_app = HostGuard(app.wsgi_app, HostAllowList(settings.allowed_hosts))
-    app.extensions["foiasearch"] = BackendHolder(location)
+    app.extensions["foiasearch"] = BackendHolder(location, IndexLocation.resolve(replica) if replica else None)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

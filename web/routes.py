@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
-from foiasearch.search.api import Hit, IndexNotFound, IndexOutdated, Query, QueryError, Results, SearchBackend
+from foiasearch.search.api import (Hit, IndexNotFound, IndexOutdated, IndexUnavailable, Query, QueryError, Results,
+                                   SearchBackend)
 from foiasearch.web.histogram import year_histogram
 from foiasearch.web.hits import hit_view
 from foiasearch.web.reader import document_or_404 as _document_or_404
@@ -196,6 +197,10 @@ def install_handlers(app: Flask) -> None:
 
     @app.errorhandler(IndexNotFound)
     def no_index(exc):
+        if isinstance(exc, IndexUnavailable):  # e.g. the database is down: try again later
+            log.warning("index unavailable: %s", exc)
+            return error_page(503, "Search is unavailable",
+                              "The index cannot be reached right now; try again in a minute.")
         if not visitor().sees_paths:
             return error_page(503, "No index yet", "This site has nothing to search yet.")
         if _wants_json():

@@ -262,11 +262,11 @@ def server_options(host: str, port: int, workers: int, access_log: bool, threads
 
 
 def serve(index_dir: str | os.PathLike | None, host: str = "127.0.0.1", port: int = 8080,
-          workers: int = 2, access_log: bool = False, settings=None) -> None:
+          workers: int = 2, access_log: bool = False, settings=None, replica: str | None = None) -> None:
     """Serve the search site until interrupted (Ctrl-C). ``settings`` is a
     :class:`foiasearch.web.settings.SiteSettings` (public mode, allowed
-    hosts, ...)."""
+    hosts, ...); ``replica``: a hot standby's URL for searches."""
     from foiasearch.web import create_app
 
-    GunicornServer(lambda: create_app(index_dir, settings=settings),
+    GunicornServer(lambda: create_app(index_dir, settings=settings, replica=replica),
                    server_options(host, port, workers, access_log)).run()

@@ -22,14 +22,14 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from foiasearch.index.location import IndexLocation, IndexNotFound
+from foiasearch.index.location import IndexLocation, IndexNotFound, IndexUnavailable
 
 ENV_URL = "FOIASEARCH_POSTGRES_URL"
 CONFIG = "fs_english"  # English stemming without a stop list: "opt out", "may", "not" matter
 ADVISORY_KEY = 0x6F1A5EA  # serialises schema creation and migrations across processes
 
 
-class DatabaseUnavailable(IndexNotFound):
+class DatabaseUnavailable(IndexUnavailable):
     """The database cannot be reached; the message is one line naming it."""
 
 
