@@ -152,6 +152,19 @@ class PostgresStore:
         files are removed through remove_file."""
         return []
 
+    def documents_older_than(self, version: int) -> list[str]:
+        """Ids of the documents made by an extractor older than ``version`` (index.store)."""
+        return [r[0] for r in self._rows(
+            "SELECT id FROM documents WHERE coalesce((data->>'extractor')::int, 0) < %s", [version])]
+
+    def page_meta(self, doc_id: str) -> list[Page]:
+        return [Page(text="", **meta) for (meta,) in self._rows(
+            "SELECT meta FROM pages WHERE doc_id = %s ORDER BY number", [doc_id])]
+
+    def ocr_confidences(self) -> list[float | None]:
+        return [r[0] for r in self._rows(
+            "SELECT (meta->>'ocr_confidence')::float FROM pages WHERE (meta->>'ocr')::boolean")]
+
     def document_counts(self) -> dict[str, tuple[int, int]]:
         return {k: (n, p or 0) for k, n, p in self._rows(
             "SELECT kind, count(*), sum(page_count)::int FROM documents GROUP BY kind")}

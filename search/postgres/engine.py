@@ -31,7 +31,7 @@ from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
                                               target_of)
 from foiasearch.index.store import _path
-from foiasearch.ingest.document import Document, Page
+from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
                                    Results)
 from foiasearch.search.marks import CLOSE, OPEN
@@ -297,7 +297,10 @@ class PostgresBackend:
     def status(self) -> IndexStatus:
         kinds = {k: (n, p or 0) for k, n, p in self._rows(
             "SELECT kind, count(*), sum(page_count)::int FROM documents GROUP BY kind ORDER BY kind")}
-        ocr = self._rows("SELECT count(*) FROM pages WHERE (meta->>'needs_ocr')::boolean")[0][0]
+        ocr, ocr_pages, low, mean = self._rows(
+            "SELECT count(*) FILTER (WHERE (meta->>'needs_ocr')::boolean), count(*) FILTER (WHERE (meta->>'ocr')::boolean), "
+            "count(*) FILTER (WHERE (meta->>'ocr_confidence')::float < %s), avg((meta->>'ocr_confidence')::float) "
+            "FROM pages", [LOW_OCR_CONFIDENCE])[0]
         manifest = self._manifest()
         try:
             files, failures = manifest.file_counts(), manifest.failures()
@@ -305,7 +308,8 @@ class PostgresBackend:
             manifest.close()
         fp = self.fingerprint()
         return IndexStatus(self.location.display, fp.last_updated, kinds, files,
-                           [FileProblem(f.display, f.reason) for f in failures], ocr)
+                           [FileProblem(f.display, f.reason) for f in failures], ocr, ocr_pages=ocr_pages,
+                           ocr_low_confidence_pages=low, ocr_mean_confidence=round(mean, 1) if mean is not None else None)
 
     def fingerprint(self) -> Fingerprint:
         generation, updated = self._rows("SELECT generation, last_updated FROM state")[0]
