@@ -139,6 +139,8 @@ class Indexer:
     ) -> None:
         self.location = location
         self.options = options or IngestOptions(ocr_cache_dir=location.ocr_cache_dir)
+        if location.backend != DEFAULT_BACKEND:  # workers prepare documents for this backend, not Whoosh
+            self.options = dataclasses.replace(self.options, extra={**self.options.extra, "backend": location.backend})
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.commit_every = commit_every
         self.progress = progress or (lambda done, total, path, outcome: None)
@@ -373,7 +375,8 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
     without reading the files again. ``transform`` returns the changed
     document, or None when nothing changed. Returns how many changed.
     With ``rebuild``, the search index starts empty first (see :func:`reanalyze`)."""
-    with WriteLock(location.lock_path):
+    location.root.mkdir(parents=True, exist_ok=True)
+    with _write_lock(location):
         writer = open_writer(location, rebuild=rebuild)
         store = location.open_store()
         try:
@@ -403,7 +406,7 @@ def reanalyze(location: IndexLocation) -> int:
 
 
 def index_documents(location: IndexLocation, items: Iterable[tuple[Document, list[str]]],
-                    backend: str = DEFAULT_BACKEND) -> list[str]:
+                    backend: str | None = None) -> list[str]:
     """Index ready-made documents through the same store and commit path as
     :class:`Indexer` (for tests, benchmarks and importers that already hold
     :class:`Document` objects), for search backend ``backend``. Returns the
@@ -425,7 +428,7 @@ def index_documents(location: IndexLocation, items: Iterable[tuple[Document, lis
     import json
 
     location.root.mkdir(parents=True, exist_ok=True)
-    with WriteLock(location.lock_path):
+    with _write_lock(location):
         writer = open_writer(location, backend)
         store = location.open_store()
         try:

@@ -20,7 +20,7 @@ from foiasearch.ingest.document import Document, IngestResult
 from foiasearch.ingest.hashing import file_sha256  # noqa: F401 - index.build imports it from here
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import process_file
-from foiasearch.index.backend import prepare
+from foiasearch.index.backend import DEFAULT_BACKEND, prepare
 from foiasearch.index.walk import printable
 
 # A worker may use this much address space; a pathological file then fails
@@ -104,5 +104,7 @@ def extract(path: str, options: IngestOptions) -> Extracted:
         signal.signal(signal.SIGALRM, previous)
     if not path.isprintable():
         result = without_file_name_bytes(result)
-    analyzed = prepare(result) if result.status == "ok" else None
+    # The backend's own preparation (Whoosh: analysis); options.extra["backend"] set by index.build.
+    backend = options.extra.get("backend", DEFAULT_BACKEND)
+    analyzed = prepare(result, backend) if result.status == "ok" else None
     return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed)

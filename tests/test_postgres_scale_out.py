@@ -99,3 +99,43 @@ def test_searches_from_a_streaming_replica(tmp_path, pg_cluster):
                 time.sleep(0.2)
     finally:
         standby.destroy()
+
+
+def test_a_connection_lost_mid_index_is_one_line_and_the_next_run_completes(tmp_path, pg_cluster):
+    from tests.pgcluster import Cluster
+
+    corpus = make_corpus(tmp_path / "corpus", posts=300, releases=0)
+    own = Cluster.primary(pg_cluster.bindir)  # a server of its own, to stop mid-run
+    try:
+        url = own.create_database("crash")
+        env = dict(os.environ, FOIASEARCH_INDEX=url)
+        run = foiasearch("index", str(corpus), "-q", "--workers", "1", "--commit-every", "0.1", env=env)
+        committed = 0
+        deadline = time.monotonic() + 120
+        while committed < 5:  # some files committed, most still to do
+            assert run.poll() is None and time.monotonic() < deadline, "the run ended before the server stopped"
+            time.sleep(0.1)
+            try:
+                with psycopg.connect(url) as conn:
+                    committed = conn.execute("SELECT count(*) FROM foiasearch.files").fetchone()[0] \
+                        if conn.execute("SELECT to_regclass('foiasearch.files')").fetchone()[0] else 0
+            except psycopg.Error:
+                committed = 0
+        own.stop("immediate")
+        output = run.communicate(timeout=120)[0]
+        assert run.returncode == 1, output
+        lines = output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and "127.0.0.1" in lines[0], output
+        own.start()
+        own.wait_ready()
+        with psycopg.connect(url) as conn:  # what was committed is still there
+            kept = conn.execute("SELECT count(*) FROM foiasearch.files f JOIN foiasearch.file_docs l USING (path) "
+                                "JOIN foiasearch.documents d ON d.id = l.doc_id").fetchone()[0]
+        assert kept >= committed
+        again = foiasearch("index", str(corpus), "-q", "--workers", "1", env=env)
+        output = again.communicate(timeout=300)[0]
+        assert again.returncode == 0 and "300 files seen" in output and "0 failed" in output, output
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM foiasearch.documents").fetchone()[0] == 300
+    finally:
+        own.destroy()
