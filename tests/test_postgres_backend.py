@@ -110,3 +110,22 @@ def test_the_site_answers_503_while_the_database_is_down(mixed_folder, pg_cluste
         assert client.get("/?q=detainers").status_code == 200  # back without a restart
     finally:
         own.destroy()
+
+
+def test_hidden_collections_are_as_if_not_indexed(mixed_folder, pg_url):
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.location import IndexLocation
+
+    location = IndexLocation.resolve(pg_url)
+    Indexer(location, workers=0).run([mixed_folder])
+    with open_backend(location) as backend:
+        everything = backend.search(Query("", per_page=100), facets=True)
+        assert "releases" in {v.value for v in everything.facets["collection"]}
+        hidden = backend.search(Query("", per_page=100, hidden_collections=("Releases",)), facets=True)
+        assert hidden.total < everything.total and all(h.collection != "releases" for h in hidden.hits)
+        assert "releases" not in {v.value for v in hidden.facets["collection"]}
+        assert not list(backend.stream(Query("detainers", hidden_collections=("releases",))).hits()) or all(
+            h.collection != "releases" for h in backend.stream(Query("detainers", hidden_collections=("releases",))).hits())
+        # a word only a hidden document has is never suggested
+        assert backend.search(Query("fingerprnts", hidden_collections=("releases",)), suggest=True).suggestion is None
+        assert backend.search(Query("fingerprnts"), suggest=True).suggestion == "fingerprints"

@@ -30,11 +30,13 @@ from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
                                               target_of)
+from foiasearch.index.originals import Original, open_original
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
                                    Results)
 from foiasearch.search.marks import CLOSE, OPEN
+from foiasearch.search.whoosh.engine import display_title  # one rule for every backend's titles
 from foiasearch.search.postgres.sql import Compiled, compile_filters, compile_text
 
 HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
@@ -58,8 +60,11 @@ class _Selection:
         self.query = query
         self.text: Compiled = compile_text(query.text)
         filters, self.filter_params = compile_filters(query.filters)
-        self.where = f"({self.text.where}) AND {filters}"
-        self.params = self.text.params + self.filter_params
+        # Private collections the asker may not see: as if not in the index.
+        hidden = [f"collection:{clean(c).strip().lower()}" for c in query.hidden_collections if clean(c).strip()]
+        self.visible = ("NOT (d.fkeys && %s::text[])", [hidden]) if hidden else ("TRUE", [])
+        self.where = f"({self.text.where}) AND {self.visible[0]} AND {filters}"
+        self.params = self.text.params + self.visible[1] + self.filter_params
         if self.text.rank:
             self.score = f"ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, {self.text.rank}, 1)"
             self.score_params = self.text.rank_params
@@ -73,7 +78,7 @@ class _Selection:
     def without(self, facet: str) -> tuple[str, list]:
         """The condition with ``facet``'s own selection left out (facet counts)."""
         filters, params = compile_filters(self.query.filters, leave_out=facet)
-        return f"({self.text.where}) AND {filters}", self.text.params + params
+        return f"({self.text.where}) AND {self.visible[0]} AND {filters}", self.text.params + self.visible[1] + params
 
     def ordered(self, columns: str) -> tuple[str, list]:
         sql = (f"SELECT {columns}, {self.score} AS score FROM documents d WHERE {self.where} "
@@ -131,7 +136,10 @@ class PostgresBackend:
         if facets:
             results.facets = self._facets(sel, facet_limit)
         if suggest and total == 0:
-            results.suggestion = self._suggest(query.text)
+            suggestion = self._suggest(query.text)
+            # Only a suggestion that finds a document the asker may see (its words come from one).
+            if suggestion and self._count(_Selection(Query(suggestion, hidden_collections=query.hidden_collections))):
+                results.suggestion = suggestion
         return results
 
     def _count(self, sel: _Selection) -> int:
@@ -167,6 +175,7 @@ class PostgresBackend:
         for (doc_id, kind, title, data, score), page in zip(rows, best):
             doc = _document(data)
             snippet = " ".join((snippets.get(doc_id) or "").split())
+            title = display_title(title or (os.path.basename(doc.paths[0]) if doc.paths else doc_id))
             hits.append(Hit(id=doc_id, title=title, kind=kind, paths=doc.paths, url=doc.url, date=doc.date,
                             matching_pages=pages.get(doc_id, []), snippet=snippet, score=float(score),
                             document=doc, snippet_page=page))
@@ -241,9 +250,17 @@ class PostgresBackend:
                                "AND bates IS NOT NULL", [doc_id, list(numbers)]))
 
     def original_path(self, doc_id: str) -> Path | None:
+        opened = self.open_original(doc_id)
+        if opened is None:
+            return None
+        opened.handle.close()
+        return Path(opened.path)
+
+    def open_original(self, doc_id: str) -> Original | None:
+        """The first recorded file still exactly as indexed (index.originals), opened."""
         manifest = self._manifest()
         try:
-            return next((Path(p) for p in manifest.file_paths_of(doc_id) if os.path.isfile(p)), None)
+            return open_original(manifest, doc_id)
         finally:
             manifest.close()
 
@@ -343,6 +360,9 @@ class _NoManifest:
 
     def file_paths_of(self, doc_id):
         return []
+
+    def get_file(self, path):
+        return None
 
     def file_counts(self):
         return {}
