@@ -251,10 +251,9 @@ class PostgresBackend:
 
     def original_path(self, doc_id: str) -> Path | None:
         opened = self.open_original(doc_id)
-        if opened is None:
-            return None
-        opened.handle.close()
-        return Path(opened.path)
+        if opened:
+            opened.handle.close()  # only its path is wanted
+        return Path(opened.path) if opened else None
 
     def open_original(self, doc_id: str) -> Original | None:
         """The first recorded file still exactly as indexed (index.originals), opened."""
