@@ -116,7 +116,7 @@ def main() -> None:
             ("faceted query p50 (ms)", w50, p50), ("faceted query p95 (ms)", w95, p95),
             ("web requests/s (serve --workers 2)", wweb.get("rps"), pweb.get("rps")),
             ("web p99 (ms)", wweb.get("p99"), pweb.get("p99")),
-            ("size on disk (MB)", du(Path(whoosh_dir)) / 1e6, pg_size(one) / 1e6),
+            ("size on disk (MB)", du(Path(whoosh_dir)) / 1e6, float(pg_size(one)) / 1e6),
         ]:
             ratio = f"{p / w:.2f}" if w and p else ""
             print(f"| {label} | {'' if w is None else f'{w:.1f}'} | {p:.1f} | {ratio} |")

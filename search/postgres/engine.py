@@ -235,11 +235,13 @@ class PostgresBackend:
         return PostgresStream(self, self._select(query))
 
     # -- documents -------------------------------------------------------------------
-    def document(self, doc_id: str) -> Document | None:
+    def document(self, doc_id: str, with_text: bool = True) -> Document | None:
         rows = self._rows("SELECT data FROM documents WHERE id = %s", [doc_id])
         if not rows:
             return None
-        doc = _document(rows[0][0])
+        doc = _document(rows[0][0])  # pages without text
+        if not with_text:
+            return doc
         texts = dict(self._rows("SELECT number, text FROM pages WHERE doc_id = %s", [doc_id]))
         for page in doc.pages:
             page.text = texts.get(page.number, "")
