@@ -15,6 +15,7 @@ not race.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ import psycopg
 from psycopg import sql
 
 from foiasearch.index.location import IndexLocation, IndexNotFound, IndexUnavailable
+
+# psycopg logs what it ignores while a lost connection is torn down; without
+# a handler Python would print that to stderr beside our one-line error.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 ENV_URL = "FOIASEARCH_POSTGRES_URL"
 CONFIG = "fs_english"  # English stemming without a stop list: "opt out", "may", "not" matter
