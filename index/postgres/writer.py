@@ -80,8 +80,13 @@ class PostgresWriter:
     def cancel(self) -> None:
         self._changes.clear()
 
-    def commit(self) -> None:
-        """Write the buffered changes in one transaction, retrying transient conflicts."""
+    def busy(self) -> bool:
+        """Never: PostgreSQL maintains its indexes itself (autovacuum)."""
+        return False
+
+    def commit(self, background_merge: bool = True) -> None:
+        """Write the buffered changes in one transaction, retrying transient
+        conflicts (``background_merge``: nothing to merge here)."""
         if not self._changes:
             return
         for attempt in range(RETRIES):
