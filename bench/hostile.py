@@ -223,6 +223,8 @@ def sweep(port: int, reqs: list[tuple[str, bytes]], clients: int = 4) -> dict:
         "p99_seconds": round(times[int(len(times) * 0.99) - 1], 3),
         "slowest": [{"kind": l, "seconds": round(t, 3), "complete": round(c, 3), "status": s,
                      "request": r[:100].decode("latin-1")} for l, r, s, t, c in slowest],
+        "answered_over_2s": [{"kind": l, "seconds": round(t, 3), "status": s, "request": r[:100].decode("latin-1")}
+                             for l, r, s, t, _ in results if t > 2.0 and s > 0],
     }
 
 

@@ -125,3 +125,12 @@ def test_concurrent_searches_in_one_worker_never_give_a_500(server):
 
     with ThreadPoolExecutor(12) as pool:
         assert set(pool.map(status, texts)) == {200}
+
+
+def test_a_head_with_bare_line_feeds_is_closed_at_once(server):
+    port, _ = server
+    with _connect(port) as sock:
+        sock.sendall(b"GET / HTTP/1.1\nHost: localhost\n\n")
+        start = time.monotonic()
+        assert sock.recv(100) == b""
+        assert time.monotonic() - start < 2.0

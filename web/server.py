@@ -128,8 +128,6 @@ def request_complete(buffer: bytes, max_body: int = MAX_WAITED_BODY) -> bool:
     """
     end, blank = buffer.find(b"\r\n\r\n"), 4
     if end < 0:
-        end, blank = buffer.find(b"\n\n"), 2  # bare line feeds: the parser decides
-    if end < 0:
         return len(buffer) > MAX_HEAD_BYTES  # let the parser refuse it
     match = _CONTENT_LENGTH.search(buffer, 0, end + 2)
     length = int(match.group(1)) if match else 0
@@ -185,6 +183,9 @@ class GuardedThreadWorker(ThreadWorker):
                 if conn in self._keep:  # a kept-alive connection: now timed here
                     self._keep.remove(conn)
         head += data
+        if b"\r\n\r\n" not in head and b"\n\n" in head:
+            self._drop(conn)  # a head ended by bare line feeds is not HTTP/1.1: gunicorn would wait for more
+            return
         if not request_complete(bytes(head)):
             return  # stay in the poller, costing no thread
         conn.prefix, conn.head = bytes(head), bytearray()
