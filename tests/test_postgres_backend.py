@@ -48,7 +48,8 @@ def test_an_unreachable_database_is_one_line(runner, command):
 
 HOSTILE = ["'; DROP TABLE documents; --", "opt\x00out", "a:* | b", "!!opt", "(((", '"', "opt & | !", "\\",
            "title:", "tag:'x'", "date:[x TO y]", "bates:[TO]", "date:2011-13-45", "-", "NOT", "OR AND",
-           "' OR 1=1 --", "word:*", "%s %(x)s", "$1", "exemption:b5' OR '1'='1", "a" * 500 + "*"]
+           "' OR 1=1 --", "word:*", "%s %(x)s", "$1", "exemption:b5' OR '1'='1", "a" * 500 + "*",
+           "bates:[DEF-000101 TO DEF-000102]", "exemption:b5", "bates:DEF-000101 opt", "date:[2011 TO]"]
 
 
 def test_hostile_query_text_and_facet_values_never_reach_sql(mixed_folder, pg_url):

@@ -154,7 +154,7 @@ class PostgresBackend:
         page_cond = sel.text.page_condition()
         releases = [r[0] for r in rows if r[1] == "release"]
         if page_cond and releases:
-            rank = f"ts_rank_cd(p.tsv, {sel.text.rank})" if sel.text.rank else "0"
+            rank = f"ts_rank_cd(p.tsv, {sel.text.rank})" if sel.text.rank else "0::real"
             found = self._rows(
                 f"SELECT p.doc_id, p.number FROM pages p WHERE p.doc_id = ANY(%s) AND ({page_cond[0]}) "
                 f"ORDER BY p.doc_id, {rank} DESC, p.number",
@@ -296,7 +296,7 @@ class PostgresBackend:
         cond = compiled.page_condition()
         if not cond:
             return []
-        rank = f"ts_rank_cd(p.tsv, {compiled.rank})" if compiled.rank else "0"
+        rank = f"ts_rank_cd(p.tsv, {compiled.rank})" if compiled.rank else "0::real"
         return [r[0] for r in self._rows(
             f"SELECT p.number FROM pages p WHERE p.doc_id = %s AND ({cond[0]}) ORDER BY {rank} DESC, p.number",
             [doc_id] + cond[1] + (compiled.rank_params if compiled.rank else []))]
