@@ -119,7 +119,10 @@ def load_or_build(reader, folder: Path | None) -> SearcherCache:
         try:
             with open(path, "rb") as handle:
                 view = pickle.load(handle)
-            if isinstance(view, SearcherCache):
+            # A view of another state under this generation's name (seen after
+            # an index run into a served index: docnums past the reader's end,
+            # an IndexError on every search) is rebuilt, never used.
+            if isinstance(view, SearcherCache) and view.values.all_docs.bit_length() <= reader.doc_count_all():
                 return view
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError):
             pass  # a damaged or foreign file: rebuild below
