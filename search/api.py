@@ -75,6 +75,10 @@ class Query:
     page: int = 1
     per_page: int = 20
     hidden_collections: tuple[str, ...] = ()
+    # Only documents that hold every word: no best-match widening ("Missing:
+    # x"). Saved searches run exact, since their runs, counts and feeds alert
+    # on new matches, where a partial match would be noise.
+    exact: bool = False
 
     def validate(self) -> "Query":
         if len(self.text) > MAX_QUERY_LENGTH:

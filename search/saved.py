@@ -164,7 +164,7 @@ class SavedStore:
             db.execute("DELETE FROM seen WHERE name=?", (name,))
             db.execute("INSERT OR REPLACE INTO saved VALUES (?,?,?,?,?,NULL)",
                        (name, query.text, json.dumps(filters, sort_keys=True), query.sort, created))
-        return SavedSearch(name, Query(query.text, filters, query.sort), created, None)
+        return SavedSearch(name, Query(query.text, filters, query.sort, exact=True), created, None)
 
     def get(self, name: str) -> SavedSearch:
         row = self.db.execute(
@@ -196,7 +196,7 @@ class SavedStore:
             parsed = json.loads(filters)
         except ValueError:
             parsed = {"": ["(unreadable filters)"]}  # fails Query.validate: reported, not crashed
-        return SavedSearch(name, Query(text, parsed, sort), created, last_run, seen)
+        return SavedSearch(name, Query(text, parsed, sort, exact=True), created, last_run, seen)
 
     # -- runs ---------------------------------------------------------------------
     def seen_ids(self, name: str) -> set[str]:

@@ -13,6 +13,7 @@ from foiasearch.index.location import IndexLocation, IndexOutdated
 from foiasearch.index.whoosh.storage import analysis_path
 from foiasearch.ingest.document import Actor, Document, Page
 from foiasearch.search.api import Query, QueryError, open_backend
+from foiasearch.search.saved import SavedStore, run_saved
 from foiasearch.search.whoosh.understand import MAX_EXPANSION
 from foiasearch.web import create_app
 from tests.builders import write_pdf
@@ -95,6 +96,18 @@ def test_enough_full_matches_are_left_alone(engine):
 def test_operators_phrases_and_groups_keep_their_meaning(engine, text):
     results = engine.search(Query(text))
     assert results.total == 0 and results.all_words_total is None
+
+
+def test_exact_queries_and_saved_searches_are_not_widened(engine, tmp_path):
+    text = "detainee shower"  # one full match; a search widens it to the closest
+    assert engine.search(Query(text)).total > 1
+    exact = engine.search(Query(text, exact=True))
+    assert titles(exact) == ["Detainee death report: Ge"] and exact.all_words_total is None
+    store = SavedStore(tmp_path / "saved.db")
+    store.add("shower", Query(text))
+    run = run_saved(engine, store, "shower")  # saved runs alert on new matches: full matches only
+    assert run.total == 1 and [h.title for h in run.hits()] == ["Detainee death report: Ge"]
+    assert len(list(engine.stream(Query(text)).ids())) > 1  # an export of the search page's results keeps them
 
 
 def test_best_match_needs_half_the_words(engine):

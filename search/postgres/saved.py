@@ -55,7 +55,7 @@ class PostgresSavedStore(SavedStore):
             self._run("DELETE FROM saved_searches WHERE name = %s", [name])
             self._run("INSERT INTO saved_searches VALUES (%s, %s, %s, NULL)",
                       [name, json.dumps({"text": text, "filters": filters, "sort": query.sort}), created])
-        return SavedSearch(name, Query(text, filters, query.sort), created, None)
+        return SavedSearch(name, Query(text, filters, query.sort, exact=True), created, None)
 
     def get(self, name: str) -> SavedSearch:
         rows = self._run(f"SELECT {COLUMNS} FROM saved_searches WHERE name = %s", [name])
@@ -73,8 +73,8 @@ class PostgresSavedStore(SavedStore):
     @staticmethod
     def _saved(row) -> SavedSearch:
         name, query, created, last_run, seen = row
-        return SavedSearch(name, Query(query.get("text", ""), query.get("filters", {}), query.get("sort", "relevance")),
-                           created, last_run, seen)
+        saved_query = Query(query.get("text", ""), query.get("filters", {}), query.get("sort", "relevance"), exact=True)
+        return SavedSearch(name, saved_query, created, last_run, seen)
 
     def seen_ids(self, name: str) -> set[str]:
         return {r[0] for r in self._run("SELECT doc_id FROM saved_seen WHERE name = %s", [name])}

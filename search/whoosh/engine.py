@@ -167,7 +167,7 @@ class SearchEngine:
         query.validate()
         searcher, view = self._current()
         user_query = self._parse(searcher, query.text)
-        matches = self._matches(searcher, view, query.text, user_query)
+        matches = self._matches(searcher, view, query.text, user_query, widen=not query.exact)
         qbits = matches.bits if matches else view.values.all_docs
         if query.hidden_collections:  # private collections: as if not in the index
             qbits &= ~(view.values.select({"collection": list(query.hidden_collections)}) or 0)
@@ -207,17 +207,21 @@ class SearchEngine:
         """
         return WhooshResultStream(self, self._select(query))
 
-    def _matches(self, searcher: Searcher, view: SearcherCache, text: str, user_query: wq.Query) -> Matches | None:
+    def _matches(self, searcher: Searcher, view: SearcherCache, text: str, user_query: wq.Query,
+                 widen: bool = True) -> Matches | None:
         """The query text's matching documents and pages (None for an empty
-        text), from the searcher's cache or one pass (search.ranking)."""
-        key = text.strip()
-        if not key:
+        text), from the searcher's cache or one pass (search.ranking); with
+        ``widen``, a query of words few documents hold in full is widened to
+        its best matches (search.whoosh.relax)."""
+        text = text.strip()
+        if not text:
             return None
+        key = (text, widen)  # an exact query and its widened form match different documents
         found = view.cache.get(key)
         if found is not None:
             return found
         found = find_matches(searcher, view, user_query, self._highlight_terms(searcher, user_query),
-                             text=key, parse=lambda clause: self._parse(searcher, clause))
+                             text=text if widen else None, parse=lambda clause: self._parse(searcher, clause))
         view.cache.put(key, found)
         return found
 

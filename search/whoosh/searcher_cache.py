@@ -34,7 +34,7 @@ class SearcherCache:
     page_records: dict[int, tuple[str, int]]  # page record docnum -> (doc id, page number)
     newest: list[int]  # doc docnums, newest first, undated last
     oldest: list[int]  # doc docnums, oldest first, undated last
-    cache: LRU = field(default_factory=lambda: LRU(128))  # query text -> Matches
+    cache: LRU = field(default_factory=lambda: LRU(128))  # (query text, widened) -> Matches
     snippets: LRU = field(default_factory=lambda: LRU(4096))  # (doc id, page, terms) -> snippet
     facets: LRU = field(default_factory=lambda: LRU(32))  # (query bits, filters, limit) -> facet counts
     page_records_of: dict[str, list[int]] = field(default_factory=dict)  # doc id -> its page docnums, ascending
