@@ -69,11 +69,30 @@ def ingest_file(path: Path, options: IngestOptions | None = None) -> IngestResul
     try:
         return INGESTERS[fmt].ingest(path, options)
     except IngestError as exc:
-        return IngestResult("failed", reason=str(exc))
+        return IngestResult("failed", reason=one_line(str(exc)))
     except RecursionError:
         return IngestResult("failed", reason=f"corrupt {fmt}: structure nested too deeply")
     except MemoryError:
         return IngestResult("failed", reason=f"{fmt} too large to process in memory")
     except Exception as exc:  # a parser bug must not stop the run: report it
-        message = re.sub(r"\s+", " ", str(exc)).strip()[:200]
-        return IngestResult("failed", reason=f"corrupt {fmt}: {type(exc).__name__}: {message}")
+        return IngestResult("failed", reason=one_line(f"corrupt {fmt}: {type(exc).__name__}: {exc}"))
+
+
+REASON_LIMIT = 160
+
+
+def one_line(reason: str, limit: int = REASON_LIMIT) -> str:
+    r"""A failure reason fit for one line of a terminal: whitespace runs made
+    one space, unprintable characters (a parser quoting the file's mangled
+    bytes) shown as ``?``, and at most ``limit`` characters.
+
+    >>> one_line("not a valid PDF: Invalid dictionary construct: [/Type, b'\\x00\\x9f',\n 1]")
+    "not a valid PDF: Invalid dictionary construct: [/Type, b'\\x00\\x9f', 1]"
+    >>> one_line("corrupt pdf: found: \x00\x7f end")
+    'corrupt pdf: found: ?? end'
+    >>> len(one_line("x" * 500))
+    160
+    """
+    text = "".join(ch if ch.isprintable() else ("" if ch in "\r\n\t" else "?") for ch in
+                   re.sub(r"\s+", " ", reason)).strip()
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
