@@ -11,6 +11,7 @@ from foiasearch.index.build import index_documents
 from foiasearch.index.location import IndexLocation
 from foiasearch.ingest.document import Actor, Document, Email, Page
 from tests.builders import write_pdf
+from tests.web_corpus import build_web_corpus
 
 SCAN_TEXT = "BUREAU OF ORGANIZED CRIME\nDetainer requests, Cook County\n(b)(6) withheld"
 
@@ -48,3 +49,11 @@ def add_scanned_release(root: Path, location: IndexLocation) -> str:
         emails=[Email(sender="Dana Whitaker", recipients=["Lan Nguyen"], date="2011-06-02T09:14:00",
                       subject="Detainer policy", page=1)])
     return index_documents(location, [(doc, [str(pdf)])])[0]
+
+
+def build_reader_corpus(root: Path) -> tuple[IndexLocation, dict[str, str]]:
+    """The web corpus (tests/web_corpus.py) plus the scanned release, under
+    ``id["scan"]``: what the reader's route and browser tests share."""
+    location, ids = build_web_corpus(root)
+    ids["scan"] = add_scanned_release(root, location)
+    return location, ids

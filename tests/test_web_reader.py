@@ -10,12 +10,11 @@ import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 
 from foiasearch.web import create_app
 from foiasearch.web.pageimages import SIZES, PageImageError, PageImages
-from tests.reader_corpus import add_scanned_release
-from tests.web_corpus import build_web_corpus
+from tests.reader_corpus import build_reader_corpus
+from tests.web_corpus import html_page
 
 needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is missing")
 
@@ -23,8 +22,7 @@ needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pd
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("readercorpus")
-    location, ids = build_web_corpus(root)
-    ids["scan"] = add_scanned_release(root, location)
+    location, ids = build_reader_corpus(root)
     return root, location, ids
 
 
@@ -38,10 +36,7 @@ def ids(corpus):
     return corpus[2]
 
 
-def soup_of(client, url, status=200) -> BeautifulSoup:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return BeautifulSoup(response.get_data(as_text=True), "lxml")
+soup_of = html_page
 
 
 def image_size(data: bytes) -> tuple[int, int]:

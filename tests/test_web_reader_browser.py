@@ -14,10 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.reader_corpus import add_scanned_release
+from tests.reader_corpus import build_reader_corpus
 from tests.test_web_browser import base_url, browser  # noqa: F401 (fixtures: the app on loopback, chromium)
 from tests.test_web_browser import pytestmark  # noqa: F401 (skips without chromium)
-from tests.web_corpus import build_web_corpus
 
 PHONE = {"width": 390, "height": 844}
 needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is missing")
@@ -26,9 +25,7 @@ needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pd
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("readerbrowser")
-    location, ids = build_web_corpus(root)
-    ids["scan"] = add_scanned_release(root, location)
-    return location, ids
+    return build_reader_corpus(root)
 
 
 @pytest.fixture(scope="module")

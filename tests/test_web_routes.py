@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.web_corpus import EVIL, add_late_post, build_web_corpus
+from tests.web_corpus import EVIL, add_late_post, build_web_corpus, html_page
 from foiasearch.web import create_app
 
 
@@ -33,10 +33,7 @@ def ids(corpus):
     return corpus[2]
 
 
-def page(client, url, status=200) -> BeautifulSoup:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return BeautifulSoup(response.get_data(as_text=True), "lxml")
+page = html_page
 
 
 def api(client, url, status=200) -> dict:

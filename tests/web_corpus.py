@@ -75,3 +75,13 @@ def add_late_post(root: Path, location: IndexLocation) -> str:
     doc, paths = _post(root, "late.html", "Late arrival about zebras", "Zebras crossed the border checkpoint.",
                        tags=["Zebras"], date="2015-01-01")
     return index_documents(location, [(doc, paths)])[0]
+
+
+def html_page(client, url: str, status: int = 200):
+    """GET ``url`` with a Flask test client, check the status, and parse the
+    page (BeautifulSoup, lxml)."""
+    from bs4 import BeautifulSoup
+
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return BeautifulSoup(response.get_data(as_text=True), "lxml")
