@@ -2,6 +2,8 @@
 
 >>> IndexLocation.resolve(None, env={}).root.name
 '.foiasearch'
+>>> IndexLocation("ix").store_path.name   # a str root is taken as a Path
+'store.db'
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ class IndexLocation:
 
     root: Path
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        # Library callers often hold a str; every property below joins paths,
+        # so take either rather than failing later with a TypeError.
+        if not isinstance(self.root, Path):
+            object.__setattr__(self, "root", Path(self.root))
 
     @classmethod
     def resolve(cls, given: str | os.PathLike | None, env: dict | None = None) -> "IndexLocation":
