@@ -25,7 +25,35 @@ index_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group whose listed sub-commands are imported only when run
+    (or when help lists them), as click's documentation shows: a one-shot
+    ``foiasearch search`` then never loads the accounts (Argon2 hashes a
+    dummy password at import), the exports or the feeds.
+
+    >>> sorted(main.list_commands(None))[:3]
+    ['actors', 'batch', 'export']
+    """
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})  # command name -> "module:attribute"
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx, name: str):
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, _, attribute = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             lazy={"saved": "foiasearch.saved_cli:saved_group", "export": "foiasearch.saved_cli:export_command",
+                   "batch": "foiasearch.saved_cli:batch_command", "users": "foiasearch.users_cli:users_group"})
 @click.version_option(package_name="foiasearch")
 def main() -> None:
     """Search FOIA releases (PDF) and advocacy posts (HTML)."""
@@ -373,18 +401,6 @@ def actors_command(index_dir, actor_type, limit, as_json) -> None:
     width = max((len(a.value) for a in actors), default=0)
     for actor in actors:
         click.echo(f"{actor.count:6d}  {actor.value:<{width}}  {actor.type or ''}")
-
-
-# Saved searches, exports and batch search live in their own module.
-from foiasearch.saved_cli import batch_command, export_command, saved_group  # noqa: E402
-
-main.add_command(saved_group)
-
-from foiasearch.users_cli import users_group  # noqa: E402
-
-main.add_command(users_group)
-main.add_command(export_command)
-main.add_command(batch_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 
-from dateutil import parser as dateparser
 
 from foiasearch.ingest.document import Document, Email
 
@@ -154,6 +153,8 @@ _MAX_BLOCK_LINES = 12
 
 
 def _iso_date(value: str) -> str | None:
+    from dateutil import parser as dateparser  # here: the search side imports this module, not dates
+
     try:
         return dateparser.parse(value.replace(" at ", " "), fuzzy=True).isoformat()
     except (ValueError, OverflowError):

@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from dateutil import parser as dateparser
 
 from foiasearch.index.facet_registry import collection_of, facet_display, facet_keys
 from foiasearch.ingest.document import Document
@@ -36,6 +35,8 @@ def parse_date(value: str | None) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         parsed = None
+    from dateutil import parser as dateparser  # here: searching never needs it
+
     try:
         parsed = parsed or dateparser.isoparse(value)
     except (ValueError, OverflowError):

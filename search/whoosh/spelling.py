@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-
-from symspellpy import SymSpell, Verbosity
-from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+from functools import lru_cache
 
 MAX_EDIT = 2
 MAX_WORDS = 300_000  # the most frequent indexed forms kept (memory: ~40 deletes each)
@@ -40,6 +38,8 @@ class Speller:
     """Closest frequent indexed form of a misspelled form."""
 
     def __init__(self, counts: Mapping[str, int]) -> None:
+        from symspellpy import SymSpell  # here: a one-shot search that needs no spelling never loads it
+
         self.counts = counts
         self._symspell = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=7)
         for word, count in sorted(counts.items(), key=lambda kv: -kv[1])[:MAX_WORDS]:
@@ -68,6 +68,8 @@ class Speller:
         None when the index holds ``form`` or nothing is close. Short
         probes get distance 1 only (two edits turn a 4-letter word into
         almost anything)."""
+        from symspellpy import Verbosity
+
         if self.knows(form) or not _WORD.match(form):
             return None
         # probe -> its handicap: a probe cut short of the typed word is
@@ -91,7 +93,11 @@ class Speller:
         return min(found, key=lambda f: (f[0], -f[1], f[2]))[2]
 
 
-_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
+@lru_cache(maxsize=1)
+def _distance():
+    from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+
+    return EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 
 
 def closest_word(typed: str, words: Iterable[str]) -> str | None:
@@ -102,7 +108,7 @@ def closest_word(typed: str, words: Iterable[str]) -> str | None:
     'detainer'
     """
     typed = typed.lower()
-    ranked = sorted(words, key=lambda w: (_DISTANCE.compare(typed, w, 64) % 1000, w))
+    ranked = sorted(words, key=lambda w: (_distance().compare(typed, w, 64) % 1000, w))
     return ranked[0] if ranked else None
 
 
