@@ -188,8 +188,9 @@ class Indexer:
         total = len(files)
         summary.seen = total
         self._writer = None
-        self._pending: set[str] = set()  # doc ids whose records must be rewritten
+        self._pending: set[str] = set()  # doc ids whose records must be rewritten at the commit
         self._analyzed: dict[str, dict] = {}  # doc id -> content analysed by a worker
+        self._written: set[str] = set()  # doc ids handed to the backend since the last commit
         self._last_commit = time.monotonic()
         # Pages indexed as "needs OCR" get another chance once OCR can run.
         self._awaiting_ocr = self._docs_awaiting_ocr()
@@ -312,19 +313,27 @@ class Indexer:
         for key, value in result.counts.items():
             summary.counts[key] = summary.counts.get(key, 0) + value
         if result.status == "ok":
-            new_ids = []
             single = len(result.documents) == 1
             for doc in result.documents:
                 doc.id = document_id(item.sha256, doc.part, single)
+            new_ids = [doc.id for doc in result.documents]
+            if self._written.intersection([*old_ids, *new_ids]):
+                # A document written since the last commit changes again (the
+                # same content at a second path): a backend cannot replace
+                # what it has not committed, so commit first.
+                self._commit()
+            for doc in result.documents:
                 doc.content_hash = item.sha256
                 doc.ingested_at = record.updated_at
                 self.store.put_document(doc)
-                new_ids.append(doc.id)
                 if item.analyzed and doc.part in item.analyzed:
                     self._analyzed[doc.id] = item.analyzed[doc.part]
             record.status = INDEXED
             self.store.put_file(record, new_ids)
             self._pending.update(old_ids, new_ids)
+            # Written now rather than all at the commit: the commit, during
+            # which no file is recorded, is then only the backend's own.
+            self._write_pending(new_ids)
             return INDEXED, ""
         record.status = SKIPPED if result.status == "skipped" else FAILED
         self.store.put_file(record, [])
@@ -332,29 +341,38 @@ class Indexer:
         return record.status, result.reason
 
     def _maybe_commit(self) -> None:
-        # While the backend merges segments in the background, the next
-        # commit waits: files go on being extracted and recorded meanwhile.
-        if time.monotonic() - self._last_commit >= self.commit_every and not self.writer.busy():
+        # Commits do not wait for the backend's background merges (Whoosh
+        # swaps a finished merge in at the next commit): waiting let
+        # extracted documents pile up in memory for minutes (issue 18).
+        if time.monotonic() - self._last_commit >= self.commit_every:
             self._commit()
 
-    def _write_pending(self) -> int:
-        """Hand every pending document to the search backend; returns how many were written."""
+    def _write_pending(self, doc_ids: Iterable[str] | None = None) -> int:
+        """Hand pending documents (``doc_ids``, else every one) to the search
+        backend; returns how many were written."""
         written = 0
-        for doc_id in sorted(self._pending):
+        for doc_id in sorted(self._pending if doc_ids is None else doc_ids):
+            self._pending.discard(doc_id)
+            self._written.add(doc_id)
             doc = self.store.get_document(doc_id)
             if doc is None or not doc.paths:
                 if doc is not None:
                     self.store.delete_document(doc_id)
                 self.writer.remove(doc_id)
                 continue
-            self.writer.replace(doc, self._analyzed.get(doc_id))
+            self.writer.replace(doc, self._analyzed.pop(doc_id, None))
             written += 1
         return written
 
     def _commit(self, final: bool = False) -> int:
         """Write pending documents to the search backend, commit it, then the store."""
         written = 0
-        if self._pending:
+        again = self._pending & self._written
+        if again:  # written since the last commit, and to rewrite: commit the first version first
+            self._pending -= again
+            self._commit()
+            self._pending |= again
+        if self._pending or self._written:
             try:
                 written = self._write_pending()
                 self.writer.commit(background_merge=not final)
@@ -363,6 +381,7 @@ class Indexer:
                 raise
             self._pending.clear()
             self._analyzed.clear()
+            self._written.clear()
         self.store.set_meta("last_updated", _now())
         self.store.commit()
         self._last_commit = time.monotonic()
@@ -389,7 +408,7 @@ def refresh_documents(location: IndexLocation, transform: Callable[[Document], D
                     changed.append(doc_id)
             indexer = Indexer(location)
             indexer.writer, indexer.store = writer, store
-            indexer._pending, indexer._analyzed = set(changed), {}
+            indexer._pending, indexer._analyzed, indexer._written = set(changed), {}, set()
             indexer._commit(final=True)
             return len(changed)
         finally:
@@ -451,7 +470,7 @@ def index_documents(location: IndexLocation, items: Iterable[tuple[Document, lis
                 ids.append(doc.id)
             indexer = Indexer(location)
             indexer.writer, indexer.store = writer, store
-            indexer._pending, indexer._analyzed = set(ids), {}
+            indexer._pending, indexer._analyzed, indexer._written = set(ids), {}, set()
             indexer._commit(final=True)
             return ids
         finally:

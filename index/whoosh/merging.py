@@ -29,15 +29,21 @@ records to deletions are merged as well, to give the space back.
 from __future__ import annotations
 
 import math
+import secrets
+import shutil
+import threading
 from collections import defaultdict
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
 
 TIER_FACTOR = 10  # segments per tier before they merge; also the size ratio between tiers
 RECLAIM_SHARE = 1 / 3  # merge a segment once this share of its records is deleted
-# No commit merges more records than this. A merge runs inside the commit,
-# and nothing is indexed meanwhile: uncapped, the tier of 10,000-record
-# segments made one commit of 275 s at 100,000 documents (issue 18), and
-# merging went on at about 2,000 records/s on this 2-core machine. Past the
-# cap, segments stay as they are: a large index has about one segment per
+# No merge takes more records than this. Merging goes at about 2,000
+# records/s on a 2-core machine, and a run's last commit waits for the
+# merge under way: uncapped, the tier of 10,000-record segments made one
+# merge of 275 s at 100,000 documents (issue 18). Past the cap, segments
+# stay as they are: a large index has about one segment per
 # MAX_MERGE_RECORDS records, which searches still read in one pass each.
 MAX_MERGE_RECORDS = 10_000
 
@@ -100,3 +106,159 @@ def merge_tiered(writer, segments: list) -> list:
             reader.close()
     chosen = {id(s) for s in merging}
     return [s for s in segments if id(s) not in chosen]
+
+
+class BackgroundMerge:
+    """One merge written beside the index's writer, without its lock.
+
+    Whoosh merges inside a writer, which holds the index's write lock: a
+    merge of 10,000 records held every commit for 20-160 s at 100,000
+    documents while extracted documents piled up in memory (issue 18).
+    Here a writer of our own (no lock, temporary files of its own) reads the
+    chosen segments as the table of contents showed them when it started,
+    and writes the merged segment in a thread. Nothing is visible until the
+    indexer's next commit swaps it in (:meth:`swap`, a Whoosh merge policy):
+    commits go on meanwhile, and the records they delete from the segments
+    being merged are deleted from the merged one as well.
+
+    Crash safety: until a commit's table of contents names it, the merged
+    segment is a set of unreferenced files, which Whoosh's next commit
+    deletes (``protected`` keeps them alive while the merge runs).
+
+    >>> import tempfile
+    >>> from whoosh import fields, index
+    >>> ix = index.create_in(tempfile.mkdtemp(), fields.Schema(id=fields.ID(stored=True)))
+    >>> for n in range(3):
+    ...     w = ix.writer(); w.add_document(id=str(n)); w.commit(merge=False)
+    >>> merge = BackgroundMerge.start(ix, pick=lambda segments: segments)
+    >>> merge.wait()
+    >>> w = ix.writer(); _ = w.delete_by_term("id", "1"); w.commit(mergetype=merge.swap)
+    >>> [len(ix._segments()), ix.doc_count()]
+    [1, 2]
+    """
+
+    def __init__(self, ix, pick) -> None:
+        from whoosh.index import FileIndex
+        from whoosh.writing import SegmentWriter
+
+        self.error: BaseException | None = None
+        self.segment = None  # the merged segment, once written
+        # Every Whoosh writer keeps its temporary files (posting runs,
+        # columns) in "<index>.tmp" and deletes that folder when it ends:
+        # the indexer's writer would delete this one's. The merge reads and
+        # writes the same folder through a storage whose temporary folder is
+        # its own.
+        storage = _MergeStorage(ix.storage.folder)
+        own = FileIndex(storage, schema=ix.schema, indexname=ix.indexname)
+        self._writer = SegmentWriter(own, _lk=False, limitmb=_POOL_MB)
+        self.merging = list(pick(self._writer.segments))  # as the TOC showed them: deletions included
+        self.protected = self._writer.newsegment.segment_id()
+        self._thread = threading.Thread(target=self._run, name="whoosh-merge", daemon=True)
+
+    @classmethod
+    def start(cls, ix, pick=segments_to_merge) -> "BackgroundMerge | None":
+        """A merge of the segments ``pick`` chooses, under way; None when it chooses none."""
+        merge = cls(ix, pick)
+        if not merge.merging:
+            merge._discard()
+            return None
+        merge._thread.start()
+        return merge
+
+    def _run(self) -> None:
+        from whoosh.reading import SegmentReader
+
+        writer = self._writer
+        try:
+            for segment in self.merging:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                try:
+                    writer.add_reader(reader)
+                finally:
+                    reader.close()
+            self.segment = writer._finalize_segment()
+            writer._tempstorage.destroy()
+            writer.is_closed = True
+        except BaseException as error:  # raised by wait(), in the indexer's thread
+            self.error = error
+            self._discard()
+
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self) -> None:
+        """Wait for the merge to end; raises what it raised."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _discard(self) -> None:
+        writer = self._writer
+        if not writer.is_closed:
+            writer.is_closed = True
+            try:
+                writer._close_segment()
+            finally:
+                writer._tempstorage.destroy()
+        prefix = self.protected + "."
+        for name in list(writer.storage.list()):
+            if name.startswith(prefix):
+                try:
+                    writer.storage.delete_file(name)
+                except OSError:
+                    pass
+        self.segment = None
+
+    def discard(self) -> None:
+        """Drop the merge's segment (its files) once it ends, as when it cannot be swapped in."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        self._discard()
+
+    def swap(self, writer, segments: list) -> list:
+        """A Whoosh merge policy for the indexer's commit: ``segments`` (the
+        writer's, with its deletions) without the merged ones, plus the merged
+        segment carrying the deletions made since the merge began. Merged
+        segments the writer no longer has (cannot happen with one writer)
+        leave everything as it is."""
+        current = {s.segment_id(): s for s in segments}
+        if self.segment is None or any(s.segment_id() not in current for s in self.merging):
+            return segments
+        merged, number = self.segment, 0
+        for before in self.merging:
+            now = current[before.segment_id()]
+            changed = now.deleted_count() != before.deleted_count()
+            for docnum in range(before.doc_count_all()):
+                if before.is_deleted(docnum):
+                    continue  # not copied: the merged segment has no number for it
+                if changed and now.is_deleted(docnum):
+                    merged.delete_document(number)
+                number += 1
+        gone = {s.segment_id() for s in self.merging}
+        kept = [s for s in segments if s.segment_id() not in gone]
+        if merged.doc_count_all() > merged.deleted_count():
+            kept.append(merged)  # else (every record deleted) its files go with the next clean-up
+        return kept
+
+
+_POOL_MB = 32  # the merge's posting pool spills sorted runs to disk past this
+TEMPORARY_PREFIX = "merge-"
+
+
+class _MergeStorage(FileStorage):
+    """The index's folder, with a temporary folder of the merge's own."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(folder)
+        self._temporary = f"{TEMPORARY_PREFIX}{secrets.token_hex(8)}.tmp"
+
+    def temp_storage(self, name=None):
+        return super().temp_storage(self._temporary)
+
+
+def remove_leftovers(folder: str) -> None:
+    """Delete the temporary folders of merges a killed run left behind
+    (call while holding the index's write lock, no merge running)."""
+    for path in Path(folder).glob(f"{TEMPORARY_PREFIX}*.tmp"):
+        shutil.rmtree(path, ignore_errors=True)

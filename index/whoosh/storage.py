@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.reading import EmptyReader
 
 from foiasearch.index.location import IndexLocation, IndexNotFound, IndexOutdated
@@ -28,6 +29,25 @@ FOLDER = "whoosh"
 # yet) answers segments() with None, and Searcher.refresh() then iterates it:
 # every search of an empty index raised TypeError. No segments is [].
 EmptyReader.segments = lambda self: []
+
+
+def _cached_column_reader(self, fieldname, column):
+    """W3PerDocReader._cached_reader, remembering absent columns too.
+
+    Whoosh caches a segment's length columns but not their absence: for a
+    field without lengths (ids, keywords) every posting written at commit
+    asked the file system again whether the column file exists (a third of
+    a commit's segment flush in py-spy, 2,000 files). A segment's files do
+    not change once written, so the answer holds."""
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+W3PerDocReader._cached_reader = _cached_column_reader
 
 
 def whoosh_dir(location: IndexLocation) -> Path:

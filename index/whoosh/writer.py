@@ -12,13 +12,12 @@
 from __future__ import annotations
 
 import gc
-import threading
 from typing import Any
 
-from whoosh.writing import NO_MERGE
+from whoosh.writing import NO_MERGE, SegmentWriter
 
 from foiasearch.index.location import IndexLocation
-from foiasearch.index.whoosh.merging import merge_tiered, segments_to_merge
+from foiasearch.index.whoosh.merging import BackgroundMerge, remove_leftovers
 from foiasearch.index.whoosh.records import records_for
 from foiasearch.index.whoosh.schema import Analyzed, analyze, build_schema
 from foiasearch.index.whoosh.storage import analysis_outdated, open_or_create_index
@@ -38,20 +37,22 @@ class WhooshWriter:
     Whoosh writer is opened on the first change and committed by
     :meth:`commit`, with tiered merging (index.whoosh.merging).
 
-    Merging is off the indexer's path: a commit writes only its own new
-    segment, then a thread of this process merges what the policy chooses,
-    as a Whoosh writer of its own, while the indexer goes on extracting and
-    recording files (it holds its next commit while :meth:`busy`). Merges
-    inside the commit stopped all progress for their whole length: 20-55 s
-    at 100,000 documents on a loaded machine, 275 s uncapped (issue 18).
+    Merging is off the indexer's path and does not hold the index: a
+    commit writes only its own new segment, then a
+    :class:`~foiasearch.index.whoosh.merging.BackgroundMerge` merges what
+    the policy chooses in a thread, while the indexer goes on extracting,
+    recording and committing; the commit after it ends swaps the merged
+    segment in. Merges inside the commit, or holding the index's lock,
+    stopped all writing for their whole length: 20-160 s at 100,000
+    documents on a loaded machine, 275 s uncapped (issue 18).
     """
 
     def __init__(self, location: IndexLocation, rebuild: bool = False) -> None:
         self.ix = open_or_create_index(location, rebuild=rebuild)
+        remove_leftovers(self.ix.storage.folder)
         self._writer = None
         self._searcher = None
-        self._merge: threading.Thread | None = None
-        self._merge_error: BaseException | None = None
+        self._merge: BackgroundMerge | None = None
 
     @staticmethod
     def outdated(location: IndexLocation) -> bool:
@@ -72,34 +73,12 @@ class WhooshWriter:
         return analyzed
 
     def busy(self) -> bool:
-        """True while a background merge holds the index: a commit now would wait for it."""
-        return self._merge is not None and self._merge.is_alive()
-
-    def _wait_for_merge(self) -> None:
-        if self._merge is not None:
-            self._merge.join()
-            self._merge = None
-        if self._merge_error is not None:
-            error, self._merge_error = self._merge_error, None
-            raise error
-
-    def _run_merge(self) -> None:
-        try:
-            writer = self.ix.writer(limitmb=WRITER_POOL_MB)
-            try:
-                writer.commit(mergetype=merge_tiered)  # no documents of its own: merges only
-            except BaseException:
-                writer.cancel()
-                raise
-        except BaseException as error:  # raised in the indexer's thread by _wait_for_merge
-            self._merge_error = error
-        finally:
-            gc.collect()
+        """True while a background merge runs (commits go on meanwhile)."""
+        return self._merge is not None and self._merge.running()
 
     def _begin(self):
         if self._writer is None:
-            self._wait_for_merge()
-            self._writer = self.ix.writer(limitmb=WRITER_POOL_MB)
+            self._writer = _Writer(self.ix, limitmb=WRITER_POOL_MB)
             # One searcher for all deletions: without it Whoosh opens every
             # segment again for each document (measured: RSS climbing by
             # tens of MB per commit at 20,000 files).
@@ -118,38 +97,89 @@ class WhooshWriter:
             self._writer.add_document(**record)
 
     def commit(self, background_merge: bool = True) -> None:
-        """Commit the changes; then merge in a thread, or here and now when
-        ``background_merge`` is False (an indexer's last commit)."""
-        if self._writer is None:
-            return
-        writer, self._writer = self._writer, None
-        try:
-            self._searcher.close()
-            self._searcher = None
-            writer.commit(mergetype=NO_MERGE if background_merge else merge_tiered)
-        except BaseException:
-            writer.cancel()
-            raise
-        del writer
-        if background_merge and segments_to_merge(self.ix._segments()):
-            self._merge = threading.Thread(target=self._run_merge, name="whoosh-merge", daemon=True)
-            self._merge.start()
+        """Commit the changes, with the merged segment of a finished
+        background merge swapped in; then start the next merge if the policy
+        calls for one. With ``background_merge`` False (an indexer's last
+        commit) the merge under way, or else the one the policy calls for,
+        is waited for and committed before returning."""
+        self._commit_now()
+        if self._merge is None:
+            self._merge = BackgroundMerge.start(self.ix)
+        if not background_merge:
+            self._finish_merge()
         # A commit leaves Whoosh's writer, readers and buffers in reference
         # cycles that only a full collection frees; left to the collector's
         # own schedule they piled up by 30-40 MB a commit (measured at 20,000
         # files) before a collection came.
         gc.collect()
 
-    def cancel(self) -> None:
-        self._wait_for_merge()
+    def _commit_now(self) -> None:
+        """Commit what was written, and a finished merge."""
+        merge = self._merge
+        swapping = merge is not None and not merge.running()
+        if swapping:
+            self._merge = None
+            self._writer = self._writer or _Writer(self.ix, limitmb=WRITER_POOL_MB)
         if self._writer is None:
             return
         writer, self._writer = self._writer, None
-        if self._searcher is not None:
-            self._searcher.close()
+        try:
+            if swapping:
+                merge.wait()  # raises what the merge raised: the commit is then cancelled
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            writer.keep = merge.protected if merge is not None and not swapping else None
+            writer.commit(mergetype=merge.swap if swapping else NO_MERGE)
+        except BaseException:
             self._searcher = None
-        writer.cancel()
+            writer.cancel()
+            if swapping:
+                merge.discard()
+            raise
+
+    def _finish_merge(self) -> None:
+        """Wait for a merge under way and commit it."""
+        if self._merge is not None:
+            self._merge.wait()
+            self._commit_now()
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            writer.cancel()
 
     def close(self) -> None:
+        """Cancel uncommitted changes; a merge under way is finished and committed first."""
         self.cancel()
-        self.ix.close()
+        try:
+            self._finish_merge()
+        finally:
+            self._merge = None
+            self.ix.close()
+
+
+class _Writer(SegmentWriter):
+    """Whoosh's writer, except that its clean-up after a commit spares the
+    files of the merge under way (``keep``, a segment id): they are in no
+    table of contents yet, and Whoosh deletes every segment file that is not."""
+
+    keep: str | None = None
+
+    def _commit_toc(self, segments):
+        from whoosh.index import TOC, clean_files
+
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        spared = [_Named(self.keep)] if self.keep else []
+        clean_files(self.storage, self.indexname, self.generation, list(segments) + spared)
+
+
+class _Named:
+    def __init__(self, segment_id: str) -> None:
+        self._id = segment_id
+
+    def segment_id(self) -> str:
+        return self._id
