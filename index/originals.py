@@ -8,6 +8,11 @@ and the *open* descriptor is checked (size, mtime, and the sha256 of its
 bytes): what is served is exactly what was checked, with no window to swap
 the path in between.
 
+A result list only decides whether to offer page thumbnails; for that,
+:func:`original_in_place` checks path, size and modification time without
+reading the file (hashing a large PDF took most of a first search page in a
+new worker). What is then served goes through :func:`open_original`.
+
 >>> # opened = open_original(store, doc_id)  # None: nothing safe to serve
 >>> # send_file(opened.handle, download_name=opened.name, ...)
 """
@@ -107,3 +112,29 @@ def open_original(store: DocumentStore, doc_id: str) -> Original | None:
             pass
         handle.close()
     return None
+
+
+def original_in_place(store: DocumentStore, doc_id: str) -> bool:
+    """Whether a file recorded for ``doc_id`` is still a regular file at its
+    path (not a symlink) with the recorded size and modification time.
+
+    Nothing is read or hashed: this decides what a result list offers (page
+    thumbnails); the image and download routes check the bytes with
+    :func:`open_original` before serving anything.
+
+    >>> import tempfile, pathlib
+    >>> store = DocumentStore(pathlib.Path(tempfile.mkdtemp()) / "store.db")
+    >>> original_in_place(store, "0" * 64)
+    False
+    """
+    for path in store.file_paths_of(doc_id):
+        record = store.get_file(path)
+        try:
+            info = os.stat(path, follow_symlinks=False)
+        except (OSError, ValueError):  # gone, unreadable, or a path the system refuses
+            continue
+        if record is not None and stat.S_ISREG(info.st_mode) \
+                and (record.size is None or info.st_size == record.size) \
+                and (record.mtime_ns is None or info.st_mtime_ns == record.mtime_ns):
+            return True
+    return False

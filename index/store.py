@@ -237,6 +237,23 @@ class DocumentStore:
         for text, meta in rows:
             yield Page(text=_unpack(text), **json.loads(meta))
 
+    def version(self) -> int:
+        """A number that changes whenever another connection commits to this
+        store (SQLite's ``PRAGMA data_version``; not this connection's own
+        commits): readers key what they keep of the store on it, so a
+        re-extracted document, refreshed actors or a moved file are never
+        shown from before the change.
+
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "store.db"
+        >>> writer, reader = DocumentStore(path), DocumentStore(path, readonly=True)
+        >>> before = reader.version()
+        >>> writer.set_meta("k", "v"); writer.commit()
+        >>> reader.version() != before
+        True
+        """
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
     def page_meta(self, doc_id: str) -> list[Page]:
         """A document's pages without their texts (``text`` is ""): the
         per-page exemptions, Bates numbers and OCR flags, no decompression."""

@@ -334,6 +334,11 @@ class SearchBackend(Protocol):
     def original_path(self, doc_id: str) -> Path | None:
         """The first file the index recorded for ``doc_id`` that is still what was indexed."""
 
+    def has_original(self, doc_id: str) -> bool:
+        """Whether a recorded file of ``doc_id`` is still where it was indexed,
+        with the same size and modification time: cheap (the file is not
+        read), for what a result list offers; serve through :meth:`open_original`."""
+
     def open_original(self, doc_id: str) -> Original | None:
         """That file opened (checked on the open descriptor: size, mtime,
         sha256, no symlink), for serving exactly what was checked; the

@@ -129,7 +129,7 @@ def document_page(doc_id: str):
     matching = search.matching_pages(doc_id, q) if q and release else []
     found = _found_pages(search, doc, find) if find else []
     codes = exemption_codes(state, find)
-    images = release and shutil.which("pdftoppm") is not None and search.original_path(doc.id) is not None
+    images = release and shutil.which("pdftoppm") is not None and search.has_original(doc.id)
     stops = sorted(set(matching) | set(found))
     pages = []
     for p in doc.pages:

@@ -75,8 +75,9 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
 
 
 def _renderable(hit: Hit) -> bool:
-    """A release whose file is still where it was indexed gets page thumbnails."""
-    return hit.kind == "release" and PAGE_IMAGES and backend().original_path(hit.id) is not None
+    """A release whose file is still where it was indexed gets page thumbnails
+    (size and mtime; the image route checks the bytes before rendering)."""
+    return hit.kind == "release" and PAGE_IMAGES and backend().has_original(hit.id)
 
 
 def _histogram(results: Results | None, state: SearchState):

@@ -30,7 +30,7 @@ from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
                                               target_of)
-from foiasearch.index.originals import Original, open_original
+from foiasearch.index.originals import Original, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
@@ -256,6 +256,14 @@ class PostgresBackend:
         if opened:
             opened.handle.close()  # only its path is wanted
         return Path(opened.path) if opened else None
+
+    def has_original(self, doc_id: str) -> bool:
+        """A recorded file still in place, same size and mtime (index.originals; not read)."""
+        manifest = self._manifest()
+        try:
+            return original_in_place(manifest, doc_id)
+        finally:
+            manifest.close()
 
     def open_original(self, doc_id: str) -> Original | None:
         """The first recorded file still exactly as indexed (index.originals), opened."""

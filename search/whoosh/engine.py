@@ -12,6 +12,7 @@ foiasearch.index.location.IndexNotFound: no index at /nonexistent ...
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
 import heapq
@@ -30,7 +31,7 @@ from foiasearch.index.location import IndexLocation
 from foiasearch.index.whoosh.storage import open_index
 from foiasearch.index.whoosh.records import page_id
 from foiasearch.index.whoosh.schema import TEXT_ANALYZER
-from foiasearch.index.originals import Original, open_original
+from foiasearch.index.originals import Original, open_original, original_in_place
 from foiasearch.index.store import DocumentStore
 from foiasearch.search import budget
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
@@ -50,6 +51,7 @@ from foiasearch.search.whoosh.understand import check_expansion, replace_words, 
 
 
 MAX_TITLE = 300  # characters of a title shown in a hit, an export row or a feed entry
+LISTED_CACHE = 2048  # documents kept as a result list shows them (about 5 kB each)
 
 
 def display_title(title: str) -> str:
@@ -80,6 +82,10 @@ class SearchEngine:
         self._view: SearcherCache | None = None
         self._page_counter: PageCounter | None = None  # per searcher cache (search.whoosh.pagecounts)
         self._lock = threading.Lock()
+        # Keyed on (store version, id): anything the indexer commits to the
+        # store (which it does after Whoosh) changes the version, so nothing
+        # is shown from before a re-extraction, --refresh-actors or a move.
+        self._listed_at = functools.lru_cache(maxsize=LISTED_CACHE)(self._load_listed)
 
     @classmethod
     def open(cls, index_dir: str | None = None) -> "SearchEngine":
@@ -166,7 +172,10 @@ class SearchEngine:
         """Parse, match (cached) and filter ``query`` on the current searcher."""
         query.validate()
         searcher, view = self._current()
-        user_query = self._parse(searcher, query.text)
+        user_query = view.parsed.get(query.text)
+        if user_query is None:  # parsing is half of a repeated search: kept per index state
+            user_query = self._parse(searcher, query.text)
+            view.parsed.put(query.text, user_query)
         matches = self._matches(searcher, view, query.text, user_query, widen=not query.exact)
         qbits = matches.bits if matches else view.values.all_docs
         if query.hidden_collections:  # private collections: as if not in the index
@@ -259,9 +268,25 @@ class SearchEngine:
             return {}
         return pages_by_coverage(searcher.reader(), view, terms, doc_ids)
 
+    def _listed(self, doc_id: str) -> Document | None:
+        """A document as a hit shows it: metadata, paths, and for a release
+        its pages' exemptions, Bates numbers and flags (no texts); shared
+        between hits (read-only), kept until the store changes.
+
+        Reading it costs a dozen JSON decodes (most of a repeated search
+        at 20,000 documents, docs/RELEVANCE.md); kept, it costs a lookup.
+        """
+        return self._listed_at(self.store.version(), doc_id)
+
+    def _load_listed(self, version: int, doc_id: str) -> Document | None:
+        doc = self.store.get_document(doc_id, with_pages=False)
+        if doc is not None and doc.kind == "release":
+            doc.pages = self.store.page_meta(doc_id)
+        return doc
+
     def _hit(self, view: SearcherCache, doc_id: str, score: float, pages: list[int],
              terms: set[str]) -> Hit | None:
-        doc = self.store.get_document(doc_id, with_pages=False)
+        doc = self._listed(doc_id)
         if doc is None:  # committed to Whoosh, not yet to the store: skip
             return None
         snippet_page = pages[0] if pages else None
@@ -273,8 +298,6 @@ class SearchEngine:
             numbers = [snippet_page] if snippet_page else [1]
             snippet = make_snippet("\n".join(p.text for p in self.store.iter_pages(doc_id, numbers)), terms)
             view.snippets.put(key, snippet)
-        # Per-page exemptions and Bates numbers for to_json(); texts are not read.
-        doc.pages = self.store.page_meta(doc_id) if doc.kind == "release" else []
         return Hit(
             id=doc_id,
             # No title: the file's name (its folder is the server's business).
@@ -416,6 +439,9 @@ class SearchEngine:
             return None
         opened.handle.close()
         return Path(opened.path)
+
+    def has_original(self, doc_id: str) -> bool:
+        return original_in_place(self.store, doc_id)
 
     def open_original(self, doc_id: str) -> Original | None:
         return open_original(self.store, doc_id)

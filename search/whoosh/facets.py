@@ -111,15 +111,34 @@ class ValueMap:
         keys, docs, vals, starts = pairs
         if isinstance(docnums, int):
             per_doc = len(docs) / max(1, self.doc_count)
-            # Slicing out the matched documents' pairs costs a Python step
-            # per document; masking costs the facet's pairs, in C: take the cheaper.
-            if docnums.bit_count() * per_doc * 30 >= len(docs):
+            matched = (docnums & self.all_docs).bit_count()
+            # Slicing out documents' pairs costs a Python step per document;
+            # masking costs the facet's pairs, in C. A match of nearly every
+            # document (a common word, an empty query) is counted as the
+            # facet's totals less the few documents it does not hold.
+            fewest = min(matched, self.doc_count - matched)
+            if fewest * per_doc * 30 >= len(docs):
                 counts = np.bincount(vals[self._mask(docnums)[docs]], minlength=len(keys))
-                return self._ranked(facet, keys, counts, limit)
-            docnums = from_bits(docnums)
+            elif fewest < matched:
+                counts = self._totals(facet) - self._slices(vals, starts, from_bits(self.all_docs & ~docnums), len(keys))
+            else:
+                counts = self._slices(vals, starts, from_bits(docnums), len(keys))
+            return self._ranked(facet, keys, counts, limit)
+        return self._ranked(facet, keys, self._slices(vals, starts, docnums, len(keys)), limit)
+
+    def _slices(self, vals: np.ndarray, starts: np.ndarray, docnums: Iterable[int], size: int) -> np.ndarray:
+        """Counts per value over the pairs of ``docnums``."""
         picked = [vals[starts[d]:starts[d + 1]] for d in docnums if 0 <= d < self.size]
-        counts = np.bincount(np.concatenate(picked) if picked else np.zeros(0, np.int64), minlength=len(keys))
-        return self._ranked(facet, keys, counts, limit)
+        return np.bincount(np.concatenate(picked) if picked else np.zeros(0, np.int64), minlength=size)
+
+    def _totals(self, facet: str) -> np.ndarray:
+        """Counts per value over every document (kept: a view is read-only)."""
+        totals = self.__dict__.setdefault("_total_counts", {})
+        found = totals.get(facet)
+        if found is None:
+            _, _, vals, _ = self.pairs[facet]
+            found = totals[facet] = np.bincount(vals, minlength=len(self.pairs[facet][0]))
+        return found
 
     def _ranked(self, facet: str, keys: list[str], counts: np.ndarray, limit: int | None) -> list[FacetValue]:
         present = np.flatnonzero(counts)  # value indexes in key order

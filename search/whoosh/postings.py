@@ -28,13 +28,28 @@ tests/test_ranking.py, which compares both paths with Whoosh's own results.
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 
 from whoosh.matching import FilterMatcher
 
 WHOOSH_PIN = "whoosh-reloaded==2.7.5"
-_BLOCK_ATTRIBUTES = ("_read_data", "_next_block", "_data", "_byteids")
+_BLOCK_ATTRIBUTES = ("_read_data", "_next_block", "_data", "_byteids", "_postfile", "_dataoffset", "_nextoffset",
+                     "_compression", "_blocklength")
+
+# A block's data is the protocol-2 pickle of (ids, weights, values). The
+# values (each posting's positions, as bytes) are most of its size and most
+# of the time to unpickle it (measured 4x the rest), and matching and scoring
+# never read them. Protocol 2 writes each bytes object as a call of
+# _codecs.encode, named once, where the values begin; the ids (ints) and the
+# weights (floats, or one float, or None) before it name nothing. So the
+# data is cut there and read as (ids, weights); anything unexpected falls
+# back to reading the whole block as Whoosh does.
+_VALUES_START = b"c_codecs\nencode\n"
+_MARK = ord("(")
+_AS_PAIR = b"\x86."  # TUPLE2, STOP
 
 
 def reads_blocks(matcher) -> bool:
@@ -52,8 +67,7 @@ def posting_blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
         yield _public(matcher)
         return
     while matcher.is_active():
-        matcher._read_data()
-        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        raw_ids, raw_weights = _ids_and_weights(matcher)
         # accumulate() undoes the deltas in C; the codec's own decoder is a Python generator.
         ids = raw_ids if matcher._byteids else list(accumulate(raw_ids))
         if raw_weights is None or isinstance(raw_weights, float):  # one weight for the whole block
@@ -73,10 +87,33 @@ def posting_ids(matcher) -> Iterator[Iterable[int]]:
         yield _public(matcher)[0]
         return
     while matcher.is_active():
-        matcher._read_data()
-        raw_ids = matcher._data[0]
+        raw_ids = _ids_and_weights(matcher)[0]
         yield raw_ids if matcher._byteids else accumulate(raw_ids)
         matcher._next_block()
+
+
+def _ids_and_weights(matcher) -> tuple:
+    """The current block's ids (delta-coded unless ``_byteids``) and weights,
+    without unpickling its values (see _VALUES_START)."""
+    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        raw = zlib.decompress(raw)
+    cut = raw.find(_VALUES_START)
+    if cut > 2:
+        # A values tuple of more than three items opens with a MARK; a shorter one
+        # (a last block) does not, and then the byte before is a small memo index.
+        if raw[cut - 1] == _MARK and matcher._blocklength > 3:
+            cut -= 1
+        try:
+            ids, weights = pickle.loads(raw[:cut] + _AS_PAIR)
+        except Exception:  # not the layout described above: read it all below
+            ids = weights = None
+        if type(ids) is tuple and len(ids) == matcher._blocklength and (
+                weights is None or type(weights) is float
+                or (type(weights) is tuple and len(weights) == len(ids))):
+            return ids, weights
+    matcher._read_data()
+    return matcher._data[0], matcher._data[1]
 
 
 def _public(matcher) -> tuple[list[int], list[float]]:

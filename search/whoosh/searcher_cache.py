@@ -41,15 +41,18 @@ class SearcherCache:
     page_bits: int = 0  # the page records, as a bitset
     lengths: dict = field(default_factory=dict)  # text field lengths per segment (search.bulkscore)
     scoring: ScoreCache = field(default_factory=ScoreCache)  # search.bulkscore's memory; not saved
+    parsed: LRU = field(default_factory=lambda: LRU(256))  # query text -> its parsed query on this index; not saved
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["scoring"] = None  # per process, like the LRU caches
+        state.pop("parsed", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.scoring = ScoreCache(lengths=dict(self.lengths))
+        self.parsed = LRU(256)  # also for views saved before it was kept
 
     def __post_init__(self) -> None:
         if not self.page_bits and self.page_records:

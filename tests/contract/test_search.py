@@ -196,6 +196,7 @@ def test_documents(backend):
     assert [(p.number, p.exemptions, p.bates, p.text) for p in meta.pages][1] == (2, ["b5"], "DEF-000102", "")
     assert backend.page_bates(MEMO.id, [2, 3]) == {2: "DEF-000102", 3: "DEF-000103"}
     assert backend.original_path(MEMO.id) is None  # its file was never on disk
+    assert backend.has_original(MEMO.id) is False
 
 
 def test_status_and_fingerprint(backend):
