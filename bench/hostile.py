@@ -11,9 +11,13 @@ methods and request lines that are not HTTP at all.
     python -m bench.hostile --docs 20000 --index /tmp/web-bench-ix --count 1500
     python -m bench.hostile --index /tmp/web-bench-ix --count 1500 --with-indexing   # index runs meanwhile
 
-Prints one JSON object: requests sent, answers by status class, every 5xx,
-the slowest requests and latency percentiles. Exit status 1 if any answer
-was a 5xx or a request took longer than --max-seconds.
+Prints one JSON object: requests sent, answers by status class (``429
+busy``, the site's fast "try again" when a request cannot start within its
+time budget, counted apart), every 5xx, the slowest requests and latency
+percentiles (seconds to the answer's first bytes). Exit status 1 if any
+answer was a 5xx, a request got no answer in 30 s, or an answer took longer
+than --max-seconds (connections the server drops on purpose, such as a body
+shorter than announced, after 15 s, are counted as "closed").
 """
 
 from __future__ import annotations
@@ -57,6 +61,11 @@ def query_texts(rng: random.Random) -> list[str]:
         " OR ".join(f"{c}*" for c in letters) * 3,
         f'"{word()} {word()}"~{rng.choice([100, 10_000, 10**9])}',
         f'"{" ".join(word() for _ in range(40))}"~50000',
+        f'"{" ".join(word() for _ in range(40))}"~50',
+        " OR ".join(f'"{word()} {word()} {word()}"~50' for _ in range(20)),
+        " ".join(f"{word()}~2" for _ in range(12)),
+        "*", "* OR * OR *", "* NOT *",
+        "content:[a TO m] OR title:[a TO m]",
         " OR ".join(f"date:[{1900 + i}-01-01 TO {2000 + i}-12-31]" for i in range(60)),
         " ".join(f"year:[{1000 + i} TO {3000 - i}]" for i in range(80)),
         "(" * 500 + word() + ")" * 500,
@@ -208,6 +217,7 @@ def sweep(port: int, reqs: list[tuple[str, bytes]], clients: int = 4) -> dict:
     by_class: dict[str, int] = {}
     for _, _, status, _, _ in results:
         key = f"{status // 100}xx" if status > 0 else ("closed" if status == 0 else "no answer in 30 s")
+        key = "429 busy" if status == 429 else key  # a fast "try again" (web.deadline), counted apart
         by_class[key] = by_class.get(key, 0) + 1
     slowest = sorted(results, key=lambda r: -r[3])[:5]
     return {
@@ -217,8 +227,11 @@ def sweep(port: int, reqs: list[tuple[str, bytes]], clients: int = 4) -> dict:
                           for l, r, s, _, _ in results if s >= 500],
         "unanswered": [{"kind": l, "request": r[:160].decode("latin-1")} for l, r, s, _, _ in results if s < 0],
         "worst_seconds": round(times[-1], 3),
+        "worst_answered_seconds": round(max((r[3] for r in results if r[2] > 0), default=0.0), 3),
         "worst_complete_seconds": round(max(r[4] for r in results), 3),
         "over_2s": sum(1 for t in times if t > 2.0),
+        "answered_over_2s_count": sum(1 for r in results if r[3] > 2.0 and r[2] > 0),
+        "busy_429": sum(1 for r in results if r[2] == 429),
         "p50_seconds": round(statistics.median(times), 4),
         "p99_seconds": round(times[int(len(times) * 0.99) - 1], 3),
         "slowest": [{"kind": l, "seconds": round(t, 3), "complete": round(c, 3), "status": s,
@@ -270,7 +283,9 @@ def main() -> None:
         server.wait(30)
     figures.update(docs=args.docs, workers=args.workers, clients=args.clients)
     print(json.dumps(figures, indent=2))
-    bad = figures["server_errors"] or figures["unanswered"] or figures["worst_seconds"] > args.max_seconds
+    # A connection closed unanswered (a body that never comes, a request line that is not HTTP) is
+    # dropped on purpose after REQUEST_READ_S: the bound is on answers.
+    bad = figures["server_errors"] or figures["unanswered"] or figures["worst_answered_seconds"] > args.max_seconds
     raise SystemExit(1 if bad else 0)
 
 

@@ -105,7 +105,7 @@ def test_host_headers_get_the_page_or_a_400(client, host):
 @given(token=st.one_of(st.text(max_size=6000), st.integers(1, 6000).map(lambda k: "9" * k + ".ab")))
 def test_csrf_check_is_a_plain_no(tmp_path_factory, token):
     signer = CsrfSigner(tmp_path_factory.getbasetemp() / "fuzz-web-secret")
-    assert signer.check(token) is False
+    assert signer.check(token, "a-session") is False
 
 
 @FUZZ

@@ -5,6 +5,7 @@ the command line."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -29,6 +30,8 @@ def accounts(corpus):
     store = AccountStore(accounts_path(corpus[1].root))
     for user in store.users():
         store.remove(user.name)
+    with sqlite3.connect(store.path) as db:  # failed sign-ins of earlier tests (web.throttle) are forgotten
+        db.execute("DROP TABLE IF EXISTS login_failures")
     store.add("rita", "reader", PASSWORD)
     store.add("ed", "editor", PASSWORD)
     yield store
@@ -85,8 +88,9 @@ def test_session_cookie_is_httponly_samesite_and_secure_over_https(corpus, accou
     assert response.status_code == 303 and response.headers["Location"] == "/?q=opt"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    secure = client_for(corpus).post("/login", base_url="https://localhost", data={
-        "csrf": token_of(client), "name": "rita", "password": PASSWORD})
+    other = client_for(corpus)
+    secure = other.post("/login", base_url="https://localhost", data={
+        "csrf": token_of(other), "name": "rita", "password": PASSWORD})
     assert "Secure" in secure.headers["Set-Cookie"]
     behind_proxy = client_for(corpus, secure_cookies=True)
     assert "Secure" in login(behind_proxy, "rita").headers["Set-Cookie"]
@@ -116,6 +120,36 @@ def test_editor_saves_and_deletes_then_logs_out(corpus, accounts):
     assert client.post("/saved/eds/delete", data={"csrf": token, "confirm": "1"}).status_code == 303
     assert client.post("/logout", data={"csrf": token}).status_code == 303
     assert client.get("/saved").status_code == 303  # signed out: back to the login page
+
+
+def test_csrf_tokens_are_bound_to_the_session(corpus, accounts):
+    editor, other_editor = client_for(corpus), client_for(corpus)
+    login(editor, "ed")
+    login(other_editor, "ed")  # the same account, another browser
+    token = token_of(editor, "/?q=opt+out")
+    # Leaked to another session (even of the same account): refused.
+    assert other_editor.post("/saved", data={"csrf": token, "name": "leak", "q": "opt"}).status_code == 400
+    assert other_editor.post("/logout", data={"csrf": token}).status_code == 400
+    # A token from before signing in is refused after it: signing in starts a new session.
+    before = client_for(corpus)
+    old_token = token_of(before)
+    login(before, "ed")
+    assert before.post("/saved", data={"csrf": old_token, "name": "old", "q": "opt"}).status_code == 400
+    # After signing out, the session's tokens are worthless.
+    assert editor.post("/logout", data={"csrf": token}).status_code == 303
+    login(editor, "ed")
+    assert editor.post("/saved", data={"csrf": token, "name": "stale", "q": "opt"}).status_code == 400
+    assert editor.post("/saved", data={"csrf": token_of(editor, "/?q=opt"), "name": "fresh", "q": "opt"}).status_code == 303
+
+
+def test_without_accounts_a_token_is_bound_to_the_visitors_cookie(corpus):
+    owner, stranger = client_for(corpus), client_for(corpus)
+    token = token_of(owner, "/?q=opt+out")  # open local mode: the save form for everyone on this machine
+    assert owner.get_cookie("foiasearch_session") is not None
+    assert stranger.post("/saved", data={"csrf": token, "name": "x", "q": "opt"}).status_code == 400
+    response = owner.post("/saved", data={"csrf": token, "name": "mine", "q": "opt"})
+    assert response.status_code == 303
+    owner.post("/saved/mine/delete", data={"csrf": token_of(owner, "/saved"), "confirm": "1"})
 
 
 def test_password_change_or_removal_ends_sessions(corpus, accounts):
@@ -213,4 +247,25 @@ def test_password_guessing_is_slowed_down(corpus, accounts):
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
     assert b"Too many failed attempts" in login(client, "ed").data  # even the right password waits
     assert login(client, "rita").status_code == 429  # the same address, another name
-    assert login(client_for(corpus), "rita", target="/x").status_code == 303  # (a fresh app: a fresh count)
+    # Another worker process (another app) sees the same count: it is kept in users.db.
+    assert login(client_for(corpus), "rita").status_code == 429
+    elsewhere = client_for(corpus)
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert login(elsewhere, "rita", target="/x").status_code == 303  # another address, another name
+    assert login(client_for(corpus), "ed").status_code == 429  # ed waits whatever the worker
+
+
+def test_a_failed_sign_in_counts_in_every_worker(corpus, accounts):
+    workers = [client_for(corpus) for _ in range(3)]
+    for n in range(5):
+        assert login(workers[n % 3], "ed", f"guess {n}").status_code == 401
+    assert [login(w, "ed").status_code for w in workers] == [429, 429, 429]
+
+
+def test_sign_in_is_refused_not_unthrottled_when_the_count_cannot_be_kept(corpus, accounts):
+    client = client_for(corpus)
+    token = token_of(client)
+    with sqlite3.connect(corpus[1].root / "users.db") as db:  # a table the throttle cannot use
+        db.execute("CREATE TABLE login_failures (something_else TEXT)")
+    response = client.post("/login", data={"csrf": token, "name": "ed", "password": "a wrong guess"})
+    assert response.status_code == 503 and b"Signing in is unavailable" in response.data

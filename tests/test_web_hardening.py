@@ -8,6 +8,8 @@ import os
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import feedparser
@@ -196,3 +198,88 @@ def test_a_query_over_its_time_budget_stops_with_one_line(site):
     assert response.status_code == 400 and b"took longer than" in response.data
     api = client_for(location, query_seconds=0.0).get("/api/search?q=%22hostile+canonical%22~9")
     assert api.status_code == 400 and "took longer" in api.get_json()["error"]
+
+
+# -- deadlines: a request waits for the busy backend only while its budget allows ------------
+def _hold_backend(app):
+    """Hold the worker's backend from another thread (as a long search would); call the result to let go."""
+    backend = app.extensions["foiasearch"].get()
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with backend._lock:
+            taken.set()
+            release.wait(30)
+
+    threading.Thread(target=hold, daemon=True).start()
+    assert taken.wait(10)
+    return release.set
+
+
+def test_a_request_that_cannot_start_in_time_gets_a_fast_429(site):
+    _, location, ids = site
+    app = create_app(location.root, settings=SiteSettings(query_seconds=0.6))
+    client = app.test_client()
+    assert client.get("/?q=detainers").status_code == 200
+    let_go = _hold_backend(app)
+    try:
+        started = time.monotonic()
+        page = client.get("/?q=detainers")
+        api = client.get("/api/search?q=detainers")
+        document = client.get(f"/documents/{ids['plain']}")
+        export = client.get("/export.csv?q=detainers")
+        elapsed = time.monotonic() - started
+    finally:
+        let_go()
+    for response in (page, api, document, export):
+        assert response.status_code == 429 and response.headers["Retry-After"] == "2", response.status_code
+    assert b"busy" in page.data and "busy" in api.get_json()["error"]
+    assert elapsed < 4 * 0.6  # each waited at most its budget, not for the holder
+    assert client.get("/?q=detainers").status_code == 200  # free again: answered as usual
+
+
+def test_the_budget_counts_from_when_the_request_arrived(site):
+    _, location, _ = site
+    client = client_for(location, query_seconds=1.0)
+    # As if it had waited 5 s in the worker's queue (web.server stamps the arrival).
+    late = client.get("/?q=detainers", environ_base={"foiasearch.arrived": time.monotonic() - 5})
+    assert late.status_code == 400 and b"waiting for the busy site" in late.data
+    assert client.get("/?q=detainers").status_code == 200
+
+
+def test_the_backend_is_free_after_every_request(site):
+    _, location, ids = site
+    app = create_app(location.root)
+    client = app.test_client()
+    backend = app.extensions["foiasearch"].get()
+    for url in ("/?q=detainers", "/?q=%22unclosed", "/api/search?q=county", f"/documents/{ids['plain']}",
+                "/documents/" + "0" * 64, "/export.csv?q=detainers", "/saved/nosuch.atom"):
+        response = client.get(url)
+        response.get_data()  # a download streams its rows after the view returned
+        assert response.status_code < 500, url
+        assert _free_for_another_thread(backend._lock), url  # not kept by the request's thread
+
+
+def _free_for_another_thread(lock) -> bool:
+    """Whether another thread can take ``lock`` now (an RLock is always free to its holder)."""
+    got = []
+
+    def take():
+        if lock.acquire(blocking=False):
+            got.append(True)
+            lock.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join(10)
+    return bool(got)
+
+
+def test_a_lone_star_is_every_document_not_every_posting(site):
+    from foiasearch.search.api import Query, open_backend
+
+    _, location, ids = site
+    with open_backend(location) as backend:
+        everything = backend.search(Query("", per_page=1)).total
+        assert backend.search(Query("*", per_page=1)).total == everything == len(ids)
+        assert backend.search(Query("* NOT plain", per_page=1)).total == everything - 1

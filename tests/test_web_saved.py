@@ -100,13 +100,16 @@ def test_post_without_a_valid_token_is_400_and_saves_nothing(client, app, tmp_pa
     state = {"name": "sneaky", "q": "opt out"}
     assert client.post("/saved", data=state).status_code == 400
     assert client.post("/saved", data={**state, "csrf": "1.forged"}).status_code == 400
-    expired = app.extensions["foiasearch_csrf"].token(now=time.time() - MAX_AGE_S - 60)
+    token(client)  # the session now has its CSRF binding
+    with client.session_transaction() as session:
+        binding = session["csrf"]
+    expired = app.extensions["foiasearch_csrf"].token(binding, now=time.time() - MAX_AGE_S - 60)
     response = client.post("/saved", data={**state, "csrf": expired})
     assert response.status_code == 400 and "reload the page" in response.get_data(as_text=True)
     # a token from another site (another secret) is refused too
     other = create_app(tmp_path / "elsewhere")
     (tmp_path / "elsewhere").mkdir()
-    foreign = other.extensions["foiasearch_csrf"].token()
+    foreign = other.extensions["foiasearch_csrf"].token(binding)
     assert client.post("/saved", data={**state, "csrf": foreign}).status_code == 400
     assert "sneaky" not in saved_items(client)
     for url in ("/saved/sneaky/delete", "/saved/sneaky/seen"):
@@ -117,7 +120,8 @@ def test_secret_is_private_and_shared_by_workers(corpus, client):
     token(client)
     path = corpus[1].root / SECRET_NAME
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    second_worker = create_app(corpus[1].root).test_client()
+    second_worker = create_app(corpus[1].root).test_client()  # the same browser, another worker process
+    second_worker.set_cookie("foiasearch_session", client.get_cookie("foiasearch_session").value)
     response = second_worker.post("/saved", data={"csrf": token(client), "name": "fromworker1", "q": "opt"})
     assert response.status_code == 303
     second_worker.post("/saved/fromworker1/delete", data={"csrf": token(second_worker), "confirm": "1"})

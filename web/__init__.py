@@ -62,8 +62,9 @@ def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSetting
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from foiasearch.web import auth, reader, routes, saved_routes
+    from foiasearch.web import auth, deadline, reader, routes, saved_routes
 
+    deadline.install(app)  # first: the request's clock starts before anything else runs
     app.register_blueprint(routes.bp)
     reader.install(app)
     saved_routes.install(app)

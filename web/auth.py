@@ -38,10 +38,10 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Forbidden
 
 from foiasearch.search.api import Query
-from foiasearch.search.budget import time_budget
 from foiasearch.web.accounts import AccountStore, User, accounts_path
+from foiasearch.web.deadline import search_budget  # noqa: F401 - the views take it from here
 from foiasearch.web.settings import SiteSettings
-from foiasearch.web.throttle import LoginThrottle
+from foiasearch.web.throttle import LoginThrottle, ThrottleUnavailable
 
 ANONYMOUS = "anonymous"
 LOCAL = "local"  # open local mode: the owner of the machine
@@ -104,11 +104,6 @@ def is_hidden(collections: list[str]) -> bool:
     """
     hidden = {c.strip().lower() for c in hidden_collections()}
     return bool(hidden) and any(c.strip().lower() in hidden for c in collections if c)
-
-
-def search_budget():
-    """The time budget of one search on this site (search.budget)."""
-    return time_budget(settings().query_seconds)
 
 
 def settings() -> SiteSettings:
@@ -244,16 +239,21 @@ def login():
     target = safe_next(request.form.get("next"))
     keys = [f"name:{name.lower()}", f"addr:{request.remote_addr}"]
     throttle: LoginThrottle = current_app.extensions["foiasearch_throttle"]
-    wait = throttle.blocked(keys)
-    if wait:
+    try:
+        wait = throttle.blocked(keys)
+        if wait:
+            return render_template("login.html", next=target, name=name, token=form_token(),
+                                   error=f"Too many failed attempts: try again in {wait + 1} seconds."), 429
+        user: User | None = accounts().check_password(name, password)
+        if user is None:
+            throttle.failed(keys)
+            return render_template("login.html", next=target, name=name, token=form_token(),
+                                   error="Wrong account name or password."), 401
+        throttle.succeeded(keys[:1])
+    except ThrottleUnavailable as exc:
+        current_app.logger.warning("sign-in refused: %s", exc)
         return render_template("login.html", next=target, name=name, token=form_token(),
-                               error=f"Too many failed attempts: try again in {wait + 1} seconds."), 429
-    user: User | None = accounts().check_password(name, password)
-    if user is None:
-        throttle.failed(keys)
-        return render_template("login.html", next=target, name=name, token=form_token(),
-                               error="Wrong account name or password."), 401
-    throttle.succeeded(keys[:1])
+                               error="Signing in is unavailable right now; the server log says why."), 503
     session.clear()  # a fresh session: nothing carried over from before signing in
     session.permanent = True
     session["user"], session["v"] = user.name, user.session_version
@@ -271,8 +271,9 @@ def logout():
 
 def install(app: Flask) -> None:
     """Accounts, sessions and the gate, for ``create_app``."""
-    app.extensions["foiasearch_accounts"] = AccountStore(accounts_path(app.extensions["foiasearch"].location.root))
-    app.extensions["foiasearch_throttle"] = LoginThrottle(allowed=5, window_s=300)  # per worker process
+    users_db = accounts_path(app.extensions["foiasearch"].location.root)
+    app.extensions["foiasearch_accounts"] = AccountStore(users_db)
+    app.extensions["foiasearch_throttle"] = LoginThrottle(users_db, allowed=5, window_s=300)  # shared by the workers
     app.session_interface = SessionInterface()
     app.config.update(SESSION_COOKIE_NAME="foiasearch_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax",

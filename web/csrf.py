@@ -1,15 +1,21 @@
-"""CSRF tokens for the site's few POST forms, without sessions or new dependencies.
+"""CSRF tokens for the site's few POST forms, tied to the visitor's session.
 
 A random secret is made once and kept in the index folder (``web-secret``,
 mode 0600), so every gunicorn worker signs and checks with the same key. A
-token is ``<issued unix time>.<HMAC-SHA256(secret, time)>``: another site
-cannot read it from our pages (same-origin policy), so a POST carrying a
-valid one came from a form we served.
+token is ``<issued unix time>.<HMAC-SHA256(secret, time and binding)>``,
+where the binding is a random value kept in the visitor's signed session
+cookie (web.saved_routes; anonymous visitors get one too): another site
+cannot read the token from our pages (same-origin policy), and a token
+read or leaked from one visitor's page is worthless with another's cookie,
+after signing in (a new session) or after signing out.
 
 >>> import tempfile, pathlib
 >>> signer = CsrfSigner(pathlib.Path(tempfile.mkdtemp()) / "web-secret")
->>> signer.check(signer.token()), signer.check("1.forged"), signer.check(None)
+>>> token = signer.token("session-a")
+>>> signer.check(token, "session-a"), signer.check(token, "session-b"), signer.check(token, None)
 (True, False, False)
+>>> signer.check("1.forged", "session-a"), signer.check(None, "session-a")
+(False, False)
 """
 
 from __future__ import annotations
@@ -68,21 +74,29 @@ class CsrfSigner:
             raise OSError(f"{self.path} is too short to be a secret")
         return text.encode()
 
-    def _mac(self, issued: str) -> str:
-        return hmac.new(self.secret(), f"csrf:{issued}".encode(), hashlib.sha256).hexdigest()
+    def _mac(self, issued: str, binding: str) -> str:
+        return hmac.new(self.secret(), f"csrf:{issued}:{binding}".encode("utf-8", "replace"),
+                        hashlib.sha256).hexdigest()
 
-    def token(self, now: float | None = None) -> str:
+    def token(self, binding: str, now: float | None = None) -> str:
+        """A token for forms shown to the session whose binding value is ``binding``."""
         issued = str(int(now if now is not None else time.time()))
-        return f"{issued}.{self._mac(issued)}"
+        return f"{issued}.{self._mac(issued, binding)}"
 
-    def check(self, token: str | None, now: float | None = None) -> bool:
-        """True for a token this site issued less than MAX_AGE_S ago."""
+    def check(self, token: str | None, binding: str | None, now: float | None = None) -> bool:
+        """True for a token this site issued to the session bound to ``binding``
+        less than MAX_AGE_S ago; False for anything else (no session: False)."""
         # A time is at most 12 digits and a MAC 64 hex digits: anything longer
         # is refused before int() (which raises past 4,300 digits).
-        if not token or len(token) > 100:
+        if not token or not binding or len(token) > 100:
             return False
         issued, _, mac = token.partition(".")
         if not (issued.isascii() and issued.isdigit()) or len(issued) > 12 or not mac:
             return False
         age = (now if now is not None else time.time()) - int(issued)
-        return -300 <= age <= MAX_AGE_S and hmac.compare_digest(mac, self._mac(issued))
+        return -300 <= age <= MAX_AGE_S and hmac.compare_digest(mac, self._mac(issued, binding))
+
+
+def new_binding() -> str:
+    """A random binding value for a session that has none yet."""
+    return secrets.token_urlsafe(18)

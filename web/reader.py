@@ -37,6 +37,7 @@ from foiasearch.search.marks import OPEN
 from foiasearch.web.auth import is_hidden, public_paths, visitor
 from foiasearch.web.pageimages import SIZES, PageImageError, PageImages
 from foiasearch.web.reflow import page_html
+from foiasearch.web.serialized import let_go
 from foiasearch.web.sidebar import KIND_LABELS
 from foiasearch.web.state import SearchState
 
@@ -204,6 +205,7 @@ def page_image(doc_id: str, number: int, size: str):
     images = page_images()
     path = images.cached(doc_id, number, size)
     if path is None:
+        let_go()  # pdftoppm takes seconds: other requests may search meanwhile (web.serialized)
         try:
             path = images.render(pdf, doc_id, number, size)
         except PageImageError as exc:

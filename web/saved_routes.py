@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import (Blueprint, Flask, Response, current_app, redirect, render_template, request,
+from flask import (Blueprint, Flask, Response, current_app, redirect, render_template, request, session,
                    stream_with_context, url_for)
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
@@ -28,7 +28,7 @@ from foiasearch.search.atom import CONTENT_TYPE as ATOM_TYPE, atom_feed
 from foiasearch.search.export import FORMATS, Export, download_name, stream
 from foiasearch.search.saved import NAME_PATTERN, SavedError, SavedSearch, SavedStore, run_saved, saved_status
 from foiasearch.web.auth import is_hidden, search_budget, settings, visible, visitor
-from foiasearch.web.csrf import SECRET_NAME, CsrfSigner
+from foiasearch.web.csrf import SECRET_NAME, CsrfSigner, new_binding
 from foiasearch.web.routes import backend, render_search
 from foiasearch.web.state import SearchState
 
@@ -36,6 +36,7 @@ bp = Blueprint("saved", __name__)
 log = logging.getLogger(__name__)
 FORM_FIELDS = {"name", "replace", "csrf"}  # the save form's own fields, besides the search state
 DONE = {"saved": "Saved", "replaced": "Replaced", "deleted": "Deleted", "seen": "Marked as seen:"}
+CSRF_KEY = "csrf"  # the session's binding value for CSRF tokens (web.csrf)
 BAD_TOKEN = "This form has expired or did not come from this site: reload the page and try again."
 
 
@@ -52,17 +53,24 @@ def csrf_token() -> str | None:
 
 
 def csrf_token_any() -> str | None:
-    """A token for any form (signing in and out too)."""
+    """A token for any form (signing in and out too), bound to the visitor's
+    session: one is started (a signed cookie) for a visitor who has none."""
     try:
-        return signer().token()
+        signer().secret()
     except OSError as exc:
         log.warning("no CSRF secret, forms are hidden: %s", exc)
         return None
+    binding = session.get(CSRF_KEY)
+    if not isinstance(binding, str):
+        binding = session[CSRF_KEY] = new_binding()
+    return signer().token(binding)
 
 
 def require_csrf() -> None:
+    """A 400 unless the form carries a token issued to this session."""
+    binding = session.get(CSRF_KEY)
     try:
-        ok = signer().check(request.form.get("csrf"))
+        ok = signer().check(request.form.get("csrf"), binding if isinstance(binding, str) else None)
     except OSError:
         ok = False
     if not ok:

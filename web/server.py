@@ -14,7 +14,11 @@ bytes) froze the site. Here each worker process runs a pool of threads
 - request lines, header counts and sizes are limited by gunicorn, and
   bodies by Flask (``MAX_CONTENT_LENGTH``): a POST announcing more gets a
   413 before anything is read;
-- a response write that stalls for ``WRITE_TIMEOUT_S`` drops the client.
+- a response write that stalls for ``WRITE_TIMEOUT_S`` drops the client;
+- the moment a request has fully arrived is passed to the app
+  (``environ["foiasearch.arrived"]``, a ``time.monotonic()`` reading): its
+  time budget counts from then, including time queued behind other
+  requests (web.serialized, search.budget).
 
 Searching is CPU-bound (one GIL per process), so processes still give the
 parallelism: about one worker per core, a few threads each.
@@ -30,6 +34,7 @@ import os
 import re
 import selectors
 import socket
+import threading
 import time
 from functools import partial
 from collections.abc import Callable
@@ -39,12 +44,15 @@ from gunicorn import http
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from foiasearch.web.serialized import ARRIVED_KEY
+
 REQUEST_READ_S = 15.0  # the whole request head and body, from its first byte
 IDLE_S = 30.0  # a new connection that sends nothing
 WRITE_TIMEOUT_S = 60.0  # one stalled write of the response
 THREADS = 8  # per worker process
 MAX_HEAD_BYTES = 64 * 1024  # more without a blank line: the parser refuses it
 MAX_WAITED_BODY = 256 * 1024  # bodies up to this are gathered before a thread is used
+_serving = threading.local()  # the request this thread is handling: arrived
 
 
 class GunicornServer(BaseApplication):
@@ -189,12 +197,30 @@ class GuardedThreadWorker(ThreadWorker):
         if not request_complete(bytes(head)):
             return  # stay in the poller, costing no thread
         conn.prefix, conn.head = bytes(head), bytearray()
+        conn.arrived = time.monotonic()  # the request's clock (its time budget) starts here
         with self._lock:
             self._gathering.pop(conn, None)
             self.poller.unregister(client)
             if conn in self._keep:
                 self._keep.remove(conn)
         self.enqueue_req(conn)
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        app = self.wsgi
+
+        def stamped(environ, start_response):
+            environ[ARRIVED_KEY] = getattr(_serving, "arrived", None) or time.monotonic()
+            return app(environ, start_response)
+
+        self.wsgi = stamped
+
+    def handle(self, conn):
+        _serving.arrived, conn.arrived = getattr(conn, "arrived", None), None  # not for a pipelined next one
+        try:
+            return super().handle(conn)
+        finally:
+            _serving.arrived = None
 
     def _drop(self, conn) -> None:
         with self._lock:

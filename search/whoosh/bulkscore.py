@@ -39,7 +39,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer, WeightScorer
 
-from foiasearch.search.budget import check as check_budget
+from foiasearch.search.budget import check as check_budget, checked
 from foiasearch.search.whoosh.postings import posting_blocks
 
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool per docnum, score per docnum)
@@ -169,7 +169,7 @@ def _phrase(leaf, query: wq.Phrase, cache: ScoreCache, offset: int) -> Scored:
     if not matched.any():
         return matched, scores
     in_order = np.zeros_like(matched)
-    in_order[np.fromiter(query.docs(leaf), dtype=np.int64)] = True
+    in_order[np.fromiter(checked(query.docs(leaf), every=16), dtype=np.int64)] = True  # positions: within the budget
     matched = matched & in_order
     return matched, np.where(matched, scores, 0.0)
 

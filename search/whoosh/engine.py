@@ -46,7 +46,7 @@ from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
 from foiasearch.search.whoosh.pagecounts import PageCounter
 from foiasearch.search.whoosh.spelling import Speller, closest_word
-from foiasearch.search.whoosh.understand import check_expansion, replace_words, resolve_facet_values, typed_words
+from foiasearch.search.whoosh.understand import bound_costs, check_expansion, replace_words, resolve_facet_values, typed_words
 
 
 
@@ -202,7 +202,7 @@ class SearchEngine:
         (search.whoosh.query), facet values it does not hold resolved to the
         values they are part of ("actor:Quinn": "Pat Quinn"), expansion
         bounded (search.whoosh.understand); or a QueryError."""
-        parsed = resolve_facet_values(parse_text(text), searcher.reader(), set(FACET_NAMES))
+        parsed = bound_costs(resolve_facet_values(parse_text(text), searcher.reader(), set(FACET_NAMES)))
         check_expansion(parsed, searcher.reader())
         return parsed
 
