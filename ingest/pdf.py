@@ -36,7 +36,7 @@ from foiasearch.ingest import ocr
 from foiasearch.ingest.hashing import file_sha256
 from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
 from foiasearch.ingest.options import IngestOptions
-from foiasearch.ingest.pdftext import TextReader
+from foiasearch.ingest.pdftext import TextInterpreter, TextReader
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -152,7 +152,7 @@ def read_pdf(handle, passwords: tuple[str, ...] = (), layout: bool = False) -> t
         info = _info(document)
         manager = PDFResourceManager(caching=True)
         device = _PageReader(manager) if layout else TextReader(manager)
-        interpreter = PDFPageInterpreter(manager, device)
+        interpreter = (PDFPageInterpreter if layout else TextInterpreter)(manager, device)
         pages = []
         for number, pdf_page in enumerate(PDFPage.create_pages(document), start=1):
             interpreter.process_page(pdf_page)

@@ -28,10 +28,19 @@ a newline or a space.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 
+from pdfminer import settings
 from pdfminer.pdfdevice import PDFTextDevice
 from pdfminer.pdffont import PDFUnicodeNotDefined
-from pdfminer.utils import apply_matrix_rect
+from pdfminer.pdfinterp import PDFContentParser, PDFInterpreterError, PDFPageInterpreter
+from pdfminer.pdftypes import stream_value
+from pdfminer.psexceptions import PSEOF, PSException, PSTypeError
+from pdfminer.psparser import (HEX_PAIR, KWD, KEYWORD_ARRAY_BEGIN, KEYWORD_ARRAY_END, KEYWORD_DICT_BEGIN,
+                               KEYWORD_DICT_END, KEYWORD_PROC_BEGIN, KEYWORD_PROC_END, LIT, SPC, PSBaseParser,
+                               PSKeyword, PSLiteral, keyword_name, literal_name)
+from pdfminer.utils import apply_matrix_rect, choplist
 
 # A gap wider than this share of the text height separates two words.
 # Kerning moves glyphs by a few hundredths of an em; the narrowest spaces
@@ -166,3 +175,236 @@ class TextReader(PDFTextDevice):
         except PDFUnicodeNotDefined:
             text = f"(cid:{cid})"  # as pdfminer's converters write it
         return text, font.char_width(cid)
+
+
+# -- the interpreter -----------------------------------------------------------
+# The tokens that make up nearly all of a content stream, each with what
+# must follow it for pdfminer's tokenizer to end it there: whole numbers,
+# decimals, operators, names without # escapes, strings without escapes or
+# nested parentheses, hex strings, << >> [ ] { } ' ". Anything else
+# (comments, escapes, a token cut by the end of the data) is left to
+# pdfminer's own tokenizer.
+_FAST_TOKEN = re.compile(rb"""\s*(?:
+    (?P<int>[-+]?\d+)(?=[^\d.])
+  | (?P<float>[-+]?(?:\d+\.\d*|\.\d+))(?=\D)
+  | (?P<kwd>[A-Za-z][^\#/%\[\]()<>{}\s]*)(?=[\#/%\[\]()<>{}\s])
+  | /(?P<name>[^\#/%\[\]()<>{}\s]*)(?=[/%\[\]()<>{}\s])
+  | \((?P<str>[^()\\]*)\)
+  | (?P<sym><<|>>|[\[\]{}'"])
+  | <(?P<hex>[0-9A-Fa-f\s]*)>(?!>)
+)""", re.VERBOSE)
+_PARSE_MAIN = PSBaseParser._parse_main
+
+
+def _name(raw: bytes) -> str | bytes:
+    try:
+        return str(raw, "utf-8")
+    except UnicodeDecodeError:  # pdfminer keeps such names as bytes
+        return raw
+
+
+def _hex(raw: bytes) -> bytes:
+    """A hex string's bytes, as pdfminer decodes them (a last odd digit included)."""
+    return HEX_PAIR.sub(lambda m: bytes((int(m.group(0), 16),)), SPC.sub(b"", raw))
+
+
+class _ContentParser(PDFContentParser):
+    """pdfminer's content-stream parser, tokenizing faster.
+
+    pdfminer's tokenizer is a state machine that takes a few Python calls
+    per token and reads the stream 4 KiB at a time; here each stream is
+    read whole and the common tokens are cut by one regular expression
+    (``_FAST_TOKEN``), giving the same tokens at the same positions, while
+    every other case goes through pdfminer's own code. pdfminer's
+    ``log.debug`` calls, two or three per token even with debug logging
+    off, are left out of ``nexttoken`` and ``nextobject``.
+    """
+
+    BUFSIZ = 1 << 40  # a stream at once: BytesIO.read() returns what there is
+
+    def nexttoken(self):
+        if self.eof:
+            raise PSEOF("Unexpected EOF")
+        if not self._tokens:
+            match = _FAST_TOKEN.match(self.buf, self.charpos)
+            if match is not None and self._parse1.__func__ is _PARSE_MAIN:
+                kind = match.lastgroup
+                value = match.group(kind)
+                start = match.start(kind)
+                if kind == "int":
+                    token = int(value)
+                elif kind == "float":
+                    token = float(value)
+                elif kind == "kwd":
+                    token = True if value == b"true" else False if value == b"false" else KWD(value)
+                elif kind == "str":
+                    token, start = value, start - 1
+                elif kind == "name":
+                    token, start = LIT(_name(value)), start - 1
+                elif kind == "sym":
+                    token = KWD(value)
+                else:
+                    token, start = _hex(value), start - 1
+                self.charpos = match.end()
+                return (self.bufpos + start, token)
+        while not self._tokens:
+            try:
+                changed_stream = self.fillbuf()
+                if changed_stream and self._curtoken:
+                    self._parse1(b"\n", 0)
+                else:
+                    self.charpos = self._parse1(self.buf, self.charpos)
+            except PSEOF:
+                self.charpos = self._parse1(b"\n", 0)
+                self.eof = True
+                if not self._tokens:
+                    raise
+        return self._tokens.pop(0)
+
+    def add_results(self, *objs) -> None:
+        self.results.extend(objs)
+
+    def start_type(self, pos: int, type: str) -> None:
+        self.context.append((pos, self.curtype, self.curstack))
+        (self.curtype, self.curstack) = (type, [])
+
+    def end_type(self, type: str):
+        if self.curtype != type:
+            raise PSTypeError(f"Type mismatch: {self.curtype!r} != {type!r}")
+        objs = [obj for (_, obj) in self.curstack]
+        (pos, self.curtype, self.curstack) = self.context.pop()
+        return (pos, objs)
+
+    def nextobject(self):
+        while not self.results:
+            (pos, token) = self.nexttoken()
+            if isinstance(token, (int, float, bool, str, bytes, PSLiteral)):
+                self.curstack.append((pos, token))
+            elif token is KEYWORD_ARRAY_BEGIN:
+                self.start_type(pos, "a")
+            elif token is KEYWORD_ARRAY_END:
+                try:
+                    ended = self.end_type("a")  # first: it puts back the outer stack
+                    self.curstack.append(ended)
+                except PSTypeError:
+                    if settings.STRICT:
+                        raise
+            elif token is KEYWORD_DICT_BEGIN:
+                self.start_type(pos, "d")
+            elif token is KEYWORD_DICT_END:
+                try:
+                    (pos, objs) = self.end_type("d")
+                    if len(objs) % 2 != 0:
+                        raise PSTypeError(f"Invalid dictionary construct: {objs!r}")
+                    self.curstack.append((pos, {literal_name(k): v for (k, v) in choplist(2, objs) if v is not None}))
+                except PSTypeError:
+                    if settings.STRICT:
+                        raise
+            elif token is KEYWORD_PROC_BEGIN:
+                self.start_type(pos, "p")
+            elif token is KEYWORD_PROC_END:
+                try:
+                    ended = self.end_type("p")
+                    self.curstack.append(ended)
+                except PSTypeError:
+                    if settings.STRICT:
+                        raise
+            elif isinstance(token, PSKeyword):
+                self.do_keyword(pos, token)
+            else:
+                self.do_keyword(pos, token)
+                raise PSException
+            if not self.context:
+                self.results.extend(self.curstack)
+                self.curstack = []
+        return self.results.pop(0)
+
+
+def _ignore(*args) -> None:
+    """Stands for an operator that cannot change a page's text."""
+
+
+# Operators that build, paint or clip paths, or paint shadings: they cannot
+# move or hide text, and TextReader draws no lines.
+_NOT_TEXT = {"m": 2, "l": 2, "c": 6, "v": 4, "y": 4, "h": 0, "re": 4, "S": 0, "s": 0, "f": 0, "F": 0, "f*": 0,
+             "B": 0, "B*": 0, "b": 0, "b*": 0, "n": 0, "W": 0, "W*": 0, "sh": 1}
+
+
+class TextInterpreter(PDFPageInterpreter):
+    """pdfminer's page interpreter for a text-only device such as
+    :class:`TextReader`: the same operators with the same effect on text,
+    found in a table instead of by building a method name per operator,
+    without per-operator debug logging, with path painting skipped and
+    without copying the graphics state for every string shown.
+
+    >>> TextInterpreter.operator(KWD(b"Tj"))[1], TextInterpreter.operator(KWD(b"re"))[1]
+    (1, 4)
+    """
+
+    _operators: dict[PSKeyword, tuple[Callable | None, int]] = {}
+
+    @classmethod
+    def operator(cls, keyword: PSKeyword) -> tuple[Callable | None, int]:
+        """The function for ``keyword`` and how many operands it takes
+        (None: an unknown operator, ignored as pdfminer does)."""
+        found = cls._operators.get(keyword)
+        if found is None:
+            name = keyword_name(keyword)
+            if name in _NOT_TEXT:
+                found = (_ignore, _NOT_TEXT[name])
+            else:
+                method = getattr(cls, "do_" + name.replace("*", "_a").replace('"', "_w").replace("'", "_q"), None)
+                found = (method, method.__code__.co_argcount - 1) if method is not None else (None, 0)
+            cls._operators[keyword] = found
+        return found
+
+    def pop(self, n: int) -> list:
+        if n == 0:
+            return []
+        stack = self.argstack
+        args = stack[-n:]
+        del stack[-n:]
+        return args
+
+    def do_TJ(self, seq) -> None:
+        """Show text; the device gets the graphics state itself, not a copy
+        (TextReader does not keep it)."""
+        if self.textstate.font is None:
+            return
+        self.device.render_string(self.textstate, seq, self.graphicstate.ncs, self.graphicstate)
+
+    def execute(self, streams) -> None:
+        """Run the content streams (pdfminer's ``execute``, same refusal
+        of circular references, faster dispatch)."""
+        valid = []
+        self.stream_ids.clear()
+        for obj in streams:
+            stream = stream_value(obj)
+            if stream.objid is None or stream.objid in self.parent_stream_ids:
+                continue
+            valid.append(stream)
+            self.stream_ids.add(stream.objid)
+        try:
+            parser = _ContentParser(valid)
+        except PSEOF:
+            return
+        nextobject, operator = parser.nextobject, self.operator
+        while True:
+            try:
+                (_, obj) = nextobject()
+            except PSEOF:
+                break
+            if isinstance(obj, PSKeyword):
+                function, nargs = operator(obj)
+                if function is None:
+                    if settings.STRICT:
+                        raise PDFInterpreterError(f"Unknown operator: {keyword_name(obj)!r}")
+                    continue
+                if nargs:
+                    args = self.pop(nargs)
+                    if len(args) == nargs:
+                        function(self, *args)
+                else:
+                    function(self)
+            else:
+                self.argstack.append(obj)
