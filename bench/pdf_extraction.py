@@ -5,8 +5,11 @@ ingest.pdftext, and pdfminer's layout analysis, ``--layout``) over the
 born-digital PDFs of the shared corpus (INVENTORY-pdf.tsv kind
 "born-digital text layer") in the same run, and prints for each:
 
-- pages/s on one core, and on ``--jobs`` cores (one file per process, as
-  the indexer's pool runs them);
+- pages/s on one core (wall, and pages per CPU-second, which a busy
+  machine disturbs less), on ``--jobs`` processes taking a file each (as
+  the indexer's pool runs them), and for ours also one file at a time with
+  its pages split over ``--jobs`` processes (IngestOptions.pdf_jobs, what
+  the indexer does when it has fewer files than cores);
 - word recall: the share of pdftotext's word multiset that our text also
   has, over each whole file;
 - token share: the same, page by page (a word glued to its neighbour on a
@@ -15,6 +18,8 @@ born-digital PDFs of the shared corpus (INVENTORY-pdf.tsv kind
   that are two of its tokens run together ("atseattle").
 
     .venv/bin/python bench/pdf_extraction.py [--corpus ../shared/corpus] [--jobs 2]
+
+Note: pdftotext's CPU-seconds include its process start, once per file.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing
+import os
 import re
+import resource
 import subprocess
 import time
 from collections import Counter
@@ -48,10 +55,10 @@ def words(text: str) -> Counter:
     return Counter(w.lower() for w in WORD.findall(text))
 
 
-def ours(path: Path, layout: bool = False) -> list[str]:
+def ours(path: Path, layout: bool = False, jobs: int = 1) -> list[str]:
     """Our text of each page."""
     with pdf._open_file(path) as handle:
-        pages, _, _ = pdf.read_pdf(handle, layout=layout)
+        pages, _, _ = pdf.read_pdf(handle, layout=layout, jobs=jobs)
     return [p.text for p in pages]
 
 
@@ -90,15 +97,28 @@ def compare(texts: dict[Path, list[str]], reference: dict[Path, list[str]]) -> d
             "glued": glued_tokens, "tokens": our_tokens}
 
 
-def timed(function, files: list[Path], jobs: int) -> tuple[dict[Path, list[str]], float, float]:
-    """Texts, seconds on one core, seconds with ``jobs`` processes."""
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(function, files: list[Path], jobs: int, split=None) -> tuple[dict[Path, list[str]], dict[str, float]]:
+    """Texts, and seconds: on one core (wall and CPU), with ``jobs``
+    processes taking a file each, and (with ``split``, a function that
+    reads one file's pages in ``jobs`` processes) one file at a time."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     texts = {path: function(path) for path in files}
-    one = time.perf_counter() - started
+    seconds = {"one": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
     started = time.perf_counter()
     with multiprocessing.Pool(jobs) as pool:
         pool.map(function, files, chunksize=1)
-    return texts, one, time.perf_counter() - started
+    seconds["files"] = time.perf_counter() - started
+    if split is not None:
+        started = time.perf_counter()
+        for path in files:
+            split(path)
+        seconds["pages"] = time.perf_counter() - started
+    return texts, seconds
 
 
 def main() -> None:
@@ -107,20 +127,29 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes for the parallel pages/s")
     args = parser.parse_args()
     files = [f for f in born_digital(args.corpus) if f.exists()]
-    reference, pop_one, pop_many = timed(poppler, files, args.jobs)
+    load = os.getloadavg()
+    reference, pop = timed(poppler, files, args.jobs)
     pages = sum(len(p) for p in reference.values())
-    print(f"{len(files)} born-digital files, {pages} pages; pages/s on 1 core and on {args.jobs} processes")
-    print("| reader | pages/s (1 core) | pages/s (jobs) | word recall | token share (per page) | glued tokens |")
-    print("|---|---|---|---|---|---|")
-    print(f"| pdftotext | {pages / pop_one:.0f} | {pages / pop_many:.0f} | 1 | 1 | 0 |")
-    for label, function in (("foiasearch (ingest.pdftext)", ours), ("pdfminer layout analysis", partial(ours, layout=True))):
-        texts, one, many = timed(function, files, args.jobs)
+    print(f"{len(files)} born-digital files, {pages} pages; {args.jobs} processes; load average "
+          f"{load[0]:.2f} at the start")
+    print(f"| reader | pages/s, 1 core | pages per CPU-second | pages/s, {args.jobs} processes (a file each) "
+          f"| pages/s, {args.jobs} processes (a file's pages split) | word recall | token share (per page) "
+          f"| glued tokens |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| pdftotext | {pages / pop['one']:.0f} | {pages / pop['cpu']:.0f} | {pages / pop['files']:.0f} | "
+          f"| 1 | 1 | 0 |")
+    readers = (("foiasearch (ingest.pdftext)", ours, partial(ours, jobs=args.jobs)),
+               ("pdfminer layout analysis", partial(ours, layout=True), None))
+    for label, function, split in readers:
+        texts, sec = timed(function, files, args.jobs, split)
         got = sum(len(p) for p in texts.values())
         if got != pages:
             print(f"(page counts differ: {got} against pdftotext's {pages})")
         m = compare(texts, reference)
-        print(f"| {label} | {pages / one:.0f} | {pages / many:.0f} | {m['recall']:.4f} | {m['share']:.4f} "
-              f"| {m['glued']} of {m['tokens']} |")
+        split_rate = f"{pages / sec['pages']:.0f}" if "pages" in sec else ""
+        print(f"| {label} | {pages / sec['one']:.0f} | {pages / sec['cpu']:.0f} | {pages / sec['files']:.0f} "
+              f"| {split_rate} | {m['recall']:.4f} | {m['share']:.4f} | {m['glued']} of {m['tokens']} |")
+    print(f"(load average {os.getloadavg()[0]:.2f} at the end)")
 
 
 if __name__ == "__main__":

@@ -225,10 +225,12 @@ class Indexer:
         self.store.commit()
 
         # Few files, several cores: let one file's scanned pages be OCRed in
-        # parallel instead of leaving cores idle (one tesseract per core).
+        # parallel instead of leaving cores idle (one tesseract per core),
+        # and a PDF's text layer be read by as many processes.
         cores = os.cpu_count() or 1
         if to_extract and len(to_extract) < cores and self.options.ocr_jobs == 1:
-            self.options = dataclasses.replace(self.options, ocr_jobs=max(1, cores // len(to_extract)))
+            jobs = max(1, cores // len(to_extract))
+            self.options = dataclasses.replace(self.options, ocr_jobs=jobs, pdf_jobs=jobs)
         for item in self._extract_all(to_extract):
             outcome, reason = self._apply(item, displays[item.path], summary)
             done += 1

@@ -33,6 +33,7 @@ from pdfminer.psparser import PSException
 from pdfminer.utils import decode_text
 
 from foiasearch.ingest import ocr
+from foiasearch.ingest.forked import in_forks
 from foiasearch.ingest.hashing import file_sha256
 from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
 from foiasearch.ingest.options import IngestOptions
@@ -51,6 +52,9 @@ MIN_TEXT_CHARS = 20
 # bench/ocr_overlap.py --stamps for the measured distribution).
 STAMP_MAX_CHARS = 200
 IMAGE_COVER = 0.5  # share of the page area covered by images
+# Pages per process, at least, when one file's pages are read in parallel:
+# a fork and each process's own font loading cost about a page.
+PARALLEL_MIN_PAGES = 4
 
 
 def accepts(head: bytes, name: str) -> bool:
@@ -78,7 +82,7 @@ class RawPage:
 def ingest(path: Path, options: IngestOptions) -> IngestResult:
     with _open_file(path) as handle:
         try:
-            raw_pages, info, password = read_pdf(handle, options.passwords)
+            raw_pages, info, password = read_pdf(handle, options.passwords, jobs=options.pdf_jobs)
         except IngestError as exc:
             raw_pages = _poppler_pages(path, str(exc))
             info, password = {}, ""
@@ -139,27 +143,33 @@ def _open(handle, passwords: tuple[str, ...]) -> tuple[PDFDocument, str]:
     raise IngestError("encrypted: password required")
 
 
-def read_pdf(handle, passwords: tuple[str, ...] = (), layout: bool = False) -> tuple[list[RawPage], dict, str]:
+def read_pdf(handle, passwords: tuple[str, ...] = (), layout: bool = False,
+             jobs: int = 1) -> tuple[list[RawPage], dict, str]:
     """Text and image cover of every page, the Info dictionary, and the
     password that opened the file. Every parser failure is an IngestError.
+
+    ``jobs`` > 1 reads a file of PARALLEL_MIN_PAGES pages or more in that
+    many processes at once, each taking every ``jobs``-th page (forked
+    after the file is parsed, so none parses it again).
 
     ``layout=True`` runs pdfminer's layout analysis instead of the
     geometry-only reader (ingest.pdftext), for comparison in
     bench/pdf_extraction.py: slower, and it glues words where boxes meet.
     """
+    if jobs > 1 and not isinstance(handle, io.BytesIO):
+        # Forked processes share a file's read position: each needs its own
+        # copy of the bytes (a BytesIO is copied on write, never written).
+        handle.seek(0)
+        handle = io.BytesIO(handle.read())
     try:
         document, password = _open(handle, passwords)
         info = _info(document)
-        manager = PDFResourceManager(caching=True)
-        device = _PageReader(manager) if layout else TextReader(manager)
-        interpreter = (PDFPageInterpreter if layout else TextInterpreter)(manager, device)
-        pages = []
-        for number, pdf_page in enumerate(PDFPage.create_pages(document), start=1):
-            interpreter.process_page(pdf_page)
-            if layout:
-                pages.append(device.page(number))
-            else:
-                pages.append(RawPage(number, device.text(), device.image_cover()))
+        pdf_pages = list(PDFPage.create_pages(document))
+        numbers = list(range(1, len(pdf_pages) + 1))
+        jobs = max(1, min(jobs, len(pdf_pages) // PARALLEL_MIN_PAGES))
+        parts = [numbers[k::jobs] for k in range(jobs)]
+        found = in_forks(lambda part: _read_pages(pdf_pages, part, layout), parts)
+        pages = sorted((page for part in found for page in part), key=lambda page: page.number)
         return pages, info, password
     except IngestError:
         raise
@@ -169,6 +179,21 @@ def read_pdf(handle, passwords: tuple[str, ...] = (), layout: bool = False) -> t
         raise IngestError(f"not a valid PDF: {exc}") from None
     except PDFException as exc:
         raise IngestError(f"corrupt PDF: {exc}") from None
+
+
+def _read_pages(pdf_pages: list[PDFPage], numbers: list[int], layout: bool) -> list[RawPage]:
+    """The pages ``numbers`` (1-based) of ``pdf_pages``."""
+    manager = PDFResourceManager(caching=True)
+    device = _PageReader(manager) if layout else TextReader(manager)
+    interpreter = (PDFPageInterpreter if layout else TextInterpreter)(manager, device)
+    pages = []
+    for number in numbers:
+        interpreter.process_page(pdf_pages[number - 1])
+        if layout:
+            pages.append(device.page(number))
+        else:
+            pages.append(RawPage(number, device.text(), device.image_cover()))
+    return pages
 
 
 class _PageReader(PDFLayoutAnalyzer):

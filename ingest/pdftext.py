@@ -36,7 +36,7 @@ from pdfminer.pdfdevice import PDFTextDevice
 from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFContentParser, PDFInterpreterError, PDFPageInterpreter
 from pdfminer.pdftypes import stream_value
-from pdfminer.psexceptions import PSEOF, PSException, PSTypeError
+from pdfminer.psexceptions import PSEOF, PSException, PSSyntaxError, PSTypeError
 from pdfminer.psparser import (HEX_PAIR, KWD, KEYWORD_ARRAY_BEGIN, KEYWORD_ARRAY_END, KEYWORD_DICT_BEGIN,
                                KEYWORD_DICT_END, KEYWORD_PROC_BEGIN, KEYWORD_PROC_END, LIT, SPC, PSBaseParser,
                                PSKeyword, PSLiteral, keyword_name, literal_name)
@@ -194,6 +194,9 @@ _FAST_TOKEN = re.compile(rb"""\s*(?:
   | <(?P<hex>[0-9A-Fa-f\s]*)>(?!>)
 )""", re.VERBOSE)
 _PARSE_MAIN = PSBaseParser._parse_main
+# What opens and closes an array, a dictionary and a procedure.
+_OPENS = {KEYWORD_ARRAY_BEGIN: "a", KEYWORD_DICT_BEGIN: "d", KEYWORD_PROC_BEGIN: "p"}
+_CLOSES = {KEYWORD_ARRAY_END: "a", KEYWORD_DICT_END: "d", KEYWORD_PROC_END: "p"}
 
 
 def _name(raw: bytes) -> str | bytes:
@@ -280,32 +283,17 @@ class _ContentParser(PDFContentParser):
             (pos, token) = self.nexttoken()
             if isinstance(token, (int, float, bool, str, bytes, PSLiteral)):
                 self.curstack.append((pos, token))
-            elif token is KEYWORD_ARRAY_BEGIN:
-                self.start_type(pos, "a")
-            elif token is KEYWORD_ARRAY_END:
+            elif token in _OPENS:
+                self.start_type(pos, _OPENS[token])
+            elif token in _CLOSES:
+                kind = _CLOSES[token]
                 try:
-                    ended = self.end_type("a")  # first: it puts back the outer stack
-                    self.curstack.append(ended)
-                except PSTypeError:
-                    if settings.STRICT:
-                        raise
-            elif token is KEYWORD_DICT_BEGIN:
-                self.start_type(pos, "d")
-            elif token is KEYWORD_DICT_END:
-                try:
-                    (pos, objs) = self.end_type("d")
-                    if len(objs) % 2 != 0:
-                        raise PSTypeError(f"Invalid dictionary construct: {objs!r}")
-                    self.curstack.append((pos, {literal_name(k): v for (k, v) in choplist(2, objs) if v is not None}))
-                except PSTypeError:
-                    if settings.STRICT:
-                        raise
-            elif token is KEYWORD_PROC_BEGIN:
-                self.start_type(pos, "p")
-            elif token is KEYWORD_PROC_END:
-                try:
-                    ended = self.end_type("p")
-                    self.curstack.append(ended)
+                    (pos, objs) = self.end_type(kind)  # puts back the outer stack
+                    if kind == "d":
+                        if len(objs) % 2 != 0:
+                            raise PSSyntaxError(f"Invalid dictionary construct: {objs!r}")
+                        objs = {literal_name(k): v for (k, v) in choplist(2, objs) if v is not None}
+                    self.curstack.append((pos, objs))
                 except PSTypeError:
                     if settings.STRICT:
                         raise

@@ -25,6 +25,7 @@ STREAMS = [
     [b"q BI /W 1 /H 1 /BPC 8 /CS /G ID \x00\xff EI Q 1 2 re f*"],
     [b"BT /F1 12 Tf [(ab", b"c) 3] TJ 1", b"2 Tc ET /Name", b"Split Do 12"],
     [b"/\xc3\xa9t\xc3\xa9 Do /\xff\xfe Do \x00 BT (unterminated"],
+    [b"<< /A 1 /B >> BDC [1 2 ] ] } EMC"],
     [b"12 34 5\x0b6 7\x0c8 9\r\n10 (\r\n) Tj 'a' \"b\" T*"],
 ]
 
