@@ -37,6 +37,8 @@ QUERIES = [
     "tag:ice", "kind:release detainer", "date:[2010 TO 2013] county", "quinn lofgren trust",
     "nosuchword", "detainer nosuchword", "nosuchword OR memo", "detainer ANDNOT jail",
     "detainer ANDMAYBE county", "detainer^2 OR (sheriff AND county)^0.5", '"opt out"^2 memo',
+    '"county jail"', '"secure communities program"', '"detainer detainer"', '"opt out"~3', '"jail county"~2',
+    '"memo nosuchword"', 'title:"release"', '"county jail" "opt out"',
 ]
 
 

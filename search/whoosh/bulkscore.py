@@ -39,7 +39,8 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer, WeightScorer
 
-from foiasearch.search.budget import check as check_budget, checked
+from foiasearch.search.budget import check as check_budget
+from foiasearch.search.whoosh.phrases import phrase_docs
 from foiasearch.search.whoosh.postings import posting_blocks
 
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool per docnum, score per docnum)
@@ -160,8 +161,8 @@ def _and(leaf, subqueries, cache: ScoreCache, offset: int) -> Scored:
 
 def _phrase(leaf, query: wq.Phrase, cache: ScoreCache, offset: int) -> Scored:
     """Whoosh scores a phrase as the sum of its words' scores (its span
-    matcher wraps an intersection of the words); which documents hold the
-    words in order is left to Whoosh's position check, unscored."""
+    matcher wraps an intersection of the words); which of those documents
+    hold the words in order is checked on their positions (search.whoosh.phrases)."""
     words = [wq.Term(query.fieldname, word) for word in query.words]
     if not words:
         raise _Unsupported("empty phrase")
@@ -169,7 +170,8 @@ def _phrase(leaf, query: wq.Phrase, cache: ScoreCache, offset: int) -> Scored:
     if not matched.any():
         return matched, scores
     in_order = np.zeros_like(matched)
-    in_order[np.fromiter(checked(query.docs(leaf), every=16), dtype=np.int64)] = True  # positions: within the budget
+    # Positions are read within the query's budget (search.whoosh.phrases checks it).
+    in_order[phrase_docs(leaf, query, np.flatnonzero(matched).tolist())] = True
     matched = matched & in_order
     return matched, np.where(matched, scores, 0.0)
 

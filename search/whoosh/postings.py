@@ -92,6 +92,27 @@ def posting_ids(matcher) -> Iterator[Iterable[int]]:
         matcher._next_block()
 
 
+def posting_values(matcher) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+    """(document numbers, encoded values) of every posting, a block at a
+    time, deleted records included: what a phrase check reads positions
+    from (decode them with the field format's ``decoder("positions")``)."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not reads_blocks(matcher):
+        ids, values = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            values.append(matcher.value())
+            matcher.next()
+        yield ids, values
+        return
+    while matcher.is_active():
+        matcher._read_data()
+        raw_ids, values = matcher._data[0], matcher._data[2]
+        yield (raw_ids if matcher._byteids else list(accumulate(raw_ids))), values
+        matcher._next_block()
+
+
 def _ids_and_weights(matcher) -> tuple:
     """The current block's ids (delta-coded unless ``_byteids``) and weights,
     without unpickling its values (see _VALUES_START)."""
