@@ -120,10 +120,31 @@ def report(names: list[str], runs: dict[str, list[dict]], texts: list[str]) -> l
             rows.append((f"`{shown}`, {what.split(', ')[1]}, CPU",
                          {n: over_rounds(n, lambda r: r[key][i][1]) for n in names}))
     out += ["**Named texts**, CPU time, median of the rounds", ""] + table(names, rows) + [""]
+    out += slower_texts(names, runs, texts) + [""]
     for key, what in PASSES[::2]:
         out.append(f"hits summed over the {what.split(',')[0]} texts: "
                    + ", ".join(f"{n} {sum(t[2] for t in runs[n][0][key])}" for n in names))
     return out
+
+
+def slower_texts(names: list[str], runs: dict[str, list[dict]], texts: list[str], margin: float = 1.05) -> list[str]:
+    """Per later side and pass: the texts whose median CPU time over the
+    rounds is more than ``margin`` times the first side's (and the second's,
+    with three or more sides), worst first."""
+    lines = []
+    pairs = [(n, b) for n in names[1:] for b in (names[:2] if len(names) > 2 else names[:1]) if b != n]
+    for name, base in pairs:
+        for key, what in PASSES:
+            def cpu(side: str, i: int) -> float:
+                return statistics.median(r[key][i][1] for r in runs[side])
+            ratios = sorted(((cpu(name, i) / cpu(base, i), i) for i in range(len(texts))), reverse=True)
+            suffix = " OR agency" if key.startswith("1") else ""
+            slower = [(ratio, texts[i] + suffix) for ratio, i in ratios if ratio > margin]
+            shown = ", ".join(f"`{text}` {ratio:.2f}x" for ratio, text in slower[:5])
+            lines.append(f"- {name} against {base}, {what}: {len(slower)} of {len(texts)} texts more than "
+                         f"{(margin - 1) * 100:.0f} % slower (CPU){': ' + shown if shown else ''}; "
+                         f"the worst ratio {ratios[0][0]:.2f}")
+    return lines
 
 
 def main() -> None:

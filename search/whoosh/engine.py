@@ -143,7 +143,8 @@ class SearchEngine:
         ids = [f["id"] for _, f in stored if f.get("id")]
         pages_by_doc = self._pages_for(searcher, view, matches, user_query, ids)
         terms = matches.terms if matches else set()
-        hits = [self._hit(view, f["id"], score_of(matches, d), pages_by_doc.get(f["id"], []), terms)
+        version = self.store.version()  # once per page of hits
+        hits = [self._hit(view, f["id"], score_of(matches, d), pages_by_doc.get(f["id"], []), terms, version)
                 for d, f in stored]
         if matches is not None and matches.best is not None:
             for (docnum, _), hit in zip(stored, hits):
@@ -268,7 +269,7 @@ class SearchEngine:
             return {}
         return pages_by_coverage(searcher.reader(), view, terms, doc_ids)
 
-    def _listed(self, doc_id: str) -> Document | None:
+    def _listed(self, doc_id: str, version: int | None = None) -> Document | None:
         """A document as a hit shows it: metadata, paths, and for a release
         its pages' exemptions, Bates numbers and flags (no texts); shared
         between hits (read-only), kept until the store changes.
@@ -276,7 +277,7 @@ class SearchEngine:
         Reading it costs a dozen JSON decodes (most of a repeated search
         at 20,000 documents, docs/RELEVANCE.md); kept, it costs a lookup.
         """
-        return self._listed_at(self.store.version(), doc_id)
+        return self._listed_at(self.store.version() if version is None else version, doc_id)
 
     def _load_listed(self, version: int, doc_id: str) -> Document | None:
         doc = self.store.get_document(doc_id, with_pages=False)
@@ -285,8 +286,8 @@ class SearchEngine:
         return doc
 
     def _hit(self, view: SearcherCache, doc_id: str, score: float, pages: list[int],
-             terms: set[str]) -> Hit | None:
-        doc = self._listed(doc_id)
+             terms: set[str], version: int | None = None) -> Hit | None:
+        doc = self._listed(doc_id, version)
         if doc is None:  # committed to Whoosh, not yet to the store: skip
             return None
         snippet_page = pages[0] if pages else None
@@ -549,8 +550,10 @@ class WhooshResultStream:
         sel = self.selection
         pages = self.engine._pages_for(sel.searcher, sel.view, sel.matches, sel.user_query, [i for _, i in chunk])
         terms = sel.matches.terms if sel.matches else set()
+        version = self.engine.store.version()
         for docnum, doc_id in chunk:
-            hit = self.engine._hit(sel.view, doc_id, score_of(sel.matches, docnum), pages.get(doc_id, []), terms)
+            hit = self.engine._hit(sel.view, doc_id, score_of(sel.matches, docnum), pages.get(doc_id, []), terms,
+                                   version)
             if hit is not None:
                 if sel.matches is not None and sel.matches.best is not None:
                     hit.missing = sel.matches.best.missing_at(docnum)
