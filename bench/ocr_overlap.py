@@ -5,6 +5,7 @@ overlap, not accuracy), before and after, in one run.
     .venv/bin/python bench/ocr_overlap.py                       # before vs after, jobs 2
     .venv/bin/python bench/ocr_overlap.py --variants after dpi200 dpi250 dpi300
     .venv/bin/python bench/ocr_overlap.py --stamps              # chars/page vs image cover, no OCR
+    .venv/bin/python bench/ocr_overlap.py --variants after --across   # throughput: every page in one pool
 
 Variants, run side by side file after file (order alternating, so a busy
 machine slows them alike):
@@ -15,6 +16,12 @@ machine slows them alike):
   poor pages from a cleaned-up image);
 - ``dpiN``: the shipped engine at N dpi without the retry (to choose the
   resolution by overlap).
+
+With ``--across``, the pages of all files go into one pool of ``--jobs``
+threads (as an indexer with many files keeps every core busy) instead of
+one file at a time (a one-page file leaves a core idle); each variant runs
+over everything in turn, and the order of the variants alternates between
+rounds (``--rounds``).
 
 Overlap = |ours & reference| / |reference| over lower-cased word multisets
 (words of 2+ letters/digits). Speed is pages per second of wall time with
@@ -27,6 +34,7 @@ paragraph, word by word.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import subprocess
@@ -102,6 +110,8 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["before", "after"])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--stamps", action="store_true")
+    parser.add_argument("--across", action="store_true", help="one pool over the pages of all files")
+    parser.add_argument("--rounds", type=int, default=1, help="with --across: passes per variant")
     args = parser.parse_args()
     if args.stamps:
         files = sorted(p for d in ("pdf", "awkward") for p in (args.corpus / d).rglob("*")
@@ -113,7 +123,10 @@ def main() -> None:
                    for p in (args.corpus / "pdf" / "lucyparsons-1505").glob("*.ocr.txt"))
     stats = {v: {"pages": 0, "wall": 0.0, "cpu": 0.0, "hit": 0, "total": 0} for v in args.variants}
     pool = ThreadPoolExecutor(max_workers=args.jobs)
-    for index, path in enumerate(files):
+    print(f"load average {os.getloadavg()[0]:.2f} at the start", flush=True)
+    if args.across:
+        across(files, args, stats, pool)
+    for index, path in enumerate(files if not args.across else []):
         pages = scanned_pages(path)
         reference = words(path.with_name(path.stem + ".ocr.txt").read_text(encoding="utf-8", errors="replace"))
         order = args.variants if index % 2 == 0 else list(reversed(args.variants))
@@ -140,7 +153,35 @@ def main() -> None:
         faint = sum(1 for w in FAINT_WORDS if found[w])
         print(f"{variant:8} {s['pages']:5d} {s['pages'] / s['wall']:8.2f} {s['cpu'] / s['pages']:10.2f} "
               f"{s['hit'] / max(1, s['total']):8.3f}  {faint}/{len(FAINT_WORDS)} words")
-    print(f"(jobs={args.jobs}; {time.strftime('%Y-%m-%d %H:%M:%S')})")
+    print(f"(jobs={args.jobs}; {time.strftime('%Y-%m-%d %H:%M:%S')}; load average {os.getloadavg()[0]:.2f} "
+          f"at the end)")
+
+
+def across(files: list[Path], args, stats: dict, pool: ThreadPoolExecutor) -> None:
+    """Every scanned page of every file in one pool, variant after variant."""
+    tasks = [(path, page) for path in files for page in scanned_pages(path)]
+    references = {path: words(path.with_name(path.stem + ".ocr.txt").read_text(encoding="utf-8", errors="replace"))
+                  for path in files}
+    for round_number in range(args.rounds):
+        order = args.variants if round_number % 2 == 0 else list(reversed(args.variants))
+        for variant in order:
+            read = reader(variant)
+            wall, cpu = time.perf_counter(), cpu_seconds()
+            texts = list(pool.map(lambda task: read(*task), tasks))
+            wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+            by_file: dict[Path, list[str]] = {}
+            for (path, _), text in zip(tasks, texts):
+                by_file.setdefault(path, []).append(text)
+            s = stats[variant]
+            for path, reference in references.items():
+                got = words("\n".join(by_file.get(path, [])))
+                s["hit"] += sum((reference & got).values())
+                s["total"] += sum(reference.values())
+            s["pages"] += len(tasks)
+            s["wall"] += wall
+            s["cpu"] += cpu
+            print(f"round {round_number + 1} {variant}: {len(tasks)} pages in {wall:.1f} s "
+                  f"(load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 if __name__ == "__main__":
