@@ -197,6 +197,8 @@ _PARSE_MAIN = PSBaseParser._parse_main
 # What opens and closes an array, a dictionary and a procedure.
 _OPENS = {KEYWORD_ARRAY_BEGIN: "a", KEYWORD_DICT_BEGIN: "d", KEYWORD_PROC_BEGIN: "p"}
 _CLOSES = {KEYWORD_ARRAY_END: "a", KEYWORD_DICT_END: "d", KEYWORD_PROC_END: "p"}
+# Keywords the parser itself acts on (inline images: BI ... ID data EI).
+_STRUCTURE = {*_OPENS, *_CLOSES, PDFContentParser.KEYWORD_BI, PDFContentParser.KEYWORD_ID}
 
 
 def _name(raw: bytes) -> str | bytes:
@@ -281,6 +283,11 @@ class _ContentParser(PDFContentParser):
     def nextobject(self):
         while not self.results:
             (pos, token) = self.nexttoken()
+            if not self.context and (isinstance(token, (int, float, bool, str, bytes, PSLiteral)) or (
+                    isinstance(token, PSKeyword) and token not in _STRUCTURE)):
+                # Outside any array or dictionary the stack is empty: the
+                # token is the next object, as pdfminer would return it.
+                return (pos, token)
             if isinstance(token, (int, float, bool, str, bytes, PSLiteral)):
                 self.curstack.append((pos, token))
             elif token in _OPENS:
