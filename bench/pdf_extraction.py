@@ -18,6 +18,12 @@ born-digital PDFs of the shared corpus (INVENTORY-pdf.tsv kind
   that are two of its tokens run together ("atseattle").
 
     .venv/bin/python bench/pdf_extraction.py [--corpus ../shared/corpus] [--jobs 2]
+    .venv/bin/python bench/pdf_extraction.py --against /tmp/before --rounds 3   # CPU, alternating
+
+``--against DIR`` compares this checkout's reader with another checkout's
+(each with its own ``.venv``) in one run instead: pages per CPU-second over
+the same files, each checkout in its own process, the order alternating
+round by round.
 
 Note: pdftotext's CPU-seconds include its process start, once per file.
 """
@@ -30,6 +36,7 @@ import multiprocessing
 import os
 import re
 import resource
+import statistics
 import subprocess
 import time
 from collections import Counter
@@ -121,12 +128,56 @@ def timed(function, files: list[Path], jobs: int, split=None) -> tuple[dict[Path
     return texts, seconds
 
 
+# Run inside a checkout's interpreter: pages per CPU-second of its reader (best of two passes, warm).
+PROBE = """
+import sys, time
+from pathlib import Path
+from foiasearch.ingest import pdf
+files = [Path(f) for f in sys.argv[1:]]
+def read(path):
+    with pdf._open_file(path) as handle:
+        return len(pdf.read_pdf(handle)[0])
+for path in files:
+    read(path)
+best = None
+for _ in range(2):
+    started = time.process_time()
+    pages = sum(read(path) for path in files)
+    spent = time.process_time() - started
+    best = spent if best is None else min(best, spent)
+print(pages / best)
+"""
+
+
+def against(trees: dict[str, Path], files: list[Path], rounds: int) -> None:
+    """Pages per CPU-second of each checkout's reader, alternating."""
+    found: dict[str, list[float]] = {name: [] for name in trees}
+    for number in range(rounds):
+        order = list(trees.items()) if number % 2 == 0 else list(trees.items())[::-1]
+        for name, tree in order:
+            done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", PROBE, *map(str, files)], cwd=tree,
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{tree}: {done.stderr.strip().splitlines()[-1:]}")
+            found[name].append(float(done.stdout))
+    print(f"{len(files)} born-digital files; pages per CPU-second, {rounds} rounds alternating; load average "
+          f"{os.getloadavg()[0]:.2f} at the end")
+    print("| checkout | pages per CPU-second (each round) | median |")
+    print("|---|---|---|")
+    for name, rates in found.items():
+        print(f"| {name} ({trees[name]}) | {' / '.join(f'{r:.0f}' for r in rates)} | {statistics.median(rates):.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--jobs", type=int, default=2, help="processes for the parallel pages/s")
+    parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout to compare with (CPU)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: rounds")
     args = parser.parse_args()
     files = [f for f in born_digital(args.corpus) if f.exists()]
+    if args.against:
+        return against({"before": args.against.resolve(), "after": REPO}, files, args.rounds)
     load = os.getloadavg()
     reference, pop = timed(poppler, files, args.jobs)
     pages = sum(len(p) for p in reference.values())
