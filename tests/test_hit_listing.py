@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,17 @@ def test_a_store_change_is_seen_by_the_next_search_with_no_new_whoosh_commit(tmp
         assert [a.name for a in again.document.actors] == ["Cook County Sheriff's Office"]
         assert [p.bates for p in again.document.pages] == ["DEF-1", "DEF-9"]
         writer.close()
+
+
+def test_a_closed_engine_is_freed_with_its_view(tmp_path):
+    # The engine freezes its long-lived objects for the cyclic collector
+    # (gc.freeze), so only reference counting can free a closed engine: it
+    # must hold no reference cycle (a cached bound method was one).
+    location, _, _ = _release(tmp_path)
+    engine = open_backend(location.root)
+    engine.search(Query("detainer"))
+    view = weakref.ref(engine._current()[1])
+    gone = weakref.ref(engine)
+    engine.close()
+    del engine
+    assert gone() is None and view() is None

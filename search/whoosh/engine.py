@@ -12,7 +12,6 @@ foiasearch.index.location.IndexNotFound: no index at /nonexistent ...
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import hashlib
 import heapq
@@ -37,7 +36,7 @@ from foiasearch.search import budget
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results)
 from foiasearch.index.whoosh.wordforms import stem
-from foiasearch.search.whoosh.docsets import Matches
+from foiasearch.search.whoosh.docsets import LRU, Matches
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
 from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text
 from foiasearch.search.whoosh.ranking import (Selection, docnum_array, find_matches, matching_pages, pages_by_coverage,
@@ -85,7 +84,9 @@ class SearchEngine:
         # Keyed on (store version, id): anything the indexer commits to the
         # store (which it does after Whoosh) changes the version, so nothing
         # is shown from before a re-extraction, --refresh-actors or a move.
-        self._listed_at = functools.lru_cache(maxsize=LISTED_CACHE)(self._load_listed)
+        # (Not an lru_cache of a bound method: that cycle kept every closed
+        # engine, and its view, alive, since gc.freeze() below exempts them.)
+        self._listed_docs = LRU(LISTED_CACHE)
 
     @classmethod
     def open(cls, index_dir: str | None = None) -> "SearchEngine":
@@ -277,12 +278,15 @@ class SearchEngine:
         Reading it costs a dozen JSON decodes (most of a repeated search
         at 20,000 documents, docs/RELEVANCE.md); kept, it costs a lookup.
         """
-        return self._listed_at(self.store.version() if version is None else version, doc_id)
-
-    def _load_listed(self, version: int, doc_id: str) -> Document | None:
-        doc = self.store.get_document(doc_id, with_pages=False)
-        if doc is not None and doc.kind == "release":
-            doc.pages = self.store.page_meta(doc_id)
+        key = (self.store.version() if version is None else version, doc_id)
+        doc = self._listed_docs.get(key)
+        if doc is None:
+            doc = self.store.get_document(doc_id, with_pages=False)
+            if doc is None:  # not in the store yet (it commits after Whoosh): asked again next time
+                return None
+            if doc.kind == "release":
+                doc.pages = self.store.page_meta(doc_id)
+            self._listed_docs.put(key, doc)
         return doc
 
     def _hit(self, view: SearcherCache, doc_id: str, score: float, pages: list[int],
