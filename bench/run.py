@@ -4,6 +4,7 @@ pdfgrep on the same files in the same run. Prints a Markdown table.
 
     python bench/run.py --scales 2000,20000 [--shared ../shared/corpus] [--keep DIR]
     python bench/run.py --scales 100000 --index-only --keep DIR   # time, peak RSS, longest stall
+    python bench/run.py --scales 20000 --backends whoosh,postgresql  # PostgreSQL beside Whoosh (bench.pg_scale)
 
 Figures are wall-clock on whatever else the machine is doing: compare the
 ratios within one run, not absolute numbers across runs.
@@ -201,7 +202,10 @@ def rate(count: float, seconds: float) -> str:
     return f"{per_second:.1f}" if per_second < 10 else f"{per_second:.0f}"
 
 
-def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False) -> list[str]:
+def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False,
+                 stats: dict | None = None) -> list[str]:
+    """The table's rows for ``corpus``; ``stats`` (if given) receives the
+    figures other backends are set beside (bench.pg_scale)."""
     index_dir = work / "ix"
     shutil.rmtree(index_dir, ignore_errors=True)  # a kept folder from an earlier run
     shutil.rmtree(work / "recoll", ignore_errors=True)
@@ -218,6 +222,8 @@ def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False)
     faceted = query_latency(index_dir, facets=True)
     cli = cli_query_seconds(index_dir)
     web = web_throughput(index_dir)
+    if stats is not None:
+        stats.update(first=first, docs=docs, plain=plain, faceted=faceted, web_rps=web["rps"], size=size)
     theirs = recoll(corpus, work)
     grep = pdfgrep_seconds(corpus)
     rows = [
@@ -254,7 +260,13 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep corpora and indexes here")
     parser.add_argument("--index-only", action="store_true",
                         help="only the first index row (time, peak RSS, longest stall), e.g. at 100000")
+    parser.add_argument("--backends", default="whoosh",
+                        help="comma-separated: whoosh, postgresql (a throwaway server with a streaming replica)")
     args = parser.parse_args()
+    backends = {b.strip() for b in args.backends.split(",") if b.strip()}
+    if not backends <= {"whoosh", "postgresql"}:
+        parser.error(f"--backends: unknown {', '.join(sorted(backends - {'whoosh', 'postgresql'}))}; "
+                     "use whoosh, postgresql")
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| corpus | measure | foiasearch | recoll / pdfgrep | ratio ours/theirs |")
     print("|---|---|---|---|---|")
@@ -266,11 +278,18 @@ def main() -> None:
         corpus = work / "corpus"
         if not corpus.exists():
             generate(corpus, posts, releases, args.pages, seed=1)
-        for row in bench_corpus(f"synthetic {scale}", corpus, work, args.index_only):
-            print(row, flush=True)
+        whoosh: dict = {}
+        if "whoosh" in backends:
+            for row in bench_corpus(f"synthetic {scale}", corpus, work, args.index_only, stats=whoosh):
+                print(row, flush=True)
+        if "postgresql" in backends:  # the same corpus, beside Whoosh's figures
+            from bench.pg_scale import rows as postgres_rows
+
+            for row in postgres_rows(f"synthetic {scale}", corpus, whoosh):
+                print(row, flush=True)
         if not args.keep:
             shutil.rmtree(work)
-    if args.shared.is_dir() and not args.index_only:
+    if args.shared.is_dir() and not args.index_only and "whoosh" in backends:
         work = base / "shared"
         work.mkdir(parents=True, exist_ok=True)
         for row in bench_corpus("../shared/corpus", args.shared, work):

@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,32 @@ SUPERUSER = "foiasearch"  # the cluster's superuser, which the tests connect as
 
 class ClusterError(RuntimeError):
     """A cluster could not be made or started; the message has the server log's tail."""
+
+
+# Run by a detached Python beside each server (argv: owner pid, folder, the stop command): it
+# forks away from its parent (the session has no child left behind), then waits while the
+# session lives and the folder exists; a session gone without destroy() leaves the folder,
+# and the watchdog stops the server and removes it.
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+if os.fork():
+    os._exit(0)
+os.setsid()
+owner, folder, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+while alive(owner) and os.path.isdir(folder):
+    time.sleep(1)
+if os.path.isdir(folder):
+    subprocess.run(stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    shutil.rmtree(folder, ignore_errors=True)
+"""
 
 
 def find_bindir() -> Path | None:
@@ -77,6 +104,8 @@ class Cluster:
     folder: Path
     port: int = field(default_factory=free_port)
     running: bool = False
+    settings: dict[str, str] = field(default_factory=dict)  # server settings beside the defaults in start()
+    watched: bool = False  # a watchdog runs for this server (start())
 
     @property
     def data(self) -> Path:
@@ -97,12 +126,12 @@ class Cluster:
             raise ClusterError(f"{argv[0]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}\n{tail}")
 
     @classmethod
-    def primary(cls, bindir: Path | None = None) -> "Cluster":
+    def primary(cls, bindir: Path | None = None, settings: dict[str, str] | None = None) -> "Cluster":
         """initdb a new cluster (trust authentication on loopback only) and start it."""
         bindir = bindir or find_bindir()
         if bindir is None:
             raise ClusterError("PostgreSQL binaries not found (install the Debian package postgresql)")
-        cluster = cls(bindir, make_folder("foiasearch-pg-"))
+        cluster = cls(bindir, make_folder("foiasearch-pg-"), settings=dict(settings or {}))
         cluster._run("initdb", "-D", str(cluster.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
                      "--locale=C.UTF-8", "--no-sync")
         cluster.start()
@@ -110,7 +139,7 @@ class Cluster:
 
     def replica(self) -> "Cluster":
         """A hot standby streaming from this server (pg_basebackup -R), started."""
-        standby = Cluster(self.bindir, make_folder("foiasearch-pg-replica-"))
+        standby = Cluster(self.bindir, make_folder("foiasearch-pg-replica-"), settings=self.settings)
         standby._run("pg_basebackup", "-D", str(standby.data), "-h", "127.0.0.1", "-p", str(self.port),
                      "-U", SUPERUSER, "-R", "-X", "stream", "-c", "fast", "--no-sync")
         standby.start()
@@ -120,11 +149,19 @@ class Cluster:
         # No fsync: a throwaway cluster need not survive the machine crashing. Commits still
         # reach the operating system before they return, so a killed server keeps them
         # (the crash tests rely on it).
+        settings = {"shared_buffers": "32MB", **self.settings}
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c full_page_writes=off -c max_connections=60 "
-                   "-c shared_buffers=32MB")
+                   + " ".join(f"-c {name}={value}" for name, value in settings.items()))
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
         self.running = True
+        if not self.watched:
+            # A session killed from outside (SIGKILL, a CI timeout) runs no finalizer: the
+            # watchdog outlives it, stops the server and removes its folder.
+            stop = _as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+            subprocess.run([sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.folder), *stop],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            self.watched = True
 
     def stop(self, mode: str = "fast") -> None:
         if self.running:
@@ -135,7 +172,7 @@ class Cluster:
         try:
             self.stop("immediate")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            shutil.rmtree(self.folder, ignore_errors=True)  # the watchdog sees it gone and exits
 
     def create_database(self, name: str) -> str:
         """A new empty database; returns its URL."""

@@ -130,3 +130,92 @@ def test_hidden_collections_are_as_if_not_indexed(mixed_folder, pg_url):
         # a word only a hidden document has is never suggested
         assert backend.search(Query("fingerprnts", hidden_collections=("releases",)), suggest=True).suggestion is None
         assert backend.search(Query("fingerprnts"), suggest=True).suggestion == "fingerprints"
+
+
+def test_a_query_over_its_time_budget_is_stopped_by_the_server(mixed_folder, pg_url):
+    """The site's budget (--query-seconds) reaches PostgreSQL as statement_timeout:
+    a search held up in the server ends as the same one-line 400 Whoosh gives."""
+    import time
+
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.search.budget import QueryTooSlow, time_budget
+    from foiasearch.web import SiteSettings, create_app
+
+    location = IndexLocation.resolve(pg_url)
+    Indexer(location, workers=0).run([mixed_folder])
+    client = create_app(pg_url, settings=SiteSettings(query_seconds=0.3)).test_client()
+    with open_backend(location) as backend, psycopg.connect(pg_url) as blocker:
+        assert backend.search(Query("detainers")).total >= 1
+        # Another session holds the table: every search now waits in the server.
+        blocker.execute("LOCK TABLE foiasearch.documents IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(QueryTooSlow, match="took longer than 0.3 s"):
+            with time_budget(0.3):
+                backend.search(Query("detainers"), facets=True)
+        assert time.monotonic() - started < 2  # stopped by the server, not left waiting for the lock
+        page = client.get("/?q=detainers")
+        assert page.status_code == 400 and b"took longer than 0.3 s" in page.data
+        api = client.get("/api/search?q=detainers")
+        assert api.status_code == 400 and "took longer" in api.get_json()["error"]
+        blocker.rollback()
+        # Nothing was left half-done: the pool's connections search again.
+        assert backend.search(Query("detainers"), facets=True).total >= 1
+        assert client.get("/?q=detainers").status_code == 200
+
+
+QUERIES = ["", "the", "secure communities", "opt OR detainers", "-detainers", "county", "tag:ICE OR program"]
+
+
+def test_facet_counts_of_most_of_the_index_equal_counting_every_match(mixed_folder, pg_url):
+    """A selection holding most of the index is counted as the index's counts
+    (kept by triggers) less its complement: the same numbers as counting each match."""
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.facet_registry import FACET_NAMES
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.search.postgres.engine import _Selection
+
+    location = IndexLocation.resolve(pg_url)
+    Indexer(location, workers=0).run([mixed_folder])
+    with open_backend(location) as backend:
+        everyone = backend._all_documents()
+        assert everyone == backend.search(Query("", per_page=100)).total > 3
+        for text in QUERIES:
+            for hidden in ((), ("releases",)):
+                sel = _Selection(Query(text, hidden_collections=hidden))
+                each = backend._key_counts(sel.where, sel.params, list(FACET_NAMES), matched=0)
+                complement = backend._key_counts(sel.where, sel.params, list(FACET_NAMES), matched=everyone)
+                assert sorted(each) == sorted(complement), (text, hidden)
+        # The kept counts follow removals and re-indexing.
+        (mixed_folder / "posts" / "illinois.html").unlink()
+        Indexer(location, workers=0).run([mixed_folder])
+        assert backend.search(Query("", per_page=100)).total == everyone - 1 == backend._all_documents()
+        with psycopg.connect(pg_url) as conn:
+            kept = dict(conn.execute("SELECT key, n FROM foiasearch.facet_counts WHERE n > 0 AND key <> ''").fetchall())
+            counted = dict(conn.execute("SELECT k, count(*) FROM foiasearch.documents, unnest(fkeys) k GROUP BY k").fetchall())
+        assert kept == counted
+
+
+def test_a_common_word_ranks_a_bounded_set_of_candidates(mixed_folder, pg_url, monkeypatch):
+    """Past CANDIDATES matches, the first pages rank the newest matches and
+    those matching in titles, tags or actors; later pages rank every match."""
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.search.postgres import engine
+
+    location = IndexLocation.resolve(pg_url)
+    Indexer(location, workers=0).run([mixed_folder])
+    with open_backend(location) as backend:
+        full = backend.search(Query("secure OR communities OR program OR detainers", per_page=100))
+        assert full.total >= 3
+        monkeypatch.setattr(engine, "CANDIDATES", 1)
+        first = backend.search(Query("secure OR communities OR program OR detainers", per_page=1))
+        assert first.total == full.total and first.hits[0].id in {h.id for h in full.hits}
+        # The title match is a candidate whatever its date.
+        titled = backend.search(Query("illinois OR detainers", per_page=1))
+        assert titled.hits[0].title == "Illinois withdraws from Secure Communities"
+        later = backend.search(Query("secure OR communities OR program OR detainers", per_page=1, page=2))
+        assert later.hits[0].id == full.hits[1].id
+        newest = backend.search(Query("secure OR communities OR program OR detainers", per_page=100, sort="newest"))
+        assert [h.id for h in newest.hits] == [h.id for h in backend.stream(
+            Query("secure OR communities OR program OR detainers", sort="newest")).hits()]

@@ -69,7 +69,6 @@ def rows_for(doc: Document) -> tuple[dict[str, Any], list[dict[str, Any]], list[
         "bates": [clean(p.bates).upper() for p in doc.pages if p.bates],
         "names": clean(" ".join(doc.tags + [a.name for a in doc.actors])),
     }
-    row["indexed"] = row["body"][:MAX_INDEXED]
     pages = [{"doc_id": doc.id, "number": p.number, "text": clean(p.text),
               "meta": json.dumps({k: v for k, v in data["pages"][i].items() if k != "text"}),
               "exemptions": [clean(e).lower() for e in p.exemptions], "bates": clean(p.bates) or None,

@@ -153,6 +153,44 @@ MIGRATIONS: list[str] = [
     CREATE TABLE saved_seen (name text NOT NULL REFERENCES saved_searches ON DELETE CASCADE ON UPDATE CASCADE,
                              doc_id text NOT NULL, PRIMARY KEY (name, doc_id));
     """,
+    # 2: searching a large index fast. `head`: the A and B part of tsv
+    # (titles, subjects, tags, actors), small enough to pick ranking
+    # candidates from. facet_counts: documents per 'facet:key' ('' for all
+    # documents), kept by triggers, for facet counts without re-counting the
+    # whole index. facet_labels: how each key is shown. facet_values (one row
+    # per document and key) is no longer needed: documents.fkeys is counted.
+    """
+    ALTER TABLE documents ADD COLUMN head tsvector;
+    UPDATE documents SET head = ts_filter(tsv, '{a,b}');
+    ALTER TABLE documents ALTER COLUMN head SET NOT NULL;
+    CREATE INDEX documents_head ON documents USING gin (head);
+    CREATE INDEX pages_exempt ON pages (doc_id) INCLUDE (exemptions) WHERE exemptions <> '{}';
+    CREATE TABLE facet_labels (key text PRIMARY KEY, facet text NOT NULL, value text NOT NULL, type text);
+    INSERT INTO facet_labels
+        SELECT f.facet || ':' || f.key, f.facet, min(f.value), min(f.type) FROM facet_values f GROUP BY f.facet, f.key;
+    DROP TABLE facet_values;
+    CREATE TABLE facet_counts (key text PRIMARY KEY, n bigint NOT NULL);
+    INSERT INTO facet_counts SELECT k, count(*) FROM documents, unnest(fkeys || ''::text) k GROUP BY k;
+    CREATE FUNCTION facet_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            UPDATE facet_counts c SET n = c.n - o.n
+            FROM (SELECT k, count(*) AS n FROM old_rows, unnest(fkeys || ''::text) k GROUP BY k) o WHERE c.key = o.k;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO facet_counts (key, n)
+            SELECT k, count(*) FROM new_rows, unnest(fkeys || ''::text) k GROUP BY k ORDER BY k
+            ON CONFLICT (key) DO UPDATE SET n = facet_counts.n + EXCLUDED.n;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER documents_counted_insert AFTER INSERT ON documents REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION facet_counts_apply();
+    CREATE TRIGGER documents_counted_delete AFTER DELETE ON documents REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION facet_counts_apply();
+    CREATE TRIGGER documents_counted_update AFTER UPDATE ON documents
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION facet_counts_apply();
+    """,
 ]
 
 

@@ -28,20 +28,42 @@ from foiasearch.ingest.document import Document, IngestResult
 RETRIES = 8
 TRANSIENT = (errors.DeadlockDetected, errors.SerializationFailure, errors.LockNotAvailable)
 
-INSERT_DOCUMENT = f"""
-INSERT INTO documents (id, kind, title, date, sort_date, page_count, data, body, author, path, sender,
-                       recipient, subject, url, fkeys, bates, tsv, updated_at)
-VALUES (%(id)s, %(kind)s, %(title)s, %(date)s, %(sort_date)s, %(page_count)s, %(data)s::jsonb, %(body)s,
-        %(author)s, %(path)s, %(sender)s, %(recipient)s, %(subject)s, %(url)s, %(fkeys)s, %(bates)s,
-        setweight(to_tsvector('{CONFIG}', %(title)s::text || ' ' || %(subject)s::text), 'A')
-        || setweight(to_tsvector('{CONFIG}', %(names)s::text), 'B')
-        || setweight(to_tsvector('{CONFIG}', %(indexed)s::text), 'D'),
-        now())
+# A commit's rows arrive by COPY in temporary tables of this connection, and
+# one INSERT ... SELECT per table turns them into rows with their tsvectors:
+# the text is parsed once, in the server, in bulk, and the statement-level
+# triggers that keep facet_counts (schema migration 2) run once per commit.
+DOC_COLUMNS = ("id", "kind", "title", "date", "sort_date", "page_count", "data", "body", "author", "path", "sender",
+               "recipient", "subject", "url", "fkeys", "bates", "names")
+PAGE_COLUMNS = ("doc_id", "number", "text", "meta", "exemptions", "bates", "release")
+STAGING = """
+CREATE TEMPORARY TABLE IF NOT EXISTS incoming_documents (
+    id text, kind text, title text, date timestamptz, sort_date timestamptz, page_count integer, data text,
+    body text, author text, path text, sender text, recipient text, subject text, url text, fkeys text[],
+    bates text[], names text) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS incoming_pages (
+    doc_id text, number integer, text text, meta text, exemptions text[], bates text, release boolean)
+    ON COMMIT DELETE ROWS;
 """
-INSERT_PAGE = f"""
+HEAD = f"setweight(to_tsvector('{CONFIG}', i.title || ' ' || i.subject), 'A') || setweight(to_tsvector('{CONFIG}', i.names), 'B')"
+INSERT_DOCUMENTS = f"""
+INSERT INTO documents (id, kind, title, date, sort_date, page_count, data, body, author, path, sender,
+                       recipient, subject, url, fkeys, bates, head, tsv, updated_at)
+SELECT i.id, i.kind, i.title, i.date, i.sort_date, i.page_count, i.data::jsonb, i.body, i.author, i.path, i.sender,
+       i.recipient, i.subject, i.url, i.fkeys, i.bates, i.head,
+       i.head || setweight(to_tsvector('{CONFIG}', left(i.body, {MAX_INDEXED})), 'D'), now()
+FROM (SELECT *, {HEAD} AS head FROM incoming_documents i) i
+"""
+INSERT_PAGES = f"""
 INSERT INTO pages (doc_id, number, text, meta, exemptions, bates, tsv)
-VALUES (%(doc_id)s, %(number)s, %(text)s, %(meta)s::jsonb, %(exemptions)s, %(bates)s,
-        CASE WHEN %(release)s THEN to_tsvector('{CONFIG}', left(%(text)s::text, {MAX_INDEXED})) END)
+SELECT doc_id, number, text, meta::jsonb, exemptions, bates,
+       CASE WHEN release THEN to_tsvector('{CONFIG}', left(text, {MAX_INDEXED})) END
+FROM incoming_pages
+"""
+LABELS = """
+INSERT INTO facet_labels (key, facet, value, type)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])
+ON CONFLICT (key) DO UPDATE SET value = least(facet_labels.value, EXCLUDED.value),
+                                type = least(facet_labels.type, EXCLUDED.type)
 """
 VOCABULARY = """
 INSERT INTO vocabulary (word)
@@ -110,9 +132,22 @@ class PostgresWriter:
             cur.execute("UPDATE state SET generation = generation + 1, last_updated = now() WHERE id = 1")
             cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
             if rows:
-                cur.executemany(INSERT_DOCUMENT, [r[0] for r in rows])
-                cur.executemany(INSERT_PAGE, [p for r in rows for p in r[1]])
-                cur.executemany("INSERT INTO facet_values VALUES (%s, %s, %s, %s, %s)", [f for r in rows for f in r[2]])
+                cur.execute(STAGING)  # once per connection; again after a rolled-back first commit
+                with cur.copy(f"COPY incoming_documents ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[0][c] for c in DOC_COLUMNS])
+                with cur.copy(f"COPY incoming_pages ({', '.join(PAGE_COLUMNS)}) FROM STDIN") as copy:
+                    for page in (p for r in rows for p in r[1]):
+                        copy.write_row([page[c] for c in PAGE_COLUMNS])
+                cur.execute(INSERT_DOCUMENTS)
+                cur.execute(INSERT_PAGES)
+                labels: dict[str, tuple] = {}
+                for _, facet, key, value, type_ in (f for r in rows for f in r[2]):
+                    name = f"{facet}:{key}"
+                    labels[name] = min(labels.get(name, (value, type_)), (value, type_), key=lambda v: v[0])
+                keys = sorted(labels)
+                cur.execute(LABELS, ([keys, [k.split(":", 1)[0] for k in keys], [labels[k][0] for k in keys],
+                                      [labels[k][1] for k in keys]]))
                 cur.execute(VOCABULARY, (MAX_INDEXED, [r[0]["id"] for r in rows]))
 
     def close(self) -> None:

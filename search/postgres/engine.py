@@ -19,6 +19,8 @@ import itertools
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from psycopg_pool import ConnectionPool
 from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
+from foiasearch.index.postgres.store import PostgresStore
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
                                               target_of)
 from foiasearch.index.originals import Original, open_original, original_in_place
@@ -35,6 +38,7 @@ from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
                                    Results)
+from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
 from foiasearch.search.whoosh.engine import display_title  # one rule for every backend's titles
 from foiasearch.search.postgres.sql import Compiled, compile_filters, compile_text
@@ -46,6 +50,9 @@ ORDER = {
     "oldest": "d.date ASC NULLS LAST, d.id",
 }
 HIT_COLUMNS = "d.id, d.kind, d.title, d.data"
+EVERYTHING = "(TRUE) AND TRUE AND TRUE"  # _Selection.where without words, filters or hidden collections
+REMEMBERED = 64  # statements over matches remembered per backend (PostgresBackend._matching)
+CANDIDATES = 300  # matches ranked for the first pages of a common word (PostgresBackend._page)
 
 
 def _one_line(exc: Exception) -> str:
@@ -70,10 +77,9 @@ class _Selection:
             self.score_params = self.text.rank_params
         else:
             self.score, self.score_params = "0.0", []
-        if query.sort == "relevance" and self.text.rank:
-            self.order = "score DESC, d.date DESC NULLS LAST, d.id"
-        else:
-            self.order = ORDER.get(query.sort, ORDER["newest"])
+        self.ranked = query.sort == "relevance" and bool(self.text.rank)
+        self.order = "score DESC, d.date DESC NULLS LAST, d.id" if self.ranked else ORDER.get(query.sort, ORDER["newest"])
+        self.everything = self.where == EVERYTHING
 
     def without(self, facet: str) -> tuple[str, list]:
         """The condition with ``facet``'s own selection left out (facet counts)."""
@@ -98,21 +104,74 @@ class PostgresBackend:
             raise IndexNotFound(f"no index at {self.target.display} yet (run 'foiasearch index PATH --index "
                                 f"{location.display}' first)" if location.url else f"no index at {location.root}")
         size = pool_size or int(os.environ.get("FOIASEARCH_POOL_SIZE", "4"))
+        # Counts and pages of matches, for the index's generation (one per commit, anywhere).
+        self._remembered: OrderedDict[tuple, list[tuple]] = OrderedDict()
+        self._remembered_lock = threading.Lock()
+        self._generation = -1
+        self._everyone: int | None = None
         self.pool = ConnectionPool(self.target.url, min_size=1, max_size=size, open=True, timeout=10,
                                    kwargs={"connect_timeout": 5},
                                    configure=lambda conn: (configure(conn, self.target), conn.commit()))
 
     # -- plumbing --------------------------------------------------------------------
-    def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
+    def _rows(self, sql: str, params: Iterable = (), matching: bool = False) -> list[tuple]:
+        """The rows of one statement, within the current time budget (search.budget):
+        the server stops a statement that outlives it (statement_timeout, local to
+        this transaction), and that is the budget's one-line QueryTooSlow.
+
+        ``matching``: the statement finds documents by their words. The planner
+        is told to take them from the GIN indexes, never by reading every
+        document's tsvector: it costs a word in most documents as a cheap
+        sequential scan, yet each row's tsvector is read from TOAST (at 20,000
+        documents, counting "agency" took 125 ms that way, 12 ms from the index)."""
+        left = remaining()
+        if left is not None and left <= 0:
+            stopped()
+        settings = ([("statement_timeout", f"{max(1, int(left * 1000))}ms")] if left is not None else []) + (
+            [("enable_seqscan", "off"), ("jit", "off")] if matching else [])
         try:
             with self.pool.connection() as conn:
-                return conn.execute(sql, list(params)).fetchall()
+                if not settings:
+                    return conn.execute(sql, list(params)).fetchall()
+                with conn.pipeline():  # the settings and the statement in one round trip
+                    conn.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
+                                 [v for pair in settings for v in pair])
+                    cursor = conn.execute(sql, list(params))
+                return cursor.fetchall()
+        except psycopg.errors.QueryCanceled:
+            stopped()
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
             raise DatabaseUnavailable(f"lost the connection to {self.target.display}: {_one_line(exc)}") from exc
         except Exception as exc:  # psycopg_pool.PoolTimeout
             if type(exc).__name__ == "PoolTimeout":
                 raise DatabaseUnavailable(f"cannot reach {self.target.display}") from exc
             raise
+
+    def _matching(self, sql: str, params: list) -> list[tuple]:
+        """``_rows(sql, params, matching=True)``, remembered until the index
+        changes: a site answers the same searches and facet clicks many
+        times over (the Whoosh backend keeps a text's matches per searcher
+        likewise). Callers refresh the generation first (:meth:`_refresh`)."""
+        key = (self._generation, sql, repr(params))
+        with self._remembered_lock:
+            if key in self._remembered:
+                self._remembered.move_to_end(key)
+                return self._remembered[key]
+        rows = self._rows(sql, params, matching=True)
+        with self._remembered_lock:
+            self._remembered[key] = rows
+            while len(self._remembered) > REMEMBERED:
+                self._remembered.popitem(last=False)
+        return rows
+
+    def _refresh(self) -> None:
+        """Read the index's generation and size; what was remembered for an older generation is forgotten."""
+        generation, everyone = self._rows("SELECT generation, (SELECT n FROM facet_counts WHERE key = '') FROM state")[0]
+        if generation != self._generation:
+            with self._remembered_lock:
+                self._remembered.clear()
+            self._generation = generation
+        self._everyone = everyone or 0
 
     def _select(self, query: Query) -> _Selection:
         query.validate()
@@ -126,15 +185,13 @@ class PostgresBackend:
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
         sel = self._select(query)
+        self._refresh()
         offset = (query.page - 1) * query.per_page
-        sql, params = sel.ordered(HIT_COLUMNS)
-        rows = self._rows(f"SELECT *, count(*) OVER () FROM ({sql}) r LIMIT %s OFFSET %s",
-                          params + [query.per_page, offset])
-        total = rows[0][-1] if rows else (self._count(sel) if offset else 0)
-        hits = self._hits(sel, [r[:-1] for r in rows])
-        results = Results(query, total, hits)
+        total = self._count(sel)
+        rows = self._page(sel, total, query.per_page, offset) if total > offset else []
+        results = Results(query, total, self._hits(sel, rows))
         if facets:
-            results.facets = self._facets(sel, facet_limit)
+            results.facets = self._facets(sel, total, facet_limit)
         if suggest and total == 0:
             suggestion = self._suggest(query.text)
             # Only a suggestion that finds a document the asker may see (its words come from one).
@@ -143,7 +200,40 @@ class PostgresBackend:
         return results
 
     def _count(self, sel: _Selection) -> int:
-        return self._rows(f"SELECT count(*) FROM documents d WHERE {sel.where}", sel.params)[0][0]
+        if sel.everything:
+            return self._all_documents()
+        return self._matching(f"SELECT count(*) FROM documents d WHERE {sel.where}", sel.params)[0][0]
+
+    def _all_documents(self) -> int:
+        """Documents in the index, as of the last :meth:`_refresh`."""
+        if self._everyone is None:
+            self._refresh()
+        return self._everyone
+
+    def _page(self, sel: _Selection, total: int, limit: int, offset: int) -> list[tuple]:
+        """(id, kind, title, data, score) of one page of matches, in the query's order.
+
+        Ranking reads each document's whole tsvector, so only a bounded set of
+        candidates is ranked when there are more than CANDIDATES matches: the
+        newest CANDIDATES matches whose titles, subjects, tags or actors
+        (documents.head) match, and the newest CANDIDATES matches. Beyond the
+        candidates' pages every match is ranked."""
+        columns = f"{HIT_COLUMNS}, {sel.score} AS score"
+        if sel.ranked and (total <= CANDIDATES or offset + limit > CANDIDATES):
+            return self._matching(f"SELECT {columns} FROM documents d WHERE {sel.where} ORDER BY {sel.order} "
+                                  "LIMIT %s OFFSET %s", sel.score_params + sel.params + [limit, offset])
+        newest = f"SELECT d.id FROM documents d WHERE {sel.where} ORDER BY {ORDER['newest']}"
+        if sel.ranked:
+            chosen = (f"({newest} LIMIT {CANDIDATES}) UNION (SELECT d.id FROM documents d WHERE ({sel.where}) "
+                      f"AND d.head @@ {sel.text.rank} ORDER BY {ORDER['newest']} LIMIT {CANDIDATES})")
+            chosen_params = sel.params + sel.params + sel.text.rank_params
+            page, page_params = "LIMIT %s OFFSET %s", [limit, offset]
+        else:  # the order needs no score: pick the page, then score its rows only
+            chosen = f"SELECT d.id FROM documents d WHERE {sel.where} ORDER BY {sel.order} LIMIT %s OFFSET %s"
+            chosen_params = sel.params + [limit, offset]
+            page, page_params = "", []
+        return self._matching(f"SELECT {columns} FROM documents d WHERE d.id IN ({chosen}) ORDER BY {sel.order} {page}",
+                              sel.score_params + chosen_params + page_params)
 
     def _hits(self, sel: _Selection, rows: list[tuple]) -> list[Hit]:
         """Hits for rows of (id, kind, title, data, score): matching pages and snippets in two queries."""
@@ -181,17 +271,15 @@ class PostgresBackend:
                             document=doc, snippet_page=page))
         return hits
 
-    def _facets(self, sel: _Selection, limit: int | None) -> dict[str, list[FacetValue]]:
+    def _facets(self, sel: _Selection, total: int, limit: int | None) -> dict[str, list[FacetValue]]:
+        """Counts per facet value: OR within a facet, AND across. A facet with a
+        selection is counted without it (its other values stay on offer)."""
         selected = sorted(n for n, v in sel.query.filters.items() if any(x.strip() for x in v))
-        groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected])]
-        groups += [(*sel.without(name), [name]) for name in selected]
+        groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
+        groups += [(*sel.without(name), [name], None) for name in selected]
         counted: dict[str, list[FacetValue]] = {name: [] for name in FACET_NAMES}
-        for where, params, names in groups:
-            rows = self._rows(
-                "SELECT f.facet, f.key, min(f.value), min(f.type), count(*) FROM facet_values f "
-                f"WHERE f.facet = ANY(%s) AND f.doc_id IN (SELECT d.id FROM documents d WHERE {where}) "
-                "GROUP BY f.facet, f.key", [names] + params)
-            for facet, key, value, type_, count in rows:
+        for where, params, names, matched in groups:
+            for facet, value, key, type_, count in self._key_counts(where, params, names, matched):
                 counted[facet].append(FacetValue(value, count, key, type_))
         for name, values in counted.items():
             if name == "year":
@@ -201,6 +289,33 @@ class PostgresBackend:
             if limit:
                 del values[limit:]
         return counted
+
+    def _key_counts(self, where: str, params: list, names: list[str], matched: int | None) -> list[tuple]:
+        """(facet, value, key, type, documents) of the facets ``names`` over the
+        documents matching ``where`` (``matched`` of them, if known).
+
+        Each match's keys are counted from documents.fkeys. When most of the
+        index matches, the few documents that do not are counted instead and
+        taken from the counts of the whole index (facet_counts, kept by
+        triggers): the front page and a common word cost what their
+        complement costs."""
+        everyone = self._all_documents()
+        if where == EVERYTHING:
+            matched = everyone  # facet_counts as they are
+        elif matched is None:
+            matched = self._matching(f"SELECT count(*) FROM documents d WHERE {where}", params)[0][0]
+        if matched * 2 <= everyone:
+            counts = (f"SELECT k AS key, count(*) AS n FROM documents d, unnest(d.fkeys) k "
+                      f"WHERE {where} GROUP BY k")
+        elif where == EVERYTHING:
+            counts = "SELECT c.key, c.n FROM facet_counts c"
+        else:
+            counts = (f"SELECT c.key, c.n - coalesce(o.n, 0) AS n FROM facet_counts c LEFT JOIN "
+                      f"(SELECT k AS key, count(*) AS n FROM documents o, unnest(o.fkeys) k WHERE o.id NOT IN "
+                      f"(SELECT d.id FROM documents d WHERE {where}) GROUP BY k) o ON o.key = c.key WHERE c.key <> ''")
+        return self._matching(
+            f"SELECT l.facet, l.value, substr(l.key, length(l.facet) + 2), l.type, c.n FROM ({counts}) c "
+            "JOIN facet_labels l ON l.key = c.key WHERE c.n > 0 AND l.facet = ANY(%s)", params + [names])
 
     def _suggest(self, text: str) -> str | None:
         """The query text with unknown words replaced by the closest indexed word."""
@@ -224,11 +339,15 @@ class PostgresBackend:
         if facet != "exemption":
             return {}
         where, params = sel.without(facet)
-        rows = self._rows(
-            f"WITH m AS (SELECT d.id FROM documents d WHERE {where}), "
-            "k AS (SELECT DISTINCT f.key FROM facet_values f JOIN m ON m.id = f.doc_id WHERE f.facet = 'exemption') "
-            "SELECT k.key, (SELECT count(*) FROM pages p JOIN m ON m.id = p.doc_id WHERE k.key = ANY(p.exemptions)) "
-            "FROM k", params)
+        self._refresh()
+        # Only matches citing an exemption (the GIN index on fkeys) have pages that count.
+        rows = self._matching(
+            f"WITH m AS MATERIALIZED (SELECT d.id, d.fkeys FROM documents d WHERE ({where}) AND d.fkeys && "
+            "(SELECT array_agg(key) FROM facet_labels WHERE facet = 'exemption')), "
+            "cited AS (SELECT DISTINCT substr(k, 11) AS e FROM m, unnest(m.fkeys) k WHERE k LIKE 'exemption:%%'), "
+            "counted AS (SELECT e, count(*) AS n FROM pages p, unnest(p.exemptions) e "
+            "WHERE p.exemptions <> '{}' AND p.doc_id IN (SELECT id FROM m) GROUP BY e) "
+            "SELECT cited.e, coalesce(counted.n, 0) FROM cited LEFT JOIN counted USING (e)", params)
         return dict(rows)
 
     def stream(self, query: Query) -> "PostgresStream":
@@ -274,11 +393,11 @@ class PostgresBackend:
             manifest.close()
 
     def _manifest(self):
-        """The manifest of files: in the database for a URL, else the folder's store."""
+        """The manifest of files: in the database for a URL (read through this
+        backend's pool: a connection per search page's release was 10-20 ms),
+        else the folder's store."""
         if self.location.url:
-            from foiasearch.index.postgres.store import PostgresStore
-
-            return PostgresStore(self.location, readonly=True)
+            return _PooledManifest(self)
         return self.location.open_store(readonly=True) if self.location.exists() else _NoManifest()
 
     def highlight_terms(self, text: str) -> set[str]:
@@ -312,10 +431,11 @@ class PostgresBackend:
     def facet_values(self, name: str, type: str | None = None, limit: int | None = None) -> list[FacetValue]:
         if name not in FACET_NAMES:
             raise QueryError(f"unknown facet {name!r}; use one of {', '.join(FACET_NAMES)}")
-        order = "f.key DESC" if name == "year" else "count(*) DESC, lower(min(f.value))"
+        order = "l.key DESC" if name == "year" else "c.n DESC, lower(l.value)"
         rows = self._rows(
-            "SELECT f.key, min(f.value), min(f.type), count(*) FROM facet_values f "
-            f"WHERE f.facet = %s AND (%s::text IS NULL OR f.type = %s) GROUP BY f.key ORDER BY {order} LIMIT %s",
+            "SELECT substr(l.key, length(l.facet) + 2), l.value, l.type, c.n FROM facet_labels l "
+            "JOIN facet_counts c ON c.key = l.key "
+            f"WHERE l.facet = %s AND c.n > 0 AND (%s::text IS NULL OR l.type = %s) ORDER BY {order} LIMIT %s",
             [name, clean(type) or None, clean(type) or None, limit])
         return [FacetValue(value, count, key, type_) for key, value, type_, count in rows]
 
@@ -361,6 +481,20 @@ def _document(data: dict | str) -> Document:
     doc = Document.from_dict(json.loads(data) if isinstance(data, str) else data)
     doc.paths = [_path(p) for p in doc.paths]
     return doc
+
+
+class _PooledManifest(PostgresStore):
+    """The database's manifest, read through a backend's connection pool."""
+
+    def __init__(self, backend: PostgresBackend) -> None:  # no connection of its own
+        self.target, self._backend = backend.target, backend
+        self._files, self._docs, self._meta = {}, {}, {}
+
+    def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        return self._backend._rows(sql, params)
+
+    def close(self) -> None:
+        pass
 
 
 class _NoManifest:

@@ -1,0 +1,120 @@
+"""The PostgreSQL backend of two checkouts, before and after, in one run on
+one throwaway server: the first index of the same corpus by each (wall,
+the indexer's CPU and the server's CPU), then query latency rounds that
+alternate the sides (the order rotates each round), each side on the
+database it indexed, with bench/run.py's first-time texts: p50/p95 wall of
+plain searches and of searches with every facet counted (``TEXT OR
+agency``), then the faceted texts again (repeated).
+
+    python bench/pg_compare.py --side before:PYTHON:ROOT --side after:PYTHON:ROOT --corpus DIR [--rounds 3]
+
+PYTHON is the interpreter of a checkout's virtualenv (its editable install
+maps foiasearch.* to that checkout), ROOT the checkout. The server's CPU is
+what its postmaster's finished children used (every connection's backend
+is one), read from /proc: Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pg_scale import SHARED_BUFFERS  # noqa: E402
+from bench.run import distinct_queries, percentile  # noqa: E402
+
+PROBE = r"""
+import json, sys, time
+from foiasearch.search.api import Query, open_backend
+texts, out = json.loads(sys.argv[2]), {}
+with open_backend(sys.argv[1]) as backend:
+    backend.search(Query("warmup"), facets=True)
+    for key, facets, shown in (("plain", False, texts), ("faceted", True, [f"{t} OR agency" for t in texts]),
+                               ("faceted again", True, [f"{t} OR agency" for t in texts])):
+        times = []
+        for text in shown:
+            started = time.perf_counter()
+            backend.search(Query(text), facets=facets)
+            times.append((time.perf_counter() - started) * 1000)
+        out[key] = times
+print(json.dumps(out))
+"""
+
+
+def server_cpu(data: Path) -> float:
+    """CPU seconds of the server's finished children (connections' backends) and the postmaster."""
+    pid = int((data / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def index_once(python: str, root: str, corpus: Path, url: str, data: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = server_cpu(data)
+    started = time.perf_counter()
+    done = subprocess.run([python, "-m", "foiasearch", "index", str(corpus), "--index", url, "-q"], cwd=root,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"{root}: index failed:\n{done.stderr[-2000:]}")
+    time.sleep(1)  # the indexer's backends exit and are reaped
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "client": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+            "server": server_cpu(data) - server}
+
+
+def main() -> None:
+    from tests.pgcluster import Cluster
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--side", action="append", required=True, help="NAME:PYTHON:ROOT (first: the reference)")
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    sides = [tuple(s.split(":", 2)) for s in args.side]
+    names = [s[0] for s in sides]
+    texts = distinct_queries()
+    cluster = Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS})
+    try:
+        urls, indexing = {}, {}
+        for name, python, root in sides:
+            urls[name] = cluster.create_database(name)
+            indexing[name] = index_once(python, root, args.corpus, urls[name], cluster.data)
+            print(f"{name}: indexed {indexing[name]}", flush=True)
+        runs: dict[str, list[dict]] = {name: [] for name in names}
+        for round_ in range(args.rounds):
+            order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
+            for name, python, root in order:
+                done = subprocess.run([python, "-c", PROBE, urls[name], json.dumps(texts)], cwd=root,
+                                      capture_output=True, text=True)
+                if done.returncode:
+                    sys.exit(f"{root}: the probe failed:\n{done.stderr[-3000:]}")
+                runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"round {round_ + 1} done; load {os.getloadavg()[0]:.1f}", flush=True)
+        ref = names[0]
+        print(f"\n| measure | {' | '.join(names)} | " + " | ".join(f"{n}/{ref}" for n in names[1:]) + " |")
+        print("|---" * (1 + 2 * len(names) - 1) + "|")
+        rows = [(f"first index: {k} (s)", {n: indexing[n][k] for n in names}) for k in ("wall", "client", "server")]
+        for key in ("plain", "faceted", "faceted again"):
+            for q in (0.5, 0.95):
+                rows.append((f"{key}: wall p{int(q * 100)} (ms, median of {args.rounds} rounds)",
+                             {n: statistics.median(percentile(r[key], q) for r in runs[n]) for n in names}))
+        for label, values in rows:
+            print(f"| {label} | " + " | ".join(f"{values[n]:.1f}" for n in names) + " | "
+                  + " | ".join(f"{values[n] / values[ref]:.2f}" if values[ref] else "" for n in names[1:]) + " |")
+    finally:
+        cluster.destroy()
+
+
+if __name__ == "__main__":
+    main()
