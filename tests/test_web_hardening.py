@@ -283,3 +283,28 @@ def test_a_lone_star_is_every_document_not_every_posting(site):
         everything = backend.search(Query("", per_page=1)).total
         assert backend.search(Query("*", per_page=1)).total == everything == len(ids)
         assert backend.search(Query("* NOT plain", per_page=1)).total == everything - 1
+
+
+def test_a_served_index_takes_up_new_commits_in_the_background(site):
+    """No search waits for a new commit's searcher and view (search.whoosh.refresh): the
+    first search after a commit still sees the old snapshot, a moment later the new one."""
+    tmp_path, location, ids = site
+    app = create_app(location.root, settings=SiteSettings(refresh_in_background=True))
+    client = app.test_client()
+
+    def total() -> int:
+        return client.get("/api/search?q=").get_json()["total"]
+
+    assert total() == len(ids)
+    app.extensions["foiasearch"].get()._target._refresh.check_every = 1.0  # not 5 s: a shorter test
+    index_documents(location, [_post(tmp_path, "later.html", "Later post", "Detainers, added while served.",
+                                     date="2013-01-01")])
+    time.sleep(1.1)  # the engine looks for a new commit at most once a second (as set above)
+    assert total() == len(ids)  # this search started the refresh; it did not wait for it
+    deadline = time.monotonic() + 30
+    while total() == len(ids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert total() == len(ids) + 1
+    engine = app.extensions["foiasearch"].get()._target
+    # The new commit's speller came with it: no search builds one.
+    assert engine._speller_cache[0] == engine._searcher.reader().generation()

@@ -24,9 +24,11 @@ class BackendHolder:
     must not cross the fork). Until an index exists, ``get()`` raises
     IndexNotFound and the pages say how to create one."""
 
-    def __init__(self, location: IndexLocation, replica: IndexLocation | None = None) -> None:
+    def __init__(self, location: IndexLocation, replica: IndexLocation | None = None,
+                 refresh_in_background: bool = False) -> None:
         self.location = location  # where writes go (saved searches)
         self.replica = replica  # where searches go, if elsewhere (a hot standby)
+        self.refresh_in_background = refresh_in_background
         self._backend: SearchBackend | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -37,8 +39,11 @@ class BackendHolder:
             return backend
         with self._lock:
             if self._backend is None or self._pid != os.getpid():
+                engine = open_backend(self.replica or self.location)
+                if self.refresh_in_background and hasattr(engine, "refresh_in_background"):
+                    engine.refresh_in_background = True  # the Whoosh engine's option (search.whoosh.refresh)
                 # One thread at a time in the backend (web.serialized).
-                self._backend = Serialized(open_backend(self.replica or self.location), threading.RLock())
+                self._backend = Serialized(engine, threading.RLock())
                 self._pid = os.getpid()
             return self._backend
 
@@ -58,7 +63,8 @@ def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSetting
     app.extensions["foiasearch_settings"] = settings
     # Before Flask: an unknown Host must not reach URL building (web.hosts).
     app.wsgi_app = HostGuard(app.wsgi_app, HostAllowList(settings.allowed_hosts))
-    app.extensions["foiasearch"] = BackendHolder(location, IndexLocation.resolve(replica) if replica else None)
+    app.extensions["foiasearch"] = BackendHolder(location, IndexLocation.resolve(replica) if replica else None,
+                                                 refresh_in_background=settings.refresh_in_background)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

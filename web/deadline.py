@@ -4,8 +4,8 @@ search backend, and the "busy" answer when it cannot start in time.
 gunicorn's worker (web.server) stamps the moment a request has fully
 arrived; the search's time budget (search.budget) and the wait for the
 worker's one-at-a-time backend (web.serialized) both count from then. A
-request that cannot get the backend while at least ``MIN_WORK_S`` of its
-budget is left gets a 429 with ``Retry-After`` at once, a one-line page
+request that cannot get the backend within ``WAIT_SHARE`` (half) of its
+budget gets a 429 with ``Retry-After`` at once, a one-line page
 (or ``{"error": ...}`` on the API), instead of an answer seconds late.
 
 >>> # curl -i 'http://127.0.0.1:8080/?q=detainer'  ->  HTTP/1.1 429 ... Retry-After: 2 (when busy)
@@ -18,7 +18,7 @@ import time
 from flask import Flask, Response, current_app, g, request
 
 from foiasearch.search.budget import time_budget
-from foiasearch.web.serialized import ARRIVED_KEY, MIN_WORK_S, Busy, begin_request, end_request
+from foiasearch.web.serialized import ARRIVED_KEY, WAIT_SHARE, Busy, begin_request, end_request
 
 
 def arrived() -> float:
@@ -41,7 +41,7 @@ def install(app: Flask) -> None:
     def start_clock() -> None:
         g.arrived = request.environ.get(ARRIVED_KEY) or time.monotonic()
         seconds = app.extensions["foiasearch_settings"].query_seconds
-        begin_request(g.arrived + max(0.0, seconds - MIN_WORK_S))
+        begin_request(g.arrived + seconds * WAIT_SHARE)
 
     @app.after_request
     def answered(response: Response) -> Response:

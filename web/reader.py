@@ -32,9 +32,10 @@ from werkzeug.exceptions import NotFound
 
 from foiasearch.ingest.document import Document
 from foiasearch.search.api import Query, QueryError, SearchBackend, collection_of
+from foiasearch.search.budget import QueryTooSlow
 from foiasearch.search.links import safe_http_url
 from foiasearch.search.marks import OPEN
-from foiasearch.web.auth import is_hidden, public_paths, visitor
+from foiasearch.web.auth import is_hidden, public_paths, search_budget, visitor
 from foiasearch.web.pageimages import SIZES, PageImageError, PageImages
 from foiasearch.web.reflow import page_html
 from foiasearch.web.serialized import let_go
@@ -126,9 +127,13 @@ def document_page(doc_id: str):
     search = _backend()
     q = state.query.text
     release = doc.kind == "release"
-    terms = search.highlight_terms(q) | search.highlight_terms(find)
-    matching = search.matching_pages(doc_id, q) if q and release else []
-    found = _found_pages(search, doc, find) if find else []
+    try:  # marking the search's words is a nicety: out of time (search.budget), the page goes without
+        with search_budget():
+            terms = search.highlight_terms(q) | search.highlight_terms(find)
+            matching = search.matching_pages(doc_id, q) if q and release else []
+            found = _found_pages(search, doc, find) if find else []
+    except QueryTooSlow:
+        terms, matching, found = set(), [], []
     codes = exemption_codes(state, find)
     images = release and shutil.which("pdftoppm") is not None and search.has_original(doc.id)
     stops = sorted(set(matching) | set(found))

@@ -200,7 +200,19 @@ def _export_response(export: Export, fmt: str, base: str, bom: bool) -> Response
     if visitor().role == "anonymous":
         export.restrict(max_rows=settings().anonymous_export_rows, hide_paths=True)
     chunks = stream(export, fmt, bom=bom)
-    response = Response(stream_with_context(chunks), content_type=FORMATS[fmt])
+    # The first chunk is made here, while the request still holds the backend (web.serialized), so
+    # the download starts within the request's deadline; the rest take it batch by batch.
+    first = next(chunks, None)
+
+    def body() -> Iterator:
+        try:
+            if first is not None:
+                yield first
+            yield from chunks
+        finally:
+            chunks.close()  # with the response, as the stream itself would be
+
+    response = Response(stream_with_context(body()), content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(base, fmt)}"'
     response.headers["X-Export-Total"] = str(export.total)
     return response

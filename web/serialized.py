@@ -44,7 +44,9 @@ from foiasearch.search import budget
 
 _PLAIN = (str, bytes, int, float, bool, type(None), list, tuple, dict, set, frozenset)
 RETRY_AFTER_S = 2
-MIN_WORK_S = 0.25  # a request that would get less than this of its budget is answered "busy"
+# A request waits for the backend at most this share of its time budget: the rest is for its
+# own work and its page (on a loaded machine, rendering alone can take a few hundred ms).
+WAIT_SHARE = 0.5
 ARRIVED_KEY = "foiasearch.arrived"  # WSGI environ: time.monotonic() when the request had arrived (web.server)
 _request = threading.local()  # this thread's request: wait_until, keep, held (the lock it keeps)
 

@@ -29,6 +29,7 @@ parallelism: about one worker per core, a few threads each.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import re
@@ -293,7 +294,9 @@ def serve(index_dir: str | os.PathLike | None, host: str = "127.0.0.1", port: in
     """Serve the search site until interrupted (Ctrl-C). ``settings`` is a
     :class:`foiasearch.web.settings.SiteSettings` (public mode, allowed
     hosts, ...); ``replica``: a hot standby's URL for searches."""
-    from foiasearch.web import create_app
+    from foiasearch.web import SiteSettings, create_app
 
+    # A served index takes up new commits in the background: no visitor's search waits for it.
+    settings = dataclasses.replace(settings or SiteSettings(), refresh_in_background=True)
     GunicornServer(lambda: create_app(index_dir, settings=settings, replica=replica),
                    server_options(host, port, workers, access_log)).run()

@@ -23,6 +23,9 @@ class SiteSettings:
     secure_cookies: bool = False  # Secure cookies even on plain http (behind a TLS proxy)
     query_seconds: float = 1.5  # time budget of one search (search.budget)
     anonymous_export_rows: int = 1000  # rows of an export for visitors who are not signed in
+    # New commits are taken up by a background thread, not by the first search after them
+    # (search.whoosh.refresh); set by ``serve``, off for a test client that wants to see them at once.
+    refresh_in_background: bool = False
 
     @property
     def originals_for_anonymous(self) -> bool:

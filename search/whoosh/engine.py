@@ -43,9 +43,11 @@ from foiasearch.search.whoosh.ranking import (Selection, docnum_array, find_matc
                                               score_of)
 from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
+from foiasearch.search.whoosh.refresh import BackgroundRefresh
 from foiasearch.search.whoosh.pagecounts import PageCounter
 from foiasearch.search.whoosh.spelling import Speller, closest_word
-from foiasearch.search.whoosh.understand import bound_costs, check_expansion, replace_words, resolve_facet_values, typed_words
+from foiasearch.search.whoosh.understand import (bound_costs, check_expansion, check_nesting, replace_words,
+                                                 resolve_facet_values, typed_words)
 
 
 
@@ -72,6 +74,9 @@ class SearchEngine:
     """
 
     name = "whoosh"
+    # A server sets this: searches then never wait for a new commit's searcher
+    # and view to be built; a background thread builds them (search.whoosh.refresh).
+    refresh_in_background = False
 
     def __init__(self, location: IndexLocation) -> None:
         self.location = location
@@ -81,6 +86,7 @@ class SearchEngine:
         self._view: SearcherCache | None = None
         self._page_counter: PageCounter | None = None  # per searcher cache (search.whoosh.pagecounts)
         self._lock = threading.Lock()
+        self._refresh = BackgroundRefresh()
         # Keyed on (store version, id): anything the indexer commits to the
         # store (which it does after Whoosh) changes the version, so nothing
         # is shown from before a re-extraction, --refresh-actors or a move.
@@ -112,6 +118,9 @@ class SearchEngine:
         """The current searcher and what is kept for it (search.view): a
         new commit gives a new searcher, and everything is rebuilt."""
         with self._lock:
+            if self.refresh_in_background and self._view is not None:
+                self._refresh.poll(self)  # a new commit is taken up without making this search wait
+                return self._searcher, self._view
             fresh = self._searcher.refresh()
             if fresh is not self._searcher or self._view is None:
                 self._searcher = fresh
@@ -204,6 +213,7 @@ class SearchEngine:
         (search.whoosh.query), facet values it does not hold resolved to the
         values they are part of ("actor:Quinn": "Pat Quinn"), expansion
         bounded (search.whoosh.understand); or a QueryError."""
+        check_nesting(text)
         parsed = bound_costs(resolve_facet_values(parse_text(text), searcher.reader(), set(FACET_NAMES)))
         check_expansion(parsed, searcher.reader())
         return parsed
@@ -415,12 +425,11 @@ class SearchEngine:
         mark in a document's pages; empty for a text that does not parse."""
         if not text.strip():
             return set()
-        try:
-            parsed = parse_text(text)
+        searcher, _ = self.searcher()
+        try:  # bounded like a search's (expansion limits, time budget)
+            return self._highlight_terms(searcher, self._parse(searcher, text))
         except QueryError:
             return set()
-        searcher, _ = self.searcher()
-        return self._highlight_terms(searcher, parsed)
 
     def mark_text(self, text: str, terms: set[str]) -> str:
         """All of ``text`` with the words that are ``terms`` marked."""
@@ -428,11 +437,13 @@ class SearchEngine:
 
     def matching_pages(self, doc_id: str, text: str) -> list[int]:
         """Pages of one document that match a query text, best first."""
+        searcher, view = self._current()
         try:
-            parsed = parse_text(text)
+            parsed = self._parse(searcher, text)  # bounded like a search's
+        except budget.QueryTooSlow:
+            raise
         except QueryError:
             return []
-        searcher, view = self._current()
         matches = self._matches(searcher, view, text, parsed)
         return self._pages_for(searcher, view, matches, parsed, [doc_id]).get(doc_id, [])
 
