@@ -2,7 +2,7 @@
 Recoll on the same files, in the same run.
 
     python bench/relevance.py [--shared ../shared/corpus] [--index DIR] [--no-ocr]
-                              [--ocr-cache DIR] [--no-recoll] [--misses] [--json]
+                              [--ocr-cache DIR] [--no-recoll] [--postgresql] [--misses] [--json]
 
 The queries are tests/data/relevance_queries.tsv (written before ranking
 was changed, from reading the documents: phrases, paraphrases, names,
@@ -15,6 +15,10 @@ temporary folder (topdirs = the same two corpus folders) and is asked with
 ``recollq``; a WordPress export is one file to Recoll, so a Recoll hit on
 the export counts for any of its posts. Recoll does not OCR by default, so
 the scanned rows compare foiasearch with OCR against Recoll without it.
+
+``--postgresql`` adds a column for the PostgreSQL backend on the same files
+(a throwaway local cluster, as the tests start; the OCR text is taken from
+the Whoosh index's cache, so both columns rank the same words).
 """
 
 from __future__ import annotations
@@ -106,7 +110,30 @@ def build_index(index_dir: Path, roots: list[Path], ocr: bool, ocr_cache: Path |
     return time.perf_counter() - started
 
 
-def foiasearch_ranks(index_dir: Path, items: list[KnownItem]) -> list[int | None]:
+def postgres_ranks(roots: list[Path], items: list[KnownItem], ocr: bool,
+                   ocr_cache: Path | None) -> list[int | None]:
+    """The same queries on the PostgreSQL backend: a throwaway cluster
+    (tests/pgcluster.py), both corpora indexed into it by the CLI (the OCR
+    cache seeded like the Whoosh index's), then ranked through the search API."""
+    from foiasearch.search.api import IndexLocation
+    from tests.pgcluster import Cluster
+
+    with Cluster.primary() as cluster:
+        url = cluster.create_database("relevance")
+        cache = IndexLocation.resolve(url).ocr_cache_dir
+        if ocr_cache and ocr_cache.is_dir() and not cache.exists():
+            shutil.copytree(ocr_cache, cache)
+        command = [sys.executable, "-m", "foiasearch", "index", *map(str, roots), "--index", url]
+        if not ocr:
+            command.append("--no-ocr")
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            return foiasearch_ranks(url, items)
+        finally:
+            shutil.rmtree(IndexLocation.resolve(url).root, ignore_errors=True)
+
+
+def foiasearch_ranks(index_dir: Path | str, items: list[KnownItem]) -> list[int | None]:
     from foiasearch.search.api import Query, QueryError, open_backend
 
     ranks = []
@@ -180,7 +207,8 @@ def markdown(result: dict[str, dict[str, dict]], systems: list[str]) -> str:
 
 
 def evaluate(shared: Path, index_dir: Path | None = None, ocr: bool = True, ocr_cache: Path | None = None,
-             with_recoll: bool = True, forms: tuple[str, ...] | None = None) -> tuple[list[KnownItem], dict]:
+             with_recoll: bool = True, forms: tuple[str, ...] | None = None,
+             with_postgres: bool = False) -> tuple[list[KnownItem], dict]:
     """Index (or reuse ``index_dir``), run every query on foiasearch and
     Recoll; returns the queries and {system: ranks}."""
     items = load_queries(shared)
@@ -192,6 +220,8 @@ def evaluate(shared: Path, index_dir: Path | None = None, ocr: bool = True, ocr_
         index_dir = index_dir or work / "ix"
         build_index(index_dir, roots, ocr, ocr_cache)
         systems = {"foiasearch": foiasearch_ranks(index_dir, items)}
+        if with_postgres:
+            systems["foiasearch-postgresql"] = postgres_ranks(roots, items, ocr, ocr_cache or index_dir / "ocr-cache")
         if with_recoll:
             found = recoll_ranks(roots, items, work)
             if found is not None:
@@ -206,12 +236,15 @@ def main() -> None:
     parser.add_argument("--no-ocr", action="store_true", help="index without OCR (scanned targets then fail)")
     parser.add_argument("--ocr-cache", type=Path, help="an index's ocr-cache folder to seed a new index with")
     parser.add_argument("--no-recoll", action="store_true")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="also rank on the PostgreSQL backend (a throwaway local cluster)")
     parser.add_argument("--misses", action="store_true", help="list the queries whose target is not in the top 3")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.shared.is_dir():
         raise SystemExit(f"--shared: no folder at {args.shared}")
-    items, systems = evaluate(args.shared, args.index, not args.no_ocr, args.ocr_cache, not args.no_recoll)
+    items, systems = evaluate(args.shared, args.index, not args.no_ocr, args.ocr_cache, not args.no_recoll,
+                             with_postgres=args.postgresql)
     result = table(items, systems)
     if args.json:
         print(json.dumps({"table": result, "ranks": {s: r for s, r in systems.items()},
