@@ -108,9 +108,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
-    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--docs", default="2000", help="documents per synthetic corpus; several: 2000,20000 "
+                                                         "(one table each, in one run)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--web-seconds", type=int, default=10, help="0: no web row")
+    parser.add_argument("--index-only", action="store_true", help="only the first-index rows (no query, CLI, web)")
     parser.add_argument("--no-recoll", dest="recoll", action="store_false",
                         help="no recollindex rows (they need Debian's recollcmd)")
     parser.add_argument("--work", type=Path, help="corpus and indexes here (default: a new temporary folder)")
@@ -118,8 +120,16 @@ def main() -> None:
                         help="just this measure, both checkouts on the same indexes (the 'before' ones kept "
                              "in --work by an earlier run)")
     args = parser.parse_args()
+    scales = [int(n) for n in str(args.docs).split(",") if n]
+    base = args.work or Path(tempfile.mkdtemp(prefix="foiasearch-compare-"))
+    for docs in scales:
+        args.docs = docs
+        compare(args, base / f"synthetic-{docs}" if len(scales) > 1 else base)
+
+
+def compare(args, work: Path) -> None:
+    """Every measure for both checkouts on one corpus of ``args.docs`` documents; prints the table."""
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
-    work = args.work or Path(tempfile.mkdtemp(prefix="foiasearch-compare-"))
     corpus = work / "corpus"
     if not corpus.exists():
         releases = args.docs // 20
@@ -156,7 +166,6 @@ def main() -> None:
         for name, tree in trees.items():  # alternate: both see the same load
             index = work / f"ix-{name}-{round_}"
             seconds, rss, cpu = probe(tree, "index", index, corpus)
-            plain, faceted = probe(tree, "query", index, corpus)
             rows = found[name]
             rows.setdefault("first index (s)", []).append(seconds)
             rows.setdefault("first index CPU, all processes (s)", []).append(cpu)
@@ -166,6 +175,9 @@ def main() -> None:
                 rows.setdefault("first index / recollindex's, wall", []).append(seconds / recoll[0])
                 rows.setdefault("first index / recollindex's, CPU", []).append(cpu / max(recoll[1], 0.01))
             rows.setdefault("indexer peak RSS (MB)", []).append(rss / 1024)
+            if args.index_only:
+                continue
+            plain, faceted = probe(tree, "query", index, corpus)
             rows.setdefault("query p50, no facets, first time (ms)", []).append(plain[0])
             rows.setdefault("query p95, no facets, first time (ms)", []).append(plain[1])
             rows.setdefault("query p50, all facets, first time (ms)", []).append(faceted[0])
