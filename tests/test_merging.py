@@ -3,6 +3,8 @@ small, and nothing is lost or doubled on the way."""
 
 from __future__ import annotations
 
+import pytest
+
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.whoosh.storage import open_index
 from foiasearch.index.whoosh.merging import TIER_FACTOR, segments_to_merge
@@ -123,3 +125,37 @@ def test_records_deleted_during_a_merge_stay_deleted(tmp_path):
         assert engine.search(Query("first", per_page=100)).total == 12 - 4
         assert engine.search(Query("second", per_page=100)).total == 4
         assert engine.search(Query("version", per_page=100)).total == 12
+
+
+def test_a_stopped_merge_leaves_the_index_as_it_was(tmp_path):
+    """A run's last commit stops a merge under way: its files go, the
+    segments it was reading stay, and the index answers as before."""
+    from foiasearch.index.backend import open_writer
+    from foiasearch.index.whoosh.merging import BackgroundMerge
+
+    location = IndexLocation(tmp_path / "ix")
+    location.root.mkdir()
+    location.open_store().close()
+    writer = open_writer(location)
+    for batch in range(4):
+        for i in range(50):
+            writer.replace(Document(kind="post", title=f"Post {batch}-{i}", id=f"{batch:03d}{i:02d}" * 4,
+                                    paths=[f"p{batch}-{i}.html"], pages=[Page(1, f"county memo batch{batch}")]))
+        writer.commit()
+    writer._stop_merge()
+    before = _segment_sizes(location)
+    merge = BackgroundMerge.start(writer.ix, pick=lambda segments: segments)
+    merge.stop()
+    stopped = BackgroundMerge(writer.ix, pick=lambda segments: segments)
+    stopped._stop.set()  # stopped before its first document: it must end there, not finish
+    stopped._thread.start()
+    with pytest.raises(Exception, match="stop"):
+        stopped.wait()
+    folder = tmp_path / "ix" / "whoosh"
+    for ended in (merge, stopped):
+        assert not [p for p in folder.iterdir() if p.name.startswith(ended.protected + ".")]
+    assert not list(folder.glob("merge-*.tmp"))
+    writer.close()
+    assert _segment_sizes(location) == before
+    with SearchEngine.open(str(location.root)) as engine:
+        assert engine.search(Query("county", per_page=1000)).total == 200

@@ -52,9 +52,9 @@ def _tier(records: int) -> int:
     return int(math.log10(max(records, 1)) / math.log10(TIER_FACTOR))
 
 
-def segments_to_merge(segments: list) -> list:
+def segments_to_merge(segments: list, budget: int = MAX_MERGE_RECORDS) -> list:
     """The segments worth merging now (Whoosh ``Segment`` objects), at most
-    MAX_MERGE_RECORDS records in all.
+    ``budget`` records in all.
 
     >>> class Seg:
     ...     def __init__(self, n): self.n = n
@@ -65,7 +65,6 @@ def segments_to_merge(segments: list) -> list:
     """
     tiers: dict[int, list] = defaultdict(list)
     chosen = []
-    budget = MAX_MERGE_RECORDS
     for segment in segments:
         total, deleted = segment.doc_count_all(), segment.deleted_count()
         if total and deleted >= RECLAIM_SHARE * total and total - deleted <= budget:
@@ -87,25 +86,6 @@ def segments_to_merge(segments: list) -> list:
             chosen.extend(taken)
             budget -= size
     return chosen
-
-
-def merge_tiered(writer, segments: list) -> list:
-    """A Whoosh merge policy (``writer.commit(mergetype=merge_tiered)``):
-    adds the segments chosen by :func:`segments_to_merge` to the writer's
-    new segment and returns the ones kept as they are."""
-    from whoosh.reading import SegmentReader
-
-    merging = segments_to_merge(segments)
-    if not merging:
-        return segments
-    for segment in merging:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        try:
-            writer.add_reader(reader)
-        finally:
-            reader.close()
-    chosen = {id(s) for s in merging}
-    return [s for s in segments if id(s) not in chosen]
 
 
 class BackgroundMerge:
@@ -154,6 +134,7 @@ class BackgroundMerge:
         self.merging = list(pick(self._writer.segments))  # as the TOC showed them: deletions included
         self.protected = self._writer.newsegment.segment_id()
         self._thread = threading.Thread(target=self._run, name="whoosh-merge", daemon=True)
+        self._stop = threading.Event()
 
     @classmethod
     def start(cls, ix, pick=segments_to_merge) -> "BackgroundMerge | None":
@@ -170,8 +151,13 @@ class BackgroundMerge:
 
         writer = self._writer
         try:
+            # The loops of a merge go through these iterators: stop() ends
+            # it within one document or posting.
+            writer.pool.iter_postings = _stoppable(writer.pool.iter_postings, self._stop)
             for segment in self.merging:
                 reader = SegmentReader(writer.storage, writer.schema, segment)
+                reader.iter_docs = _stoppable(reader.iter_docs, self._stop)
+                reader.iter_postings = _stoppable(reader.iter_postings, self._stop)
                 try:
                     writer.add_reader(reader)
                 finally:
@@ -185,6 +171,11 @@ class BackgroundMerge:
 
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """End the merge now and delete what it wrote (the segments stay as they are)."""
+        self._stop.set()
+        self.discard()
 
     def wait(self) -> None:
         """Wait for the merge to end; raises what it raised."""
@@ -244,6 +235,22 @@ class BackgroundMerge:
 
 _POOL_MB = 32  # the merge's posting pool spills sorted runs to disk past this
 TEMPORARY_PREFIX = "merge-"
+
+
+class _Stopped(Exception):
+    """A merge ended by BackgroundMerge.stop()."""
+
+    def __init__(self) -> None:
+        super().__init__("merge stopped")
+
+
+def _stoppable(iterate, stop: threading.Event):
+    def checked(*args, **kwargs):
+        for item in iterate(*args, **kwargs):
+            if stop.is_set():
+                raise _Stopped()
+            yield item
+    return checked
 
 
 class _MergeStorage(FileStorage):
