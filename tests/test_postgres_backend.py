@@ -192,8 +192,12 @@ def test_facet_counts_of_most_of_the_index_equal_counting_every_match(mixed_fold
         assert backend.search(Query("", per_page=100)).total == everyone - 1 == backend._all_documents()
         with psycopg.connect(pg_url) as conn:
             kept = dict(conn.execute("SELECT key, n FROM foiasearch.facet_counts WHERE n > 0 AND key <> ''").fetchall())
-            counted = dict(conn.execute("SELECT k, count(*) FROM foiasearch.documents, unnest(fkeys) k GROUP BY k").fetchall())
+            counted = dict(conn.execute(
+                "SELECT k, count(*) FROM foiasearch.documents, unnest(fkeys || epages) k GROUP BY k").fetchall())
+            pages = dict(conn.execute("SELECT e, count(DISTINCT (doc_id, number)) FROM foiasearch.pages, "
+                                      "unnest(exemptions) e GROUP BY e").fetchall())
         assert kept == counted
+        assert backend.page_counts(Query("")) == pages == {k[5:]: n for k, n in kept.items() if k.startswith("page:")}
 
 
 def test_a_common_word_ranks_a_bounded_set_of_candidates(mixed_folder, pg_url, monkeypatch):

@@ -67,6 +67,7 @@ def rows_for(doc: Document) -> tuple[dict[str, Any], list[dict[str, Any]], list[
         "subject": clean(" ; ".join(e.subject for e in emails)), "url": clean(doc.url) or None,
         "fkeys": [f"{name}:{key}" for name, key in facets],
         "bates": [clean(p.bates).upper() for p in doc.pages if p.bates],
+        "epages": [f"page:{e}" for p in doc.pages for e in sorted({clean(x).lower() for x in p.exemptions})],
         "names": clean(" ".join(doc.tags + [a.name for a in doc.actors])),
     }
     pages = [{"doc_id": doc.id, "number": p.number, "text": clean(p.text),

@@ -191,6 +191,29 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER documents_counted_update AFTER UPDATE ON documents
         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION facet_counts_apply();
     """,
+    # 3: exemption page counts like facet counts. epages: 'page:KEY' once per
+    # page citing exemption KEY, counted into facet_counts with fkeys.
+    """
+    CREATE OR REPLACE FUNCTION facet_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            UPDATE facet_counts c SET n = c.n - o.n
+            FROM (SELECT k, count(*) AS n FROM old_rows, unnest(fkeys || epages || ''::text) k GROUP BY k) o
+            WHERE c.key = o.k;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO facet_counts (key, n)
+            SELECT k, count(*) FROM new_rows, unnest(fkeys || epages || ''::text) k GROUP BY k ORDER BY k
+            ON CONFLICT (key) DO UPDATE SET n = facet_counts.n + EXCLUDED.n;
+        END IF;
+        RETURN NULL;
+    END $$;
+    ALTER TABLE documents ADD COLUMN epages text[] NOT NULL DEFAULT '{}';
+    UPDATE documents d SET epages = e.keys
+    FROM (SELECT doc_id, array_agg('page:' || x ORDER BY number, x) AS keys
+          FROM (SELECT DISTINCT doc_id, number, x FROM pages, unnest(exemptions) x) cited GROUP BY doc_id) e
+    WHERE e.doc_id = d.id;
+    """,
 ]
 
 

@@ -33,13 +33,13 @@ TRANSIENT = (errors.DeadlockDetected, errors.SerializationFailure, errors.LockNo
 # the text is parsed once, in the server, in bulk, and the statement-level
 # triggers that keep facet_counts (schema migration 2) run once per commit.
 DOC_COLUMNS = ("id", "kind", "title", "date", "sort_date", "page_count", "data", "body", "author", "path", "sender",
-               "recipient", "subject", "url", "fkeys", "bates", "names")
+               "recipient", "subject", "url", "fkeys", "epages", "bates", "names")
 PAGE_COLUMNS = ("doc_id", "number", "text", "meta", "exemptions", "bates", "release")
 STAGING = """
 CREATE TEMPORARY TABLE IF NOT EXISTS incoming_documents (
     id text, kind text, title text, date timestamptz, sort_date timestamptz, page_count integer, data text,
     body text, author text, path text, sender text, recipient text, subject text, url text, fkeys text[],
-    bates text[], names text) ON COMMIT DELETE ROWS;
+    epages text[], bates text[], names text) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS incoming_pages (
     doc_id text, number integer, text text, meta text, exemptions text[], bates text, release boolean)
     ON COMMIT DELETE ROWS;
@@ -47,9 +47,9 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_pages (
 HEAD = f"setweight(to_tsvector('{CONFIG}', i.title || ' ' || i.subject), 'A') || setweight(to_tsvector('{CONFIG}', i.names), 'B')"
 INSERT_DOCUMENTS = f"""
 INSERT INTO documents (id, kind, title, date, sort_date, page_count, data, body, author, path, sender,
-                       recipient, subject, url, fkeys, bates, head, tsv, updated_at)
+                       recipient, subject, url, fkeys, epages, bates, head, tsv, updated_at)
 SELECT i.id, i.kind, i.title, i.date, i.sort_date, i.page_count, i.data::jsonb, i.body, i.author, i.path, i.sender,
-       i.recipient, i.subject, i.url, i.fkeys, i.bates, i.head,
+       i.recipient, i.subject, i.url, i.fkeys, i.epages, i.bates, i.head,
        i.head || setweight(to_tsvector('{CONFIG}', left(i.body, {MAX_INDEXED})), 'D'), now()
 FROM (SELECT *, {HEAD} AS head FROM incoming_documents i) i
 """

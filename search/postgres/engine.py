@@ -292,30 +292,31 @@ class PostgresBackend:
 
     def _key_counts(self, where: str, params: list, names: list[str], matched: int | None) -> list[tuple]:
         """(facet, value, key, type, documents) of the facets ``names`` over the
-        documents matching ``where`` (``matched`` of them, if known).
+        documents matching ``where`` (``matched`` of them, if known)."""
+        return self._matching(
+            f"SELECT l.facet, l.value, substr(l.key, length(l.facet) + 2), l.type, c.n "
+            f"FROM ({self._counts(where, params, matched)}) c JOIN facet_labels l ON l.key = c.key "
+            "WHERE c.n > 0 AND l.facet = ANY(%s)", params + [names])
 
-        Each match's keys are counted from documents.fkeys. When most of the
-        index matches, the few documents that do not are counted instead and
-        taken from the counts of the whole index (facet_counts, kept by
-        triggers): the front page and a common word cost what their
+    def _counts(self, where: str, params: list, matched: int | None) -> str:
+        """SQL for (key, n) over the documents matching ``where``: n documents
+        per facet key ('facet:key'), n pages per exemption ('page:key').
+
+        Each match's keys are counted from documents.fkeys and epages. When
+        most of the index matches, the few documents that do not are counted
+        instead and taken from the counts of the whole index (facet_counts,
+        kept by triggers): the front page and a common word cost what their
         complement costs."""
         everyone = self._all_documents()
         if where == EVERYTHING:
-            matched = everyone  # facet_counts as they are
-        elif matched is None:
+            return "SELECT c.key, c.n FROM facet_counts c"
+        if matched is None:
             matched = self._matching(f"SELECT count(*) FROM documents d WHERE {where}", params)[0][0]
         if matched * 2 <= everyone:
-            counts = (f"SELECT k AS key, count(*) AS n FROM documents d, unnest(d.fkeys) k "
-                      f"WHERE {where} GROUP BY k")
-        elif where == EVERYTHING:
-            counts = "SELECT c.key, c.n FROM facet_counts c"
-        else:
-            counts = (f"SELECT c.key, c.n - coalesce(o.n, 0) AS n FROM facet_counts c LEFT JOIN "
-                      f"(SELECT k AS key, count(*) AS n FROM documents o, unnest(o.fkeys) k WHERE o.id NOT IN "
-                      f"(SELECT d.id FROM documents d WHERE {where}) GROUP BY k) o ON o.key = c.key WHERE c.key <> ''")
-        return self._matching(
-            f"SELECT l.facet, l.value, substr(l.key, length(l.facet) + 2), l.type, c.n FROM ({counts}) c "
-            "JOIN facet_labels l ON l.key = c.key WHERE c.n > 0 AND l.facet = ANY(%s)", params + [names])
+            return f"SELECT k AS key, count(*) AS n FROM documents d, unnest(d.fkeys || d.epages) k WHERE {where} GROUP BY k"
+        return (f"SELECT c.key, c.n - coalesce(o.n, 0) AS n FROM facet_counts c LEFT JOIN "
+                f"(SELECT k AS key, count(*) AS n FROM documents o, unnest(o.fkeys || o.epages) k WHERE o.id NOT IN "
+                f"(SELECT d.id FROM documents d WHERE {where}) GROUP BY k) o ON o.key = c.key WHERE c.key <> ''")
 
     def _suggest(self, text: str) -> str | None:
         """The query text with unknown words replaced by the closest indexed word."""
@@ -340,14 +341,12 @@ class PostgresBackend:
             return {}
         where, params = sel.without(facet)
         self._refresh()
-        # Only matches citing an exemption (the GIN index on fkeys) have pages that count.
-        rows = self._matching(
-            f"WITH m AS MATERIALIZED (SELECT d.id, d.fkeys FROM documents d WHERE ({where}) AND d.fkeys && "
-            "(SELECT array_agg(key) FROM facet_labels WHERE facet = 'exemption')), "
-            "cited AS (SELECT DISTINCT substr(k, 11) AS e FROM m, unnest(m.fkeys) k WHERE k LIKE 'exemption:%%'), "
-            "counted AS (SELECT e, count(*) AS n FROM pages p, unnest(p.exemptions) e "
-            "WHERE p.exemptions <> '{}' AND p.doc_id IN (SELECT id FROM m) GROUP BY e) "
-            "SELECT cited.e, coalesce(counted.n, 0) FROM cited LEFT JOIN counted USING (e)", params)
+        matched = self._matching(f"SELECT count(*) FROM documents d WHERE {where}", params)[0][0]
+        rows = self._matching(f"SELECT c.key, c.n FROM ({self._counts(where, params, matched)}) c "
+                              "WHERE c.key LIKE 'exemption:%%' OR c.key LIKE 'page:%%'", params)
+        counts = dict(rows)
+        rows = [(key[len("exemption:"):], counts.get("page:" + key[len("exemption:"):], 0))
+                for key, n in counts.items() if key.startswith("exemption:") and n > 0]
         return dict(rows)
 
     def stream(self, query: Query) -> "PostgresStream":
