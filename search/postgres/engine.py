@@ -341,13 +341,11 @@ class PostgresBackend:
             return {}
         where, params = sel.without(facet)
         self._refresh()
-        matched = self._matching(f"SELECT count(*) FROM documents d WHERE {where}", params)[0][0]
-        rows = self._matching(f"SELECT c.key, c.n FROM ({self._counts(where, params, matched)}) c "
+        rows = self._matching(f"SELECT c.key, c.n FROM ({self._counts(where, params, None)}) c "
                               "WHERE c.key LIKE 'exemption:%%' OR c.key LIKE 'page:%%'", params)
         counts = dict(rows)
-        rows = [(key[len("exemption:"):], counts.get("page:" + key[len("exemption:"):], 0))
-                for key, n in counts.items() if key.startswith("exemption:") and n > 0]
-        return dict(rows)
+        cited = [key.split(":", 1)[1] for key, n in counts.items() if key.startswith("exemption:") and n > 0]
+        return {key: counts.get(f"page:{key}", 0) for key in cited}  # a cited exemption on no page: 0
 
     def stream(self, query: Query) -> "PostgresStream":
         return PostgresStream(self, self._select(query))
