@@ -41,6 +41,7 @@ from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, In
 from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
 from foiasearch.search.whoosh.engine import display_title  # one rule for every backend's titles
+from foiasearch.search.postgres.relax import Plan, widen
 from foiasearch.search.postgres.sql import Compiled, compile_filters, compile_text
 
 HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
@@ -63,9 +64,11 @@ def _one_line(exc: Exception) -> str:
 class _Selection:
     """One query as SQL: its condition (text and filters), ranking and order."""
 
-    def __init__(self, query: Query) -> None:
+    def __init__(self, query: Query, text: Compiled | None = None) -> None:
         self.query = query
-        self.text: Compiled = compile_text(query.text)
+        self.text: Compiled = text or compile_text(query.text)
+        self.best: Plan | None = None  # widened to best matches (search.postgres.relax)
+        self.strict_total: int | None = None  # then: the matches holding every word
         filters, self.filter_params = compile_filters(query.filters)
         # Private collections the asker may not see: as if not in the index.
         hidden = [f"collection:{clean(c).strip().lower()}" for c in query.hidden_collections if clean(c).strip()]
@@ -75,6 +78,9 @@ class _Selection:
         if self.text.rank:
             self.score = f"ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, {self.text.rank}, 1)"
             self.score_params = self.text.rank_params
+            if self.text.boost:
+                self.score = f"{self.text.boost[0]} + {self.score}"
+                self.score_params = self.text.boost[1] + self.score_params
         else:
             self.score, self.score_params = "0.0", []
         self.ranked = query.sort == "relevance" and bool(self.text.rank)
@@ -177,6 +183,12 @@ class PostgresBackend:
         query.validate()
         return _Selection(query)
 
+    def _selection(self, query: Query) -> _Selection:
+        """``query``'s selection, widened to its best matches when few documents hold every word."""
+        sel = self._select(query)
+        self._refresh()
+        return widen(self, sel, _Selection) or sel
+
     # -- searching -------------------------------------------------------------------
     def check(self, query: Query) -> Query:
         self._select(query)
@@ -184,15 +196,14 @@ class PostgresBackend:
 
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
-        sel = self._select(query)
-        self._refresh()
+        sel = self._selection(query)
         offset = (query.page - 1) * query.per_page
         total = self._count(sel)
         rows = self._page(sel, total, query.per_page, offset) if total > offset else []
-        results = Results(query, total, self._hits(sel, rows))
+        results = Results(query, total, self._hits(sel, rows), all_words_total=sel.strict_total)
         if facets:
             results.facets = self._facets(sel, total, facet_limit)
-        if suggest and total == 0:
+        if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             suggestion = self._suggest(query.text)
             # Only a suggestion that finds a document the asker may see (its words come from one).
             if suggestion and self._count(_Selection(Query(suggestion, hidden_collections=query.hidden_collections))):
@@ -219,7 +230,7 @@ class PostgresBackend:
         (documents.head) match, and the newest CANDIDATES matches. Beyond the
         candidates' pages every match is ranked."""
         columns = f"{HIT_COLUMNS}, {sel.score} AS score"
-        if sel.ranked and (total <= CANDIDATES or offset + limit > CANDIDATES):
+        if sel.ranked and (total <= CANDIDATES or offset + limit > CANDIDATES or sel.best):
             return self._matching(f"SELECT {columns} FROM documents d WHERE {sel.where} ORDER BY {sel.order} "
                                   "LIMIT %s OFFSET %s", sel.score_params + sel.params + [limit, offset])
         newest = f"SELECT d.id FROM documents d WHERE {sel.where} ORDER BY {ORDER['newest']}"
@@ -269,6 +280,10 @@ class PostgresBackend:
             hits.append(Hit(id=doc_id, title=title, kind=kind, paths=doc.paths, url=doc.url, date=doc.date,
                             matching_pages=pages.get(doc_id, []), snippet=snippet, score=float(score),
                             document=doc, snippet_page=page))
+        if sel.best:
+            flags = dict(self._rows(*sel.best.flags(ids)))
+            for hit in hits:
+                hit.missing = sel.best.missing(flags.get(hit.id, []))
         return hits
 
     def _facets(self, sel: _Selection, total: int, limit: int | None) -> dict[str, list[FacetValue]]:
@@ -348,7 +363,7 @@ class PostgresBackend:
         return {key: counts.get(f"page:{key}", 0) for key in cited}  # a cited exemption on no page: 0
 
     def stream(self, query: Query) -> "PostgresStream":
-        return PostgresStream(self, self._select(query))
+        return PostgresStream(self, self._selection(query))
 
     # -- documents -------------------------------------------------------------------
     def document(self, doc_id: str, with_text: bool = True) -> Document | None:

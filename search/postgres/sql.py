@@ -43,6 +43,7 @@ class Compiled:
     rank: str | None = None
     rank_params: list = field(default_factory=list)
     page_terms: list[tuple[str, list]] = field(default_factory=list)  # extra page-level conditions over p
+    boost: tuple[str, list] | None = None  # added to the rank (a best match's coverage, search.postgres.relax)
 
     def page_condition(self) -> tuple[str, list] | None:
         """What makes a page of a matching document a page hit (over ``p``)."""
@@ -56,7 +57,8 @@ class Compiled:
         return (" OR ".join(f"({p})" for p in parts), params) if parts else None
 
 
-def _tsquery(value: str, form: str, config: str) -> tuple[str, list] | None:
+def tsquery(value: str, form: str, config: str) -> tuple[str, list] | None:
+    """The tsquery of one typed word, phrase or prefix, with its parameters (None: nothing searchable)."""
     if form == "prefix":
         words = WORD.findall(value.lower())
         if not words:
@@ -110,13 +112,13 @@ class _Compiler:
     def text(self, node: Text, negated: bool) -> tuple[str, list] | None:
         name = node.field
         if name in (None, "content"):
-            query = _tsquery(node.value, node.form, CONFIG)
+            query = tsquery(node.value, node.form, CONFIG)
             if query and not negated:
                 self.rank.append(query)
             return (f"d.tsv @@ {query[0]}", query[1]) if query else None
         if name in TEXT_COLUMNS:
             column, config = TEXT_COLUMNS[name]
-            query = _tsquery(node.value, node.form, config)
+            query = tsquery(node.value, node.form, config)
             return (f"to_tsvector('{config}', {column}) @@ {query[0]}", query[1]) if query else None
         if name == "bates":
             if not negated:

@@ -33,7 +33,8 @@ from foiasearch.search import budget
 from foiasearch.search.whoosh.bitquery import query_bits
 from foiasearch.search.whoosh.bulkscore import score_all
 from foiasearch.search.whoosh.docsets import Matches, from_bits
-from foiasearch.search.whoosh.relax import RELAX_BELOW, best_match, split_clauses
+from foiasearch.search.relax import RELAX_BELOW, split_clauses
+from foiasearch.search.whoosh.relax import best_match
 from foiasearch.search.whoosh.searcher_cache import SearcherCache
 
 DIRECT_SCORING_LIMIT = 300  # selections this small are scored one by one along the matcher

@@ -1,55 +1,17 @@
-"""Best match: when no document (or almost none) holds every word typed,
-the documents holding most of them, each saying which words it lacks.
-
-Only queries of plain words take part. A text with an explicit operator
-(AND, OR, NOT) or parentheses keeps its exact meaning; in a text of words,
-quoted phrases and ``field:value`` clauses stay required, and only the bare
-words may be missing. Documents then rank by how much of the query they
-hold, each word weighted by its rarity (BM25's idf: missing "the" costs
-little, missing "suicide" a lot), then by their BM25 score; a document
-must hold at least half the words. Pages are scored the same way, so the
-pages named for a hit (any page with a word of the query) are those that
-hold most of the query first.
-
->>> [(c.text, c.optional) for c in split_clauses('detainee "opt out" title:ice died')]
-[('detainee', True), ('"opt out"', False), ('title:ice', False), ('died', True)]
->>> split_clauses("detainee OR died") is None
-True
-"""
+"""Best match on the Whoosh backend (the rule: search.relax): the
+relaxed query's matches and scores in bulk, per word and per page record.
+Pages are scored the same way as documents, so the pages named for a hit
+(any page with a word of the query) are those that hold most of the query
+first."""
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh import query as wq
 
+from foiasearch.search.relax import COVERAGE_SCALE, Clause, needed, weight
 from foiasearch.search.whoosh.bulkscore import score_all
-
-RELAX_BELOW = 3  # strict matches fewer than this: add the best partial ones after them
-COVERAGE_SCALE = 10_000.0  # coverage dominates the score; BM25 orders documents that cover the same
-_CLAUSE = re.compile(r'"[^"]*"?|\S+')
-_OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
-
-
-@dataclass(frozen=True)
-class Clause:
-    text: str  # as typed
-    optional: bool  # a bare word: may be missing from a best match
-
-
-def split_clauses(text: str) -> list[Clause] | None:
-    """The top-level clauses of a query of words; None when the text uses
-    operators or grouping, whose meaning must stay exact."""
-    clauses = []
-    for raw in _CLAUSE.findall(text):
-        if _OPERATOR.match(raw) or (not raw.startswith('"') and any(c in raw for c in "()[]{}")):
-            return None
-        bare = not raw.startswith('"') and ":" not in raw and not any(c in raw for c in "*?~^")
-        clauses.append(Clause(raw, bare))
-    return clauses
 
 
 @dataclass
@@ -97,15 +59,15 @@ def best_match(searcher, cache, doc_mask: np.ndarray, clauses: list[Clause], par
     for _, (matched, scores) in words:
         matched = _fit(matched, size)
         df = int((matched & _fit(doc_mask, size)).sum())
-        weight = math.log(1 + (docs - df + 0.5) / (df + 0.5))
-        weights.append(weight)
-        held += np.where(matched, weight, 0.0)
+        w = weight(docs, df)
+        weights.append(w)
+        held += np.where(matched, w, 0.0)
         count += matched
         bm25 += _fit(scores, size)
     # A document must hold half the words; its pages are named when they
     # hold any (they are listed by how much of the query they hold).
-    needed = np.where(_fit(doc_mask, size), math.ceil(len(words) / 2), 1)
-    matched = req_matched & (count >= needed)
+    least = np.where(_fit(doc_mask, size), needed(len(words)), 1)
+    matched = req_matched & (count >= least)
     coverage = held / (sum(weights) or 1.0)
     scores = np.where(matched, coverage * COVERAGE_SCALE + bm25, 0.0)
     info = BestMatch([(text, _fit(m, size)) for text, (m, _) in words], strict_bits)
@@ -121,4 +83,4 @@ def _fit(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-__all__ = ["RELAX_BELOW", "BestMatch", "Clause", "best_match", "split_clauses"]
+__all__ = ["BestMatch", "best_match"]
