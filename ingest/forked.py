@@ -65,19 +65,30 @@ def in_forks(function: Callable[[Part], Result], parts: Sequence[Part]) -> list[
     part is raised here (the first part's first)."""
     if len(parts) < 2 or not available():
         return [function(part) for part in parts]
-    children: list[tuple[int, int]] = []
+    forked: list[tuple[int, int, int]] = []  # (part's index, child, read end of its pipe)
+    here = [0]  # the parts read in this process
     try:
-        for part in parts[1:]:
-            reader, writer = os.pipe()
-            pid = os.fork()
+        for index in range(1, len(parts)):
+            try:
+                reader, writer = os.pipe()
+            except OSError:  # out of file descriptors: this part is read here
+                here.append(index)
+                continue
+            try:
+                pid = os.fork()
+            except OSError:  # out of processes or memory: this part is read here
+                os.close(reader)
+                os.close(writer)
+                here.append(index)
+                continue
             if pid == 0:
                 os.close(reader)
-                _child(function, part, writer)
+                _child(function, parts[index], writer)
             os.close(writer)
-            children.append((pid, reader))
-        results = [function(parts[0])]
-        while children:
-            pid, reader = children.pop(0)
+            forked.append((index, pid, reader))
+        results = {index: function(parts[index]) for index in here}
+        while forked:
+            index, pid, reader = forked.pop(0)
             try:
                 with os.fdopen(reader, "rb") as source:
                     data = source.read()
@@ -88,10 +99,10 @@ def in_forks(function: Callable[[Part], Result], parts: Sequence[Part]) -> list[
             ok, value = pickle.loads(data)
             if not ok:
                 raise value
-            results.append(value)
-        return results
+            results[index] = value
+        return [results[index] for index in range(len(parts))]
     finally:
-        for pid, reader in children:  # only left when this call ends early
+        for _, pid, reader in forked:  # only left when this call ends early
             _end(pid)
             os.close(reader)
 

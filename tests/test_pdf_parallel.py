@@ -79,3 +79,11 @@ def test_children_are_killed_when_the_reading_is_cut_short():
         os.fork = original_fork
     assert len(started) == 2 and not any(alive(pid) for pid in started)
     assert time.perf_counter() - before < 10
+
+
+def test_parts_are_read_here_when_no_process_can_be_forked(monkeypatch):
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert forked.in_forks(lambda n: n * 10, [1, 2, 3]) == [10, 20, 30]
