@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -263,7 +264,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "foiasearch", "serve", "--index", str(args.index), "--public",
                                "--port", str(port), "--workers", str(args.workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    indexer = None
+    indexer, corpus = None, None
     try:
         _wait(port)
         if args.with_indexing:
@@ -279,6 +280,8 @@ def main() -> None:
         if indexer is not None:
             indexer.terminate()
             indexer.wait(30)
+        if corpus is not None:  # the generated files; the index keeps what was indexed
+            shutil.rmtree(corpus, ignore_errors=True)
         server.terminate()
         server.wait(30)
     figures.update(docs=args.docs, workers=args.workers, clients=args.clients)
