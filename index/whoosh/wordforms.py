@@ -1,11 +1,8 @@
 """Word forms: which typed words meet which printed ones.
 
 English words are reduced with the Snowball English stemmer (PyStemmer, C),
-then a short table joins the forms Snowball keeps apart although readers
-of these records take them as one word: irregular forms (``held``/``hold``,
-``children``/``child``) and a few derivations that FOIA and custody records
-use interchangeably (``died``/``death``/``dead``, ``injured``/``injuries``,
-``detained``/``detention``). bench/relevance.py measured Whoosh's Porter,
+then the families of index.wordfamilies (``died``/``death``/``dead``,
+``held``/``hold``, ...) are joined under one form. bench/relevance.py measured Whoosh's Porter,
 Snowball alone and Snowball with the table (docs/RELEVANCE.md).
 
 The same analysis runs on documents and on queries, so a phrase matches
@@ -22,6 +19,8 @@ from __future__ import annotations
 import Stemmer
 from whoosh.analysis import Filter, RegexTokenizer
 
+from foiasearch.index.wordfamilies import FAMILIES
+
 # Bump when what the analyzer produces changes: an index built with another
 # version is rebuilt from its stored text (index.location, `foiasearch index`).
 ANALYSIS_VERSION = "snowball-english+forms-1"
@@ -29,31 +28,6 @@ ANALYSIS_VERSION = "snowball-english+forms-1"
 # Letters and digits, joined by single dots ("U.S.", "3.5"); "_" and "-"
 # separate words, so a file-name title "CPD_FOIA_15-2549" yields 15 and 2549.
 WORD_PATTERN = r"[^\W_]+(?:\.[^\W_]+)*"
-
-# Families of words read as one; the first word names the family. Entries
-# are surface words: they are stemmed below, so the table reads as English.
-FAMILIES = [
-    ["die", "died", "dies", "dying", "death", "deaths", "dead"],
-    ["injure", "injured", "injures", "injuring", "injury", "injuries"],
-    ["detain", "detained", "detaining", "detention", "detentions"],
-    ["hold", "held"],
-    ["pay", "paid"],
-    ["buy", "bought"],
-    ["sell", "sold"],
-    ["tell", "told"],
-    ["bring", "brought"],
-    ["fight", "fought"],
-    ["spend", "spent"],
-    ["seize", "seized", "seizure", "seizures"],
-    ["withhold", "withheld"],
-    ["testify", "testified", "testimony", "testimonies"],
-    ["complain", "complained", "complaint", "complaints"],
-    ["hang", "hanged", "hung"],
-    ["child", "children"],
-    ["woman", "women"],
-    ["man", "men"],
-]
-
 
 class SnowballFilter(Filter):
     """Lower-cases and stems tokens, joining the FAMILIES; a dict in front

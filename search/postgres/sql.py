@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.schema import CONFIG
+from foiasearch.index.wordfamilies import family
 from foiasearch.search.api import QueryError
 from foiasearch.search.postgres.parse import And, Node, Not, Or, Range, Text, parse
 
@@ -58,7 +59,15 @@ class Compiled:
 
 
 def tsquery(value: str, form: str, config: str) -> tuple[str, list] | None:
-    """The tsquery of one typed word, phrase or prefix, with its parameters (None: nothing searchable)."""
+    """The tsquery of one typed word, phrase or prefix, with its parameters
+    (None: nothing searchable). In stemmed text a word of a family
+    (index.wordfamilies) matches any of its members: "died" finds "death".
+
+    >>> tsquery("Died", "word", CONFIG)
+    ("(plainto_tsquery('fs_english', %s) || plainto_tsquery('fs_english', %s) || plainto_tsquery('fs_english', %s))", ['died', 'death', 'dead'])
+    >>> tsquery("died in custody", "phrase", CONFIG)
+    ("to_tsquery('fs_english', %s)", ['(died | death | dead) <-> in <-> custody'])
+    """
     if form == "prefix":
         words = WORD.findall(value.lower())
         if not words:
@@ -66,8 +75,31 @@ def tsquery(value: str, form: str, config: str) -> tuple[str, list] | None:
         return f"to_tsquery('{config}', %s)", [" & ".join(words) + ":*"]
     if not WORD.search(value):
         return None  # nothing searchable ("-", "&"): dropped, as Whoosh drops it
+    if config == CONFIG:
+        expanded = _families(value, form, config)
+        if expanded:
+            return expanded
     function = "phraseto_tsquery" if form == "phrase" else "plainto_tsquery"
     return f"{function}('{config}', %s)", [value]
+
+
+def _families(value: str, form: str, config: str) -> tuple[str, list] | None:
+    """A word or phrase of plain words with a family member among them, each
+    such word as the OR of its family; None for anything else (it is
+    searched as typed)."""
+    words = value.split()
+    if not words or not all(WORD.fullmatch(w) for w in words):
+        return None
+    families = [family(w) for w in words]
+    if all(len(f) == 1 for f in families):
+        return None
+    if form == "word" and len(words) == 1:
+        return "(" + " || ".join(f"plainto_tsquery('{config}', %s)" for _ in families[0]) + ")", families[0]
+    if form != "phrase":
+        return None
+    # Letters and digits only (WORD): nothing in them is tsquery syntax.
+    text = " <-> ".join(f[0] if len(f) == 1 else "(" + " | ".join(f) + ")" for f in families)
+    return f"to_tsquery('{config}', %s)", [text]
 
 
 def _period(value: str, end: bool) -> dt.datetime:

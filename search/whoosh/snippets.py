@@ -19,7 +19,8 @@ from itertools import islice
 from whoosh import highlight
 
 from foiasearch.index.whoosh.schema import TEXT_ANALYZER
-from foiasearch.index.whoosh.wordforms import FAMILIES, stem
+from foiasearch.index.whoosh.wordforms import stem
+from foiasearch.index.wordfamilies import FAMILIES
 from foiasearch.search.marks import CLOSE, OPEN, SENTINELS as _SENTINELS, to_html, to_plain
 
 SNIPPET_CHARS = 240

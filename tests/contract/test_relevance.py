@@ -1,10 +1,12 @@
-"""Contract: best match (search.relax) and word families, through search.api only.
+"""Contract: best match (search.relax) and word families (index.wordfamilies), through search.api only.
 
 The corpus (tests/contract/conftest.py) is five documents; "sheriff" is in
 two, "booking" in one, "fingerprints" in two.
 """
 
 from __future__ import annotations
+
+import pytest
 
 from foiasearch.search.api import Query
 from tests.contract.conftest import FINGERPRINTS, ILLINOIS, MEMO, SPREAD
@@ -54,3 +56,17 @@ def test_operators_exact_queries_and_enough_full_matches_are_left_alone(backend)
 
 def test_best_match_needs_half_the_words(backend):
     assert backend.search(Query("booking governor sheriff zebra")).total == 0
+
+
+# -- word families ----------------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("detention", {MEMO.id, SPREAD.id}),      # printed: "Detainer" (the family of detain)
+    ("withhold", {MEMO.id}),                  # printed: "withheld"
+    ('"withhold under"', {MEMO.id}),          # within a phrase too
+    ('"withholds under"', {MEMO.id}),
+    ("title:detention", {SPREAD.id}),         # and in a stemmed field
+    ("detention sheriff", {MEMO.id, SPREAD.id}),
+    ('"withheld over"', set()),               # a family widens a word, never the phrase around it
+])
+def test_a_word_finds_its_family(backend, text, expected):
+    assert {h.id for h in backend.search(Query(text, per_page=100)).hits} == expected
