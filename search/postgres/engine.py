@@ -86,6 +86,7 @@ class _Selection:
         self.ranked = query.sort == "relevance" and bool(self.text.rank)
         self.order = "score DESC, d.date DESC NULLS LAST, d.id" if self.ranked else ORDER.get(query.sort, ORDER["newest"])
         self.everything = self.where == EVERYTHING
+        self.filtered = self.where != f"({self.text.where}) AND TRUE AND TRUE"  # by facets or hidden collections
 
     def without(self, facet: str) -> tuple[str, list]:
         """The condition with ``facet``'s own selection left out (facet counts)."""

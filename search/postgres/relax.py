@@ -115,13 +115,16 @@ def widen(backend, sel, selection):
     found = plan(query.text)
     if found is None:
         return None
-    # As on Whoosh: decided on the words alone, before filters and hidden collections.
-    strict = backend._matching(f"SELECT count(*) FROM documents d WHERE {sel.text.where}", sel.text.params)[0][0]
+    # As on Whoosh: decided on the words alone, before filters and hidden collections
+    # (without either, the count the search makes anyway).
+    total = backend._count(sel)
+    strict = total if not sel.filtered else backend._matching(
+        f"SELECT count(*) FROM documents d WHERE {sel.text.where}", sel.text.params)[0][0]
     if strict >= RELAX_BELOW:
         return None
     dfs = list(backend._matching(*found.frequencies())[0])
     wide = selection(query, compile_wide(query.text, found, backend._all_documents(), dfs))
-    wide.best, wide.strict_total = found, backend._count(sel)
+    wide.best, wide.strict_total = found, total
     return wide
 
 

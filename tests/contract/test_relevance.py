@@ -70,3 +70,12 @@ def test_best_match_needs_half_the_words(backend):
 ])
 def test_a_word_finds_its_family(backend, text, expected):
     assert {h.id for h in backend.search(Query(text, per_page=100)).hits} == expected
+
+
+# -- a typo among words ---------------------------------------------------------------------
+def test_a_typo_among_found_words_gets_a_suggestion_that_holds_every_word(backend):
+    results = backend.search(Query("fingreprints booking"), suggest=True)
+    assert results.all_words_total == 0 and [h.id for h in results.hits] == [FINGERPRINTS.id]  # on "booking"
+    assert results.suggestion and results.suggestion.lower().startswith("fingerprint")
+    assert backend.search(Query(results.suggestion)).all_words_total == 1  # it finds the document in full
+    assert backend.search(Query("fingerprints booking"), suggest=True).suggestion is None
