@@ -8,9 +8,15 @@ into one-line ``ClickException`` messages.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
+
+# Before numpy is imported: its OpenBLAS starts a thread per core that spins
+# at start-up, a third of a one-shot search's CPU (bench/oneshot.py: 330 ->
+# 218 ms at 2,000 documents); searching and OCR use no BLAS routine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 
