@@ -23,7 +23,6 @@ parent exits (``PR_SET_PDEATHSIG``), and leaves when its pipe closes.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import multiprocessing
 import os
@@ -35,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
 from foiasearch.ingest.document import IngestResult
+from foiasearch.ingest.forked import die_with_parent
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.index.extract import Extracted, extract, init_worker
 
@@ -55,19 +55,11 @@ LIMIT_REASONS = ("timed out after", "too large: ran out of memory", "extraction 
 WINDOW_PER_WORKER = 128
 
 RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default ceiling for an unprivileged pipe
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the closed pipe still ends the worker
-        pass
 
 
 def _serve(tasks: Connection, results: Connection, options: IngestOptions, parent: int) -> None:
     """A worker's loop: a path in, an Extracted out, until the pipe closes."""
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(0)
     init_worker()

@@ -33,10 +33,13 @@ def available() -> bool:
     return hasattr(os, "fork")
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux's
+    parent-death signal), so no child outlives a killed run. Elsewhere a no-op:
+    the child still ends when its work is done or its pipe closes."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the child still ends when its work is done
+    except (OSError, AttributeError):
         pass
 
 
@@ -44,7 +47,7 @@ def _child(function: Callable[[Part], Result], part: Part, pipe: int) -> None:
     """In the child: run, send, exit without running the parent's clean-up
     (atexit handlers, buffered output, test fixtures)."""
     try:
-        _die_with_parent()
+        die_with_parent()
         try:
             outcome = (True, function(part))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
