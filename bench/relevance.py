@@ -59,22 +59,18 @@ def _same_file(found: Path, target: Path) -> bool:
     index built by one checkout (examples/corpus under it) is often ranked by
     another's copy of this script.
 
-    >>> _same_file(Path("/a/examples/corpus/x.html"), Path("/b/examples/corpus/x.html"))
+    >>> _same_file(Path("/a/examples/corpus/x.html"), DEMO.resolve() / "x.html")
     True
-    >>> _same_file(Path("/a/examples/corpus/x.html"), Path("/b/examples/corpus/y.html"))
+    >>> _same_file(Path("/a/examples/corpus/y.html"), DEMO.resolve() / "x.html")
     False
     """
     if found == target:
         return True
-    demo = ("examples", "corpus")
     try:
-        at = len(target.parts) - 1 - target.parts[::-1].index("corpus")
-    except ValueError:
+        inside = target.relative_to(DEMO.resolve()).parts
+    except ValueError:  # a shared-corpus target: only its own path
         return False
-    if target.parts[at - 1:at + 1] != demo:
-        return False
-    tail = target.parts[at - 1:]
-    return found.parts[-len(tail):] == tail
+    return found.parts[-len(inside) - 2:] == ("examples", "corpus", *inside)
 
 
 @dataclass(frozen=True)
