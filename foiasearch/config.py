@@ -22,6 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from foiasearch.index.location import URL_SCHEMES
+
 
 class ConfigError(Exception):
     """The config file cannot be read; the message names the file."""
@@ -76,7 +78,7 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: private_collections must be a list of collection names")
     return Config(
         path=path,
-        index=(index if str(index).startswith(("postgresql://", "postgres://")) else str(Path(index).expanduser()))
+        index=(index if str(index).startswith(URL_SCHEMES) else str(Path(index).expanduser()))
         if index else None,
         actors=tuple(resolve(a) for a in actors),
         ocr=bool(data.get("ocr", True)),

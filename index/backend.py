@@ -75,7 +75,7 @@ def open_writer(location: IndexLocation, backend: str | None = None, rebuild: bo
     unless ``rebuild``: it then starts empty, and the caller writes every
     stored document again (index.build.reanalyze)."""
     cls = _writer_class(backend or location.backend)
-    return cls(location, rebuild=True) if rebuild else cls(location)
+    return cls(location, rebuild=rebuild)
 
 
 def outdated(location: IndexLocation, backend: str | None = None) -> bool:

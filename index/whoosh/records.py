@@ -34,16 +34,15 @@ def parse_date(value: str | None) -> dt.datetime | None:
         # the writer (its time zone objects), about a tenth of its time.
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        parsed = None
-    from dateutil import parser as dateparser  # here: searching never needs it
+        from dateutil import parser as dateparser  # here: searching never needs it
 
-    try:
-        parsed = parsed or dateparser.isoparse(value)
-    except (ValueError, OverflowError):
         try:
-            parsed = dateparser.parse(value)
+            parsed = dateparser.isoparse(value)
         except (ValueError, OverflowError):
-            return None
+            try:
+                parsed = dateparser.parse(value)
+            except (ValueError, OverflowError):
+                return None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return parsed

@@ -71,7 +71,7 @@ def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float,
 
 
 _WORDS = re.compile(WORD_PATTERN)
-_STEM = TEXT_ANALYZER.items[-1].stem  # the analyzer's own SnowballFilter (its cache included)
+_STEM = TEXT_ANALYZER.items[-1].stem  # the analyzer's own SnowballFilter (its cache included; wordforms.stem shares it)
 
 
 def _positions_items(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float, bytes]]:

@@ -82,7 +82,8 @@ class SnowballFilter(Filter):
             yield token
 
 
-TEXT_ANALYZER = RegexTokenizer(WORD_PATTERN) | SnowballFilter()
+_FILTER = SnowballFilter()  # one stemmer and cache for documents and queries
+TEXT_ANALYZER = RegexTokenizer(WORD_PATTERN) | _FILTER
 
 
 def stem(word: str) -> str:
@@ -93,5 +94,3 @@ def stem(word: str) -> str:
     """
     return _FILTER.stem(word)
 
-
-_FILTER = SnowballFilter()
