@@ -68,13 +68,15 @@ def _identity(info: os.stat_result) -> tuple[int, int, int, int, int]:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
+def _as_recorded(info: os.stat_result, size: int | None, mtime_ns: int | None) -> bool:
+    """A regular file with the recorded size and modification time (each checked when recorded)."""
+    return (stat.S_ISREG(info.st_mode) and (size is None or info.st_size == size)
+            and (mtime_ns is None or info.st_mtime_ns == mtime_ns))
+
+
 def _matches_record(path: str, handle: BinaryIO, info: os.stat_result, size: int | None, mtime_ns: int | None,
                     sha256: str | None) -> bool:
-    if not stat.S_ISREG(info.st_mode):
-        return False
-    if size is not None and info.st_size != size:
-        return False
-    if mtime_ns is not None and info.st_mtime_ns != mtime_ns:
+    if not _as_recorded(info, size, mtime_ns):
         return False
     if sha256 and _VERIFIED.get(path) == _identity(info):
         return True
@@ -133,8 +135,6 @@ def original_in_place(store: DocumentStore, doc_id: str) -> bool:
             info = os.stat(path, follow_symlinks=False)
         except (OSError, ValueError):  # gone, unreadable, or a path the system refuses
             continue
-        if record is not None and stat.S_ISREG(info.st_mode) \
-                and (record.size is None or info.st_size == record.size) \
-                and (record.mtime_ns is None or info.st_mtime_ns == record.mtime_ns):
+        if record is not None and _as_recorded(info, record.size, record.mtime_ns):
             return True
     return False

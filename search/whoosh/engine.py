@@ -174,7 +174,7 @@ class SearchEngine:
         if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             try:  # a suggestion is a nicety: out of time, the results go without one
                 budget.check()
-                results.suggestion = self._suggest(searcher, query.text, query.hidden_collections)
+                results.suggestion = self._suggest(searcher, view, query.text, query.hidden_collections)
             except budget.QueryTooSlow:
                 results.suggestion = None
         return results
@@ -341,7 +341,8 @@ class SearchEngine:
                 counts[name] = value_map.count(name, bits, limit)
         return counts
 
-    def _suggest(self, searcher: Searcher, text: str, hidden: tuple[str, ...] = ()) -> str | None:
+    def _suggest(self, searcher: Searcher, view: SearcherCache, text: str,
+                 hidden: tuple[str, ...] = ()) -> str | None:
         """A corrected query text that finds documents holding every word,
         in words as printed; None when there is none (search.whoosh.spelling).
 
@@ -363,7 +364,6 @@ class SearchEngine:
             parsed = self._parse(searcher, as_forms)
         except QueryError:
             return None
-        _, view = self._current()
         strict = find_matches(searcher, view, parsed, set())
         # The suggestion must find a document the asker may see: its words
         # are taken from that document.

@@ -29,7 +29,7 @@ from whoosh import qparser, query as wq
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from foiasearch.index.whoosh.schema import build_schema
-from foiasearch.search.whoosh.understand import check_fields, expand_prefixes, rewrite_exemptions
+from foiasearch.search.whoosh.understand import all_parts, check_fields, expand_prefixes, rewrite_exemptions
 # The Query contract lives in the search API; imported here for the parser's callers.
 from foiasearch.search.api import SORTS, Query, QueryError  # noqa: F401
 
@@ -50,11 +50,6 @@ TEXT_FIELDS = ("title", "content")  # what words without a field prefix search
 TEXT_ANALYSED = frozenset({"title", "content", "subject"})  # stemmed fields (index.whoosh.wordforms)
 HIDDEN_FIELDS = {"id", "rtype", "parent", "page", "url", "path", "facets"}  # internal: not typed by users
 
-
-def _all_parts(q: wq.Query):
-    yield q
-    for child in q.children():
-        yield from _all_parts(child)
 
 
 def make_parser() -> qparser.QueryParser:
@@ -106,7 +101,7 @@ def parse_text(text: str) -> wq.Query:
         raise QueryError(f"could not understand the query {text!r}: {exc}") from exc
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         raise QueryError(f"the query {text!r} has no words to search for")
-    if any(leaf is wq.NullQuery or isinstance(leaf, type(wq.NullQuery)) for leaf in _all_parts(parsed)):
+    if any(leaf is wq.NullQuery or isinstance(leaf, type(wq.NullQuery)) for leaf in all_parts(parsed)):
         raise QueryError(f"part of the query {text!r} means nothing (a date or range that could not be read?)")
     return expand_prefixes(parsed, TEXT_ANALYSED)
 

@@ -51,14 +51,17 @@ def best_match(searcher, cache, doc_mask: np.ndarray, clauses: list[Clause], par
             return None
         req_matched &= _fit(scored[0], size)
         req_scores += _fit(scored[1], size)
-    docs = max(1, int(_fit(doc_mask, size).sum()))
+    doc_mask = _fit(doc_mask, size)  # once: it is padded to the longest word's array
+    docs = max(1, int(doc_mask.sum()))
     held = np.zeros(size)
     count = np.zeros(size, dtype=np.int32)
     bm25 = req_scores.copy()
     weights = []
-    for _, (matched, scores) in words:
+    fitted = []
+    for text, (matched, scores) in words:
         matched = _fit(matched, size)
-        df = int((matched & _fit(doc_mask, size)).sum())
+        fitted.append((text, matched))
+        df = int((matched & doc_mask).sum())
         w = weight(docs, df)
         weights.append(w)
         held += np.where(matched, w, 0.0)
@@ -66,11 +69,11 @@ def best_match(searcher, cache, doc_mask: np.ndarray, clauses: list[Clause], par
         bm25 += _fit(scores, size)
     # A document must hold half the words; its pages are named when they
     # hold any (they are listed by how much of the query they hold).
-    least = np.where(_fit(doc_mask, size), needed(len(words)), 1)
+    least = np.where(doc_mask, needed(len(words)), 1)
     matched = req_matched & (count >= least)
     coverage = held / (sum(weights) or 1.0)
     scores = np.where(matched, coverage * COVERAGE_SCALE + bm25, 0.0)
-    info = BestMatch([(text, _fit(m, size)) for text, (m, _) in words], strict_bits)
+    info = BestMatch(fitted, strict_bits)
     return matched, scores, info
 
 

@@ -227,7 +227,7 @@ def check_expansion(q: wq.Query, reader) -> None:
 
     Expansion is counted on the index, stopping as soon as the bound is
     passed, so the check costs at most what the bound allows."""
-    parts = list(_walk(q))
+    parts = list(all_parts(q))
     for part in parts:
         if isinstance(part, wq.Phrase) and part.slop > MAX_SLOP:
             raise QueryError(f"a phrase may allow at most {MAX_SLOP} words between its words (~{part.slop} asked)")
@@ -250,10 +250,11 @@ def check_expansion(q: wq.Query, reader) -> None:
                                  "type more letters")
 
 
-def _walk(q: wq.Query):
+def all_parts(q: wq.Query):
+    """A parsed query and every query inside it, depth first."""
     yield q
     for child in q.children():
-        yield from _walk(child)
+        yield from all_parts(child)
 
 
 __all__ = ["MAX_EXPANSION", "bound_costs", "check_expansion", "check_nesting", "DOCUMENTED_FIELDS", "check_fields", "expand_prefixes", "replace_words", "resolve_facet_values",
