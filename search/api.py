@@ -42,6 +42,7 @@ from foiasearch.search.marks import to_html
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_QUERY_LENGTH = 2000
+MAX_TITLE = 300  # characters of a title shown in a hit, an export row or a feed entry
 
 
 class QueryError(ValueError):
@@ -395,9 +396,19 @@ def open_backend(index: IndexLocation | str | os.PathLike | None = None,
     return getattr(importlib.import_module(module), cls)(location)
 
 
+def display_title(title: str) -> str:
+    """A title short enough for a list: a page's <title> can be megabytes.
+
+    >>> len(display_title("x" * 3_000_000)), display_title("Short")
+    (300, 'Short')
+    """
+    title = " ".join(title[: MAX_TITLE * 4].split())  # whitespace runs and newlines: one space
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+
+
 __all__ = [
     "BACKENDS", "FACETS", "FACET_NAMES", "LABELS", "MAX_QUERY_LENGTH", "SORTS", "Document", "Facet", "FacetValue",
     "FileProblem", "Fingerprint", "Hit", "IndexLocation", "IndexNotFound", "IndexOutdated", "IndexStatus",
-    "IndexUnavailable", "Query",
-    "QueryError", "ResultStream", "Results", "SearchBackend", "collection_of", "open_backend",
+    "IndexUnavailable", "MAX_TITLE", "Query",
+    "QueryError", "ResultStream", "Results", "SearchBackend", "collection_of", "display_title", "open_backend",
 ]

@@ -37,10 +37,9 @@ from foiasearch.index.originals import Original, open_original, original_in_plac
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
-                                   Results)
+                                   Results, display_title)
 from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
-from foiasearch.search.whoosh.engine import display_title  # one rule for every backend's titles
 from foiasearch.search.postgres.relax import Plan, widen
 from foiasearch.search.postgres.sql import Compiled, compile_filters, compile_text
 

@@ -34,7 +34,7 @@ from foiasearch.index.originals import Original, open_original, original_in_plac
 from foiasearch.index.store import DocumentStore
 from foiasearch.search import budget
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
-                                   Results)
+                                   Results, display_title)
 from foiasearch.index.whoosh.wordforms import stem
 from foiasearch.search.whoosh.docsets import LRU, Matches
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
@@ -51,18 +51,7 @@ from foiasearch.search.whoosh.understand import (bound_costs, check_expansion, c
 
 
 
-MAX_TITLE = 300  # characters of a title shown in a hit, an export row or a feed entry
 LISTED_CACHE = 2048  # documents kept as a result list shows them (about 5 kB each)
-
-
-def display_title(title: str) -> str:
-    """A title short enough for a list: a page's <title> can be megabytes.
-
-    >>> len(display_title("x" * 3_000_000)), display_title("Short")
-    (300, 'Short')
-    """
-    title = " ".join(title[: MAX_TITLE * 4].split())  # whitespace runs and newlines: one space
-    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
 
