@@ -65,14 +65,27 @@ def target_of(location: IndexLocation) -> Target:
     return Target(url, f"foiasearch_{digest}")
 
 
+def one_line(exc: Exception, last: bool = False) -> str:
+    r"""The first (or ``last``) line of a driver error, or its type's name when it has no text.
+
+    >>> one_line(ValueError("server closed\nDETAIL: x")), one_line(ValueError("a\nb"), last=True), one_line(OSError())
+    ('server closed', 'b', 'OSError')
+    """
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    lines = text.splitlines()
+    return lines[-1] if last else lines[0]
+
+
 def connect(target: Target, autocommit: bool = False, timeout: int = 10) -> psycopg.Connection:
     """A connection with the index's schema first on the search path;
     raises DatabaseUnavailable (one line) when the server cannot be reached."""
     try:
         conn = psycopg.connect(target.url, autocommit=autocommit, connect_timeout=timeout)
     except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"cannot connect to {target.display}: {reason}") from exc
+        # psycopg puts the server's reason on the last line of a failed connection
+        raise DatabaseUnavailable(f"cannot connect to {target.display}: {one_line(exc, last=True)}") from exc
     configure(conn, target)
     return conn
 

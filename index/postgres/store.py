@@ -23,7 +23,7 @@ import psycopg
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.postgres.records import clean
-from foiasearch.index.postgres.schema import DatabaseUnavailable, connect, ensure_schema, target_of
+from foiasearch.index.postgres.schema import DatabaseUnavailable, connect, ensure_schema, one_line, target_of
 from foiasearch.index.postgres.writer import RETRIES, TRANSIENT
 from foiasearch.index.store import FileRecord, _key, _path
 from foiasearch.ingest.document import Document, Page
@@ -54,7 +54,7 @@ class PostgresStore:
             return self.db.execute(sql, list(params)).fetchall()
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
-                                      f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from exc
+                                      f"{one_line(exc)}") from exc
 
     def close(self) -> None:
         self.db.close()
@@ -197,7 +197,7 @@ class PostgresStore:
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
             except psycopg.OperationalError as exc:
                 raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
-                                          f"{str(exc).strip().splitlines()[0]}") from exc
+                                          f"{one_line(exc)}") from exc
         self._files.clear()
         self._docs.clear()
         self._meta.clear()

@@ -22,7 +22,7 @@ from psycopg import errors
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.postgres.records import MAX_INDEXED, rows_for
-from foiasearch.index.postgres.schema import CONFIG, DatabaseUnavailable, connect, ensure_schema, target_of
+from foiasearch.index.postgres.schema import CONFIG, DatabaseUnavailable, connect, ensure_schema, one_line, target_of
 from foiasearch.ingest.document import Document, IngestResult
 
 RETRIES = 8
@@ -122,7 +122,7 @@ class PostgresWriter:
                                           f"conflicting writers, {RETRIES} attempts") from None
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
             except psycopg.OperationalError as exc:
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                reason = one_line(exc)
                 raise DatabaseUnavailable(f"lost the connection to {self.target.display}: {reason}") from exc
 
     def _write(self) -> None:

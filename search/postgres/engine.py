@@ -32,7 +32,7 @@ from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.store import PostgresStore
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
-                                              target_of)
+                                              one_line, target_of)
 from foiasearch.index.originals import Original, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
@@ -53,11 +53,6 @@ HIT_COLUMNS = "d.id, d.kind, d.title, d.data"
 EVERYTHING = "(TRUE) AND TRUE AND TRUE"  # _Selection.where without words, filters or hidden collections
 REMEMBERED = 64  # statements over matches remembered per backend (PostgresBackend._matching)
 CANDIDATES = 300  # matches ranked for the first pages of a common word (PostgresBackend._page)
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class _Selection:
@@ -147,7 +142,7 @@ class PostgresBackend:
         except psycopg.errors.QueryCanceled:
             stopped()
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
-            raise DatabaseUnavailable(f"lost the connection to {self.target.display}: {_one_line(exc)}") from exc
+            raise DatabaseUnavailable(f"lost the connection to {self.target.display}: {one_line(exc)}") from exc
         except Exception as exc:  # psycopg_pool.PoolTimeout
             if type(exc).__name__ == "PoolTimeout":
                 raise DatabaseUnavailable(f"cannot reach {self.target.display}") from exc
