@@ -223,3 +223,45 @@ def test_a_common_word_ranks_a_bounded_set_of_candidates(mixed_folder, pg_url, m
         newest = backend.search(Query("secure OR communities OR program OR detainers", per_page=100, sort="newest"))
         assert [h.id for h in newest.hits] == [h.id for h in backend.stream(
             Query("secure OR communities OR program OR detainers", sort="newest")).hits()]
+
+
+def test_a_bulk_run_leaves_the_tables_vacuumed_and_the_heap_narrow(mixed_folder, pg_url, monkeypatch):
+    """After TIDY_AFTER documents the writer's close() runs VACUUM (ANALYZE)
+    (schema.tidy); the Document's JSON and body live in document_texts."""
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.index.postgres import writer
+
+    monkeypatch.setattr(writer, "TIDY_AFTER", 1)
+    location = IndexLocation.resolve(pg_url)
+    Indexer(location, workers=0).run([mixed_folder])
+    with psycopg.connect(pg_url) as conn:
+        tidied = dict(conn.execute("SELECT relname, last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                                   "FROM pg_stat_user_tables WHERE schemaname = 'foiasearch'").fetchall())
+        columns = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = "
+                                              "'foiasearch.documents'::regclass AND NOT attisdropped AND attnum > 0")}
+    assert tidied["documents"] and tidied["document_texts"] and tidied["pages"]
+    assert not {"data", "body"} & columns
+
+
+def test_the_narrow_heap_migration_keeps_every_document(pg_url):
+    """An index made before migration 4 (JSON and body in documents) is moved, not lost."""
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.index.postgres.schema import MIGRATIONS, ensure_schema, target_of
+
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("CREATE SCHEMA foiasearch; SET search_path TO foiasearch, public")
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz "
+                     "NOT NULL DEFAULT now())")
+        for version, script in enumerate(MIGRATIONS[:3], start=1):
+            conn.execute(script)
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+        conn.execute("INSERT INTO documents (id, kind, title, sort_date, page_count, data, body, author, path, sender, "
+                     "recipient, subject, fkeys, bates, tsv, head) VALUES ('d1', 'post', 'Old', now(), 0, "
+                     "'{\"kind\": \"post\", \"id\": \"d1\", \"title\": \"Old\"}', 'old body words', '', 'p', '', '', '', "
+                     "'{kind:post}', '{}', to_tsvector('fs_english', 'old body words'), ''::tsvector)")
+    ensure_schema(target_of(IndexLocation.resolve(pg_url)))
+    with open_backend(pg_url) as backend:
+        found = backend.search(Query("body"))
+        assert [h.id for h in found.hits] == ["d1"] and "body" in found.hits[0].snippet
+        assert backend.document("d1").title == "Old"

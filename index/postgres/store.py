@@ -127,7 +127,7 @@ class PostgresStore:
         if doc_id in self._docs:
             doc = self._docs[doc_id]
         else:
-            rows = self._rows("SELECT data FROM documents WHERE id = %s", [doc_id])
+            rows = self._rows("SELECT data FROM document_texts WHERE id = %s", [doc_id])
             if not rows:
                 return None
             doc = Document.from_dict(rows[0][0])
@@ -155,7 +155,7 @@ class PostgresStore:
     def documents_older_than(self, version: int) -> list[str]:
         """Ids of the documents made by an extractor older than ``version`` (index.store)."""
         return [r[0] for r in self._rows(
-            "SELECT id FROM documents WHERE coalesce((data->>'extractor')::int, 0) < %s", [version])]
+            "SELECT id FROM document_texts WHERE coalesce((data->>'extractor')::int, 0) < %s", [version])]
 
     def page_meta(self, doc_id: str) -> list[Page]:
         return [Page(text="", **meta) for (meta,) in self._rows(

@@ -22,10 +22,12 @@ from psycopg import errors
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.postgres.records import MAX_INDEXED, rows_for
-from foiasearch.index.postgres.schema import CONFIG, DatabaseUnavailable, connect, ensure_schema, one_line, target_of
+from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, connect, ensure_schema, one_line, target_of,
+                                              tidy)
 from foiasearch.ingest.document import Document, IngestResult
 
 RETRIES = 8
+TIDY_AFTER = 1000  # documents written in one run before close() tidies the tables (schema.tidy)
 TRANSIENT = (errors.DeadlockDetected, errors.SerializationFailure, errors.LockNotAvailable)
 
 # A commit's rows arrive by COPY in temporary tables of this connection, and
@@ -46,13 +48,14 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_pages (
 """
 HEAD = f"setweight(to_tsvector('{CONFIG}', i.title || ' ' || i.subject), 'A') || setweight(to_tsvector('{CONFIG}', i.names), 'B')"
 INSERT_DOCUMENTS = f"""
-INSERT INTO documents (id, kind, title, date, sort_date, page_count, data, body, author, path, sender,
+INSERT INTO documents (id, kind, title, date, sort_date, page_count, author, path, sender,
                        recipient, subject, url, fkeys, epages, bates, head, tsv, updated_at)
-SELECT i.id, i.kind, i.title, i.date, i.sort_date, i.page_count, i.data::jsonb, i.body, i.author, i.path, i.sender,
+SELECT i.id, i.kind, i.title, i.date, i.sort_date, i.page_count, i.author, i.path, i.sender,
        i.recipient, i.subject, i.url, i.fkeys, i.epages, i.bates, i.head,
        i.head || setweight(to_tsvector('{CONFIG}', left(i.body, {MAX_INDEXED})), 'D'), now()
 FROM (SELECT *, {HEAD} AS head FROM incoming_documents i) i
 """
+INSERT_TEXTS = "INSERT INTO document_texts (id, data, body) SELECT id, data::jsonb, body FROM incoming_documents"
 INSERT_PAGES = f"""
 INSERT INTO pages (doc_id, number, text, meta, exemptions, bates, tsv)
 SELECT doc_id, number, text, meta::jsonb, exemptions, bates,
@@ -67,8 +70,8 @@ ON CONFLICT (key) DO UPDATE SET value = least(facet_labels.value, EXCLUDED.value
 """
 VOCABULARY = """
 INSERT INTO vocabulary (word)
-SELECT DISTINCT w FROM documents d, unnest(tsvector_to_array(to_tsvector('simple', d.title || ' ' || left(d.body, %s)))) w
-WHERE d.id = ANY(%s) AND length(w) BETWEEN 3 AND 30
+SELECT DISTINCT w FROM incoming_documents i, unnest(tsvector_to_array(to_tsvector('simple', i.title || ' ' || left(i.body, %s)))) w
+WHERE length(w) BETWEEN 3 AND 30
 ON CONFLICT DO NOTHING
 """
 
@@ -87,6 +90,7 @@ class PostgresWriter:
         ensure_schema(self.target)
         self.conn = connect(self.target)
         self._changes: dict[str, Document | None] = {}  # doc id -> new version, None: remove
+        self.written = 0  # documents written or removed by this writer's commits
 
     @staticmethod
     def prepare(result: IngestResult) -> None:
@@ -114,6 +118,7 @@ class PostgresWriter:
         for attempt in range(RETRIES):
             try:
                 self._write()
+                self.written += len(self._changes)
                 self._changes.clear()
                 return
             except TRANSIENT:
@@ -140,6 +145,7 @@ class PostgresWriter:
                     for page in (p for r in rows for p in r[1]):
                         copy.write_row([page[c] for c in PAGE_COLUMNS])
                 cur.execute(INSERT_DOCUMENTS)
+                cur.execute(INSERT_TEXTS)
                 cur.execute(INSERT_PAGES)
                 labels: dict[str, tuple] = {}
                 for _, facet, key, value, type_ in (f for r in rows for f in r[2]):
@@ -148,7 +154,15 @@ class PostgresWriter:
                 keys = sorted(labels)
                 cur.execute(LABELS, ([keys, [k.split(":", 1)[0] for k in keys], [labels[k][0] for k in keys],
                                       [labels[k][1] for k in keys]]))
-                cur.execute(VOCABULARY, (MAX_INDEXED, [r[0]["id"] for r in rows]))
+                cur.execute(VOCABULARY, (MAX_INDEXED,))
 
     def close(self) -> None:
+        """Close the connection; after a bulk run (TIDY_AFTER documents), VACUUM
+        (ANALYZE) the tables, so that the first searches need not wait
+        for autovacuum to set the visibility map (schema.tidy)."""
         self.conn.close()
+        if self.written >= TIDY_AFTER:
+            try:
+                tidy(self.target)
+            except (psycopg.Error, DatabaseUnavailable):
+                pass  # only an optimisation, which autovacuum makes later; never hide the run's own error

@@ -49,7 +49,7 @@ ORDER = {
     "newest": "d.date DESC NULLS LAST, d.id",
     "oldest": "d.date ASC NULLS LAST, d.id",
 }
-HIT_COLUMNS = "d.id, d.kind, d.title, d.data"
+HIT_COLUMNS = "d.id, d.kind, d.title"  # and the score: rows of (id, kind, title, score)
 EVERYTHING = "(TRUE) AND TRUE AND TRUE"  # _Selection.where without words, filters or hidden collections
 REMEMBERED = 64  # statements over matches remembered per backend (PostgresBackend._matching)
 CANDIDATES = 300  # matches ranked for the first pages of a common word (PostgresBackend._page)
@@ -217,7 +217,7 @@ class PostgresBackend:
         return self._everyone
 
     def _page(self, sel: _Selection, total: int, limit: int, offset: int) -> list[tuple]:
-        """(id, kind, title, data, score) of one page of matches, in the query's order.
+        """(id, kind, title, score) of one page of matches, in the query's order.
 
         Ranking reads each document's whole tsvector, so only a bounded set of
         candidates is ranked when there are more than CANDIDATES matches: the
@@ -242,7 +242,8 @@ class PostgresBackend:
                               sel.score_params + chosen_params + page_params)
 
     def _hits(self, sel: _Selection, rows: list[tuple]) -> list[Hit]:
-        """Hits for rows of (id, kind, title, data, score): matching pages and snippets in two queries."""
+        """Hits for rows of (id, kind, title, score): matching pages, then snippets with
+        the documents' JSON (document_texts: out of the searched heap) in one statement."""
         if not rows:
             return []
         ids = [r[0] for r in rows]
@@ -259,18 +260,21 @@ class PostgresBackend:
                 pages.setdefault(doc_id, []).append(number)
         best = [pages[i][0] if pages.get(i) else None for i in ids]
         if sel.text.rank:
-            text = f"ts_headline('{CONFIG}', left(coalesce(p.text, d.body), {SNIPPET_CHARS}), {sel.text.rank}, %s)"
+            text = f"ts_headline('{CONFIG}', left(coalesce(p.text, t.body), {SNIPPET_CHARS}), {sel.text.rank}, %s)"
             text_params = sel.text.rank_params + [HEADLINE]
         else:
-            text, text_params = "left(coalesce(p.text, d.body), 240)", []
-        snippets = dict(self._rows(
-            f"SELECT h.id, {text} FROM unnest(%s::text[], %s::int[]) AS h(id, page) "
-            f"JOIN documents d ON d.id = h.id LEFT JOIN pages p ON p.doc_id = h.id AND p.number = h.page",
-            text_params + [ids, best]))
+            text, text_params = "left(coalesce(p.text, t.body), 240)", []
+        found_texts = {doc_id: (snippet, data) for doc_id, snippet, data in self._rows(
+            f"SELECT h.id, {text}, t.data FROM unnest(%s::text[], %s::int[]) AS h(id, page) "
+            f"JOIN document_texts t ON t.id = h.id LEFT JOIN pages p ON p.doc_id = h.id AND p.number = h.page",
+            text_params + [ids, best])}
         hits = []
-        for (doc_id, kind, title, data, score), page in zip(rows, best):
+        for (doc_id, kind, title, score), page in zip(rows, best):
+            if doc_id not in found_texts:
+                continue  # removed by a commit since the page was chosen
+            snippet, data = found_texts[doc_id]
             doc = _document(data)
-            snippet = " ".join((snippets.get(doc_id) or "").split())
+            snippet = " ".join((snippet or "").split())
             title = display_title(title or (os.path.basename(doc.paths[0]) if doc.paths else doc_id))
             hits.append(Hit(id=doc_id, title=title, kind=kind, paths=doc.paths, url=doc.url, date=doc.date,
                             matching_pages=pages.get(doc_id, []), snippet=snippet, score=float(score),
@@ -362,7 +366,7 @@ class PostgresBackend:
 
     # -- documents -------------------------------------------------------------------
     def document(self, doc_id: str, with_text: bool = True) -> Document | None:
-        rows = self._rows("SELECT data FROM documents WHERE id = %s", [doc_id])
+        rows = self._rows("SELECT data FROM document_texts WHERE id = %s", [doc_id])
         if not rows:
             return None
         doc = _document(rows[0][0])  # pages without text
