@@ -377,6 +377,7 @@ class Indexer:
         if self._pending or self._written:
             try:
                 written = self._write_pending()
+                self.store.settle()  # the documents handed over are complete before the backend writes them
                 self.writer.commit(background_merge=not final)
             except BaseException:
                 self.writer.cancel()

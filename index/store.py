@@ -304,5 +304,8 @@ class DocumentStore:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
+    def settle(self) -> None:
+        """Nothing to do: get_document gives complete documents (index.postgres.store completes them here)."""
+
     def commit(self) -> None:
         self.db.commit()

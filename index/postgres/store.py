@@ -14,7 +14,9 @@ handed to the writer from here and read back from the ``documents`` table.
 
 from __future__ import annotations
 
+import bisect
 import json
+import os
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -29,6 +31,17 @@ from foiasearch.index.store import FileRecord, _key, _path
 from foiasearch.ingest.document import Document, Page
 
 COLUMNS = "path, display, size, mtime_ns, sha256, status, reason, updated_at"
+# A manifest lookup reads this many files of the folder at once (the next
+# ones in the walk's sorted order): one round trip per folder and commit
+# instead of two per file, which under load cost more wall time than the
+# indexer's own CPU.
+SNAPSHOT_FILES = 500
+LINKED = "SELECT d.doc_id, f.path, f.display FROM file_docs d JOIN files f ON f.path = d.path WHERE d.doc_id = ANY(%s)"
+SNAPSHOT = f"""
+SELECT k.path, {', '.join('f.' + c for c in COLUMNS.split(', ')[1:])},
+       array(SELECT d.doc_id FROM file_docs d WHERE d.path = k.path)
+FROM unnest(%s::text[]) k(path) LEFT JOIN files f ON f.path = k.path
+"""
 
 
 def _record(row) -> FileRecord:
@@ -40,6 +53,8 @@ def _record(row) -> FileRecord:
 class PostgresStore:
     """The DocumentStore interface the indexer and the search backend use, in PostgreSQL."""
 
+    _snapshots = False  # a reader (the site) may live for days: it asks the database each time
+
     def __init__(self, location: IndexLocation, readonly: bool = False) -> None:
         self.target = target_of(location)
         if not readonly:
@@ -48,6 +63,14 @@ class PostgresStore:
         self._files: dict[str, tuple[FileRecord | None, list[str] | None]] = {}  # key -> (record|None: removed, links)
         self._docs: dict[str, Document | None] = {}
         self._meta: dict[str, str] = {}
+        # Committed (record, links) of paths read since the last commit; a
+        # commit forgets them, so another indexer's changes show up as soon
+        # as they would have with one query per file.
+        self._snapshot: dict[str, tuple[FileRecord | None, list[str]]] = {}
+        self._listings: dict[str, list[str]] = {}  # folder -> its entries' names, sorted
+        self._snapshots = not readonly
+        self._unsettled: dict[str, Document] = {}  # documents given out with only their pending paths
+        self._linking: dict[str, set[str]] = {}  # doc id -> keys of pending files that linked to it
 
     def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
         try:
@@ -60,12 +83,32 @@ class PostgresStore:
         self.db.close()
 
     # -- files -------------------------------------------------------------------------
+    def _committed(self, path: str) -> tuple[FileRecord | None, list[str]]:
+        """The manifest's record and document ids of ``path``, read with the
+        next SNAPSHOT_FILES files of its folder (the indexer asks in that order)."""
+        key = _key(path)
+        if not self._snapshots:
+            rows = self._rows(SNAPSHOT, [[key]])
+            return _record(rows[0][:-1]) if rows[0][1] is not None else None, rows[0][-1]
+        if key not in self._snapshot:
+            folder, name = os.path.split(path)
+            if folder not in self._listings:
+                try:
+                    self._listings[folder] = sorted(e.name for e in os.scandir(folder or "."))
+                except OSError:
+                    self._listings[folder] = []
+            names = self._listings[folder]
+            start = bisect.bisect_left(names, name)
+            keys = {key, *(_key(os.path.join(folder, n)) for n in names[start:start + SNAPSHOT_FILES])}
+            for row in self._rows(SNAPSHOT, [sorted(keys)]):
+                self._snapshot[row[0]] = (_record(row[:-1]) if row[1] is not None else None, row[-1])
+        return self._snapshot[key]
+
     def get_file(self, path: str) -> FileRecord | None:
         key = _key(path)
         if key in self._files:
             return self._files[key][0]
-        rows = self._rows(f"SELECT {COLUMNS} FROM files WHERE path = %s", [key])
-        return _record(rows[0]) if rows else None
+        return self._committed(path)[0]
 
     def files_under(self, root: str) -> list[str]:
         root = _key(root)
@@ -83,6 +126,8 @@ class PostgresStore:
         key = _key(record.path)
         links = list(doc_ids) if doc_ids is not None else self._files.get(key, (None, None))[1]
         self._files[key] = (record, links)
+        for doc_id in links or ():
+            self._linking.setdefault(doc_id, set()).add(key)
 
     def remove_file(self, path: str) -> list[str]:
         ids = self.doc_ids_of(path)
@@ -93,17 +138,39 @@ class PostgresStore:
         key = _key(path)
         if key in self._files and self._files[key][1] is not None:
             return list(self._files[key][1])
-        return [r[0] for r in self._rows("SELECT doc_id FROM file_docs WHERE path = %s", [key])]
+        return list(self._committed(path)[1])
 
     def paths_of(self, doc_id: str) -> list[str]:
         """Display paths of the files a document came from (committed and pending)."""
-        rows = self._rows("SELECT f.path, f.display FROM file_docs d JOIN files f ON f.path = d.path "
-                          "WHERE d.doc_id = %s", [doc_id])
-        shown = {path: display for path, display in rows if path not in self._files}
-        for key, (record, links) in self._files.items():
+        rows = self._rows(LINKED, [[doc_id]])
+        return self._shown(doc_id, [(path, display) for _, path, display in rows])
+
+    def _pending_paths(self, doc_id: str) -> dict[str, str]:
+        """Pending files linked to ``doc_id``: their keys and display paths."""
+        found = {}
+        for key in self._linking.get(doc_id, ()):  # a superset: a file's links may have changed since
+            record, links = self._files[key]
             if record is not None and links and doc_id in links:
-                shown[key] = _key(record.display)
+                found[key] = _key(record.display)
+        return found
+
+    def _shown(self, doc_id: str, committed: Iterable[tuple[str, str]]) -> list[str]:
+        shown = {path: display for path, display in committed if path not in self._files}
+        shown.update(self._pending_paths(doc_id))
         return sorted(_path(d) for d in shown.values())
+
+    def settle(self) -> None:
+        """Complete the paths of the documents get_document gave out since the
+        last call with their committed files, in one round trip for all
+        (index.build calls this before the writer's commit, which reads them)."""
+        if not self._unsettled:
+            return
+        committed: dict[str, list[tuple[str, str]]] = {doc_id: [] for doc_id in self._unsettled}
+        for doc_id, path, display in self._rows(LINKED, [sorted(committed)]):
+            committed[doc_id].append((path, display))
+        for doc_id, doc in self._unsettled.items():
+            doc.paths = self._shown(doc_id, committed[doc_id])
+        self._unsettled.clear()
 
     def file_paths_of(self, doc_id: str) -> list[str]:
         rows = self._rows("SELECT f.path FROM file_docs d JOIN files f ON f.path = d.path "
@@ -126,6 +193,15 @@ class PostgresStore:
     def get_document(self, doc_id: str, with_pages: bool = True) -> Document | None:
         if doc_id in self._docs:
             doc = self._docs[doc_id]
+            pending = self._pending_paths(doc_id) if doc is not None else None
+            if pending:
+                # Files recorded in this run name it: that is enough to
+                # write it; settle() adds its other files before the commit,
+                # for all such documents at once (a round trip each cost more
+                # wall time under load than the indexer's CPU).
+                doc.paths = sorted(_path(d) for d in pending.values())
+                self._unsettled[doc_id] = doc
+                return doc
         else:
             rows = self._rows("SELECT data FROM document_texts WHERE id = %s", [doc_id])
             if not rows:
@@ -185,7 +261,7 @@ class PostgresStore:
     def commit(self) -> None:
         """Write the pending manifest in one short transaction (retried on conflicts)."""
         if not (self._files or self._meta):
-            self._docs.clear()
+            self._forget()
             return
         for attempt in range(RETRIES):
             try:
@@ -198,9 +274,12 @@ class PostgresStore:
             except psycopg.OperationalError as exc:
                 raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
                                           f"{one_line(exc)}") from exc
-        self._files.clear()
-        self._docs.clear()
-        self._meta.clear()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was pending (now committed) and what was read before the commit."""
+        for held in (self._files, self._docs, self._meta, self._snapshot, self._unsettled, self._linking):
+            held.clear()
 
     def _write(self) -> None:
         with self.db.transaction(), self.db.cursor() as cur:
