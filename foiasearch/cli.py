@@ -319,8 +319,12 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
               "saving a search to --index (also: 'replica' in the config file).")
 @click.option("--secure-cookies", is_flag=True,
               help="Mark session cookies Secure even on plain http (when a TLS proxy is in front).")
+@click.option("--result-cache", type=click.IntRange(0, 100_000), default=4096, show_default=True,
+              envvar="FOIASEARCH_RESULT_CACHE", metavar="N",
+              help="Search answers each worker remembers until the index changes (0: none; "
+                   "also $FOIASEARCH_RESULT_CACHE).")
 def serve_command(index_dir, host, port, workers, access_log, public, public_originals, allowed_hosts,
-                  query_seconds, secure_cookies, replica) -> None:
+                  query_seconds, secure_cookies, replica, result_cache) -> None:
     """Serve the search site in the browser (gunicorn worker processes).
 
         foiasearch serve --index ~/foia/.foiasearch      # then open http://127.0.0.1:8080/
@@ -337,7 +341,7 @@ def serve_command(index_dir, host, port, workers, access_log, public, public_ori
     try:
         settings = site_settings(location, _config(), host=host, public=public, public_originals=public_originals,
                                  allowed_hosts=allowed_hosts, secure_cookies=secure_cookies,
-                                 query_seconds=query_seconds)
+                                 query_seconds=query_seconds, result_cache=result_cache)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     replica = replica or _config().replica

@@ -131,10 +131,20 @@ def original_in_place(store: DocumentStore, doc_id: str) -> bool:
     """
     for path in store.file_paths_of(doc_id):
         record = store.get_file(path)
-        try:
-            info = os.stat(path, follow_symlinks=False)
-        except (OSError, ValueError):  # gone, unreadable, or a path the system refuses
-            continue
-        if record is not None and _as_recorded(info, record.size, record.mtime_ns):
+        if record is not None and in_place(path, record.size, record.mtime_ns):
             return True
     return False
+
+
+def in_place(path: str, size: int | None, mtime_ns: int | None) -> bool:
+    """Whether ``path`` is still a regular file (not a symlink) with the
+    recorded size and modification time; nothing is read.
+
+    >>> in_place("/nonexistent/a.pdf", None, None)
+    False
+    """
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except (OSError, ValueError):  # gone, unreadable, or a path the system refuses
+        return False
+    return _as_recorded(info, size, mtime_ns)

@@ -305,7 +305,9 @@ class ResultStream(Protocol):
 @runtime_checkable
 class SearchBackend(Protocol):
     """One index, opened for reading; sees new commits as they land.
-    Safe for concurrent searches from several threads."""
+    Safe for concurrent searches from several threads. A backend may say
+    how many searches it runs well at once (``searches_at_once``, e.g. its
+    connection pool's size); without it the site runs one at a time."""
 
     name: str  # "whoosh", ...
     location: IndexLocation
@@ -339,6 +341,10 @@ class SearchBackend(Protocol):
         """Whether a recorded file of ``doc_id`` is still where it was indexed,
         with the same size and modification time: cheap (the file is not
         read), for what a result list offers; serve through :meth:`open_original`."""
+
+    def originals_in_place(self, doc_ids: Iterable[str]) -> set[str]:
+        """The ids among ``doc_ids`` for which :meth:`has_original` holds,
+        looked up together (a result list's releases, in one round trip)."""
 
     def open_original(self, doc_id: str) -> Original | None:
         """That file opened (checked on the open descriptor: size, mtime,
@@ -396,6 +402,36 @@ def open_backend(index: IndexLocation | str | os.PathLike | None = None,
     return getattr(importlib.import_module(module), cls)(location)
 
 
+def with_result_cache(backend: SearchBackend, entries: int, max_bytes: int | None = None) -> SearchBackend:
+    """``backend`` with whole answers (``search``, ``page_counts``) remembered
+    per index state, ``entries`` at most (0: ``backend`` itself); see
+    search.resultcache. Between :func:`pin_state` and :func:`unpin_state`
+    (a request's calls) the index's state is read once for all of them.
+
+    >>> with_result_cache("a backend", 0)
+    'a backend'
+    """
+    if entries <= 0:
+        return backend
+    from foiasearch.search.resultcache import DEFAULT_BYTES, CachedBackend, ResultCache
+
+    return CachedBackend(backend, ResultCache(entries, max_bytes or DEFAULT_BYTES))  # type: ignore[return-value]
+
+
+def pin_state() -> None:
+    """Cached backends read their index's state once in this thread from
+    now until :func:`unpin_state` (a web request; search.resultcache)."""
+    from foiasearch.search.resultcache import pin_state as pin
+
+    pin()
+
+
+def unpin_state() -> None:
+    from foiasearch.search.resultcache import unpin_state as unpin
+
+    unpin()
+
+
 def display_title(title: str) -> str:
     """A title short enough for a list: a page's <title> can be megabytes.
 
@@ -411,4 +447,5 @@ __all__ = [
     "FileProblem", "Fingerprint", "Hit", "IndexLocation", "IndexNotFound", "IndexOutdated", "IndexStatus",
     "IndexUnavailable", "MAX_TITLE", "Query",
     "QueryError", "ResultStream", "Results", "SearchBackend", "collection_of", "display_title", "open_backend",
+    "pin_state", "unpin_state", "with_result_cache",
 ]

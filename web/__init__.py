@@ -12,7 +12,7 @@ import threading
 
 from flask import Flask
 
-from foiasearch.search.api import IndexLocation, IndexNotFound, SearchBackend, open_backend
+from foiasearch.search.api import IndexLocation, IndexNotFound, SearchBackend, open_backend, with_result_cache
 from foiasearch.web.hosts import HostAllowList, HostGuard
 from foiasearch.web.serialized import Serialized
 from foiasearch.web.settings import MAX_BODY_BYTES, SiteSettings
@@ -25,10 +25,11 @@ class BackendHolder:
     IndexNotFound and the pages say how to create one."""
 
     def __init__(self, location: IndexLocation, replica: IndexLocation | None = None,
-                 refresh_in_background: bool = False) -> None:
+                 refresh_in_background: bool = False, result_cache: int = 0) -> None:
         self.location = location  # where writes go (saved searches)
         self.replica = replica  # where searches go, if elsewhere (a hot standby)
         self.refresh_in_background = refresh_in_background
+        self.result_cache = result_cache  # whole answers remembered per index state (search.resultcache)
         self._backend: SearchBackend | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -42,8 +43,11 @@ class BackendHolder:
                 engine = open_backend(self.replica or self.location)
                 if self.refresh_in_background and hasattr(engine, "refresh_in_background"):
                     engine.refresh_in_background = True  # the Whoosh engine's option (search.whoosh.refresh)
-                # One thread at a time in the backend (web.serialized).
-                self._backend = Serialized(engine, threading.RLock())
+                # Whoosh: one thread at a time in the backend (its readers are not thread-safe);
+                # a backend with a connection pool: as many as it has connections (web.serialized).
+                at_once = getattr(engine, "searches_at_once", 1)
+                lock = threading.RLock() if at_once <= 1 else threading.BoundedSemaphore(at_once)
+                self._backend = Serialized(with_result_cache(engine, self.result_cache), lock)
                 self._pid = os.getpid()
             return self._backend
 
@@ -64,7 +68,8 @@ def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSetting
     # Before Flask: an unknown Host must not reach URL building (web.hosts).
     app.wsgi_app = HostGuard(app.wsgi_app, HostAllowList(settings.allowed_hosts))
     app.extensions["foiasearch"] = BackendHolder(location, IndexLocation.resolve(replica) if replica else None,
-                                                 refresh_in_background=settings.refresh_in_background)
+                                                 refresh_in_background=settings.refresh_in_background,
+                                                 result_cache=settings.result_cache)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

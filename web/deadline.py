@@ -17,6 +17,7 @@ import time
 
 from flask import Flask, Response, current_app, g, request
 
+from foiasearch.search.api import pin_state, unpin_state
 from foiasearch.search.budget import time_budget
 from foiasearch.web.serialized import ARRIVED_KEY, WAIT_SHARE, Busy, begin_request, end_request
 
@@ -42,6 +43,7 @@ def install(app: Flask) -> None:
         g.arrived = request.environ.get(ARRIVED_KEY) or time.monotonic()
         seconds = app.extensions["foiasearch_settings"].query_seconds
         begin_request(g.arrived + seconds * WAIT_SHARE)
+        pin_state()  # the index's state (its fingerprint) is read once for the request's searches
 
     @app.after_request
     def answered(response: Response) -> Response:
@@ -51,6 +53,7 @@ def install(app: Flask) -> None:
     @app.teardown_request
     def finished(_exc) -> None:
         end_request()  # also when the view failed
+        unpin_state()
 
     @app.errorhandler(Busy)
     def busy(exc: Busy):

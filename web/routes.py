@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
-from foiasearch.search.api import (Hit, IndexNotFound, IndexOutdated, IndexUnavailable, Query, QueryError, Results,
+from foiasearch.search.api import (IndexNotFound, IndexOutdated, IndexUnavailable, Query, QueryError, Results,
                                    SearchBackend)
 from foiasearch.web.histogram import year_histogram
 from foiasearch.web.hits import hit_view
@@ -66,7 +66,7 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
     boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(visible(state.query))}) if results else []
     return render_template(
         "search.html", state=state, results=results, error=error, boxes=boxes,
-        hits=[hit_view(h, state, images=_renderable(h)) for h in results.hits] if results else [],
+        hits=_hit_views(results, state),
         histogram=_histogram(results, state),
         pagination=_pagination(state, results) if results else None,
         kind_labels=KIND_LABELS, labels=LABELS, save=save or {},
@@ -74,10 +74,15 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
     ), (status or (400 if error else 200))
 
 
-def _renderable(hit: Hit) -> bool:
-    """A release whose file is still where it was indexed gets page thumbnails
-    (size and mtime; the image route checks the bytes before rendering)."""
-    return hit.kind == "release" and PAGE_IMAGES and backend().has_original(hit.id)
+def _hit_views(results: Results | None, state: SearchState) -> list[dict[str, Any]]:
+    """The hits as the page lists them. A release whose file is still where
+    it was indexed gets page thumbnails (size and mtime, all of the page's
+    releases looked up at once; the image route checks the bytes before rendering)."""
+    if not results:
+        return []
+    releases = [h.id for h in results.hits if h.kind == "release"]
+    renderable = backend().originals_in_place(releases) if PAGE_IMAGES and releases else set()
+    return [hit_view(h, state, images=h.id in renderable) for h in results.hits]
 
 
 def _histogram(results: Results | None, state: SearchState):

@@ -1,12 +1,16 @@
-"""One search at a time per worker process, and no request waits for it
-past its deadline.
+"""A bounded number of searches at a time per worker process (one for
+Whoosh), and no request waits for the backend past its deadline.
 
-The site serves each connection from a thread (web.server), but the search
+The site serves each connection from a thread (web.server), but the Whoosh
 backend's file readers are not safe to share between threads: two searches
 reading postings at once garbled each other's reads (UnpicklingError, 500s
-in the hostile sweep). Searching is CPU-bound under one GIL anyway, so the
+in the hostile sweep). Searching is CPU-bound under one GIL anyway, so that
 backend is used by one thread at a time: :class:`Serialized` wraps it and
 every call (and every step of a result stream) holds the process's lock.
+A backend whose searches run in a database server, each on a connection
+of its pool (PostgreSQL), is given a semaphore of that many slots instead
+(web.BackendHolder): while one request waits for the server, the next runs
+its Python. "The lock" below is either.
 
 A web request (between :func:`begin_request` and :func:`end_request`):
 

@@ -34,7 +34,7 @@ def is_loopback_host(host: str) -> bool:
 
 def site_settings(location, config=None, host: str = "127.0.0.1", public: bool = False,
                   public_originals: bool = False, allowed_hosts: Iterable[str] = (),
-                  secure_cookies: bool = False, query_seconds: float = 1.5) -> SiteSettings:
+                  secure_cookies: bool = False, query_seconds: float = 1.5, result_cache: int = 4096) -> SiteSettings:
     """Raises SettingsError for a site that would be open to the network
     without accounts and without --public."""
     if public_originals and not public:
@@ -52,4 +52,5 @@ def site_settings(location, config=None, host: str = "127.0.0.1", public: bool =
             hosts.append(host)  # a name
     private = tuple(getattr(config, "private_collections", ()) or ())
     return SiteSettings(public=public, public_originals=public_originals, allowed_hosts=tuple(hosts),
-                        private_collections=private, secure_cookies=secure_cookies, query_seconds=query_seconds)
+                        private_collections=private, secure_cookies=secure_cookies, query_seconds=query_seconds,
+                        result_cache=result_cache)

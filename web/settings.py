@@ -26,6 +26,8 @@ class SiteSettings:
     # New commits are taken up by a background thread, not by the first search after them
     # (search.whoosh.refresh); set by ``serve``, off for a test client that wants to see them at once.
     refresh_in_background: bool = False
+    # Whole search answers remembered per worker and index state (search.resultcache); 0: none.
+    result_cache: int = 4096
 
     @property
     def originals_for_anonymous(self) -> bool:

@@ -33,7 +33,7 @@ from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.store import PostgresStore
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
                                               one_line, target_of)
-from foiasearch.index.originals import Original, open_original, original_in_place
+from foiasearch.index.originals import Original, in_place, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
@@ -42,6 +42,7 @@ from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
 from foiasearch.search.postgres.relax import Plan, widen
 from foiasearch.search.postgres.sql import Compiled, compile_filters, compile_text
+from foiasearch.search.resultcache import request_memo
 
 HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
 SNIPPET_CHARS = 20_000  # snippets come from the first characters of a long post
@@ -105,6 +106,7 @@ class PostgresBackend:
             raise IndexNotFound(f"no index at {self.target.display} yet (run 'foiasearch index PATH --index "
                                 f"{location.display}' first)" if location.url else f"no index at {location.root}")
         size = pool_size or int(os.environ.get("FOIASEARCH_POOL_SIZE", "4"))
+        self.searches_at_once = size  # a web worker's threads search concurrently, one connection each
         # Counts and pages of matches, for the index's generation (one per commit, anywhere).
         self._remembered: OrderedDict[tuple, list[tuple]] = OrderedDict()
         self._remembered_lock = threading.Lock()
@@ -166,13 +168,19 @@ class PostgresBackend:
         return rows
 
     def _refresh(self) -> None:
-        """Read the index's generation and size; what was remembered for an older generation is forgotten."""
+        """Read the index's generation and size; what was remembered for an older generation is forgotten.
+        Once per web request (search.resultcache.request_memo): a page's searches use one state."""
+        memo = request_memo()
+        if memo is not None and ("generation", id(self)) in memo:
+            return
         generation, everyone = self._rows("SELECT generation, (SELECT n FROM facet_counts WHERE key = '') FROM state")[0]
         if generation != self._generation:
             with self._remembered_lock:
                 self._remembered.clear()
             self._generation = generation
         self._everyone = everyone or 0
+        if memo is not None:
+            memo[("generation", id(self))] = generation
 
     def _select(self, query: Query) -> _Selection:
         query.validate()
@@ -394,6 +402,15 @@ class PostgresBackend:
             return original_in_place(manifest, doc_id)
         finally:
             manifest.close()
+
+    def originals_in_place(self, doc_ids: Iterable[str]) -> set[str]:
+        """:meth:`has_original` for many documents, their files' records read in one statement."""
+        wanted = list(dict.fromkeys(doc_ids))
+        if not wanted or not self.location.url:
+            return {doc_id for doc_id in wanted if self.has_original(doc_id)}
+        rows = self._rows("SELECT d.doc_id, f.path, f.size, f.mtime_ns FROM file_docs d JOIN files f ON f.path = d.path "
+                          "WHERE d.doc_id = ANY(%s) AND f.status = 'indexed'", [wanted])
+        return {doc_id for doc_id, path, size, mtime_ns in rows if in_place(_path(path), size, mtime_ns)}
 
     def open_original(self, doc_id: str) -> Original | None:
         """The first recorded file still exactly as indexed (index.originals), opened."""

@@ -448,6 +448,9 @@ class SearchEngine:
     def has_original(self, doc_id: str) -> bool:
         return original_in_place(self.store, doc_id)
 
+    def originals_in_place(self, doc_ids: Iterable[str]) -> set[str]:
+        return {doc_id for doc_id in doc_ids if self.has_original(doc_id)}  # a local SQLite look-up each
+
     def open_original(self, doc_id: str) -> Original | None:
         return open_original(self.store, doc_id)
 

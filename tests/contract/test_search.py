@@ -197,6 +197,7 @@ def test_documents(backend):
     assert backend.page_bates(MEMO.id, [2, 3]) == {2: "DEF-000102", 3: "DEF-000103"}
     assert backend.original_path(MEMO.id) is None  # its file was never on disk
     assert backend.has_original(MEMO.id) is False
+    assert backend.originals_in_place([MEMO.id, "0" * 64]) == set()
 
 
 def test_status_and_fingerprint(backend):
