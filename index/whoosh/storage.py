@@ -21,6 +21,7 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.reading import EmptyReader
 
 from foiasearch.index.location import IndexLocation, IndexNotFound, IndexOutdated
+from foiasearch.index.whoosh import segmentfiles  # noqa: F401  (segment files read in place, not copied)
 from foiasearch.index.whoosh.schema import ANALYSIS_VERSION, build_schema
 
 FOLDER = "whoosh"
