@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_INDEX := .demo-index
 
-.PHONY: demo test venv system-deps-demo system-deps-test clean
+.PHONY: demo test venv bytecode system-deps-demo system-deps-test clean
 
 venv: $(BIN)/.installed
 
@@ -12,7 +12,14 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(MAKE) bytecode
 	touch $@
+
+# An editable install leaves the sources uncompiled, and where PYTHONDONTWRITEBYTECODE
+# is set (many container images) every `foiasearch search` compiled them again:
+# about 60 ms of CPU a one-shot search (docs/BENCHMARKS.md, "One-shot search").
+bytecode:
+	$(BIN)/python -m compileall -q foiasearch ingest index search web
 
 system-deps-demo:
 	scripts/system-deps.sh demo

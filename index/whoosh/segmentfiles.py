@@ -8,12 +8,12 @@ that is not ``bytes``: opening an index copied every segment's postings and
 terms into fresh memory, about 90 MB and 120 ms of a one-shot search at
 20,000 documents (profiled in whoosh.filedb.structfile.BufferFile.__init__),
 before a single posting was read. Here the sequential reads go through
-``ViewReader``, a read-only file over the same memoryview; ``BufferFile``'s
+``mapped_file``, a read-only file over the same memoryview; ``BufferFile``'s
 positional reads (``get``, ``get_array``) already slice the view. A
 ``bytes`` buffer (``RamStorage`` hands out those too) keeps ``BytesIO``,
 which shares ``bytes`` without copying.
 
->>> reader = ViewReader(memoryview(b"ab\\ncd"))
+>>> reader = mapped_file(memoryview(b"ab\\ncd"))
 >>> reader.readline(), reader.read(1), reader.tell(), reader.read(), reader.read()
 (b'ab\\n', b'c', 4, b'd', b'')
 >>> reader.seek(-2, 2), reader.read(5)
@@ -28,11 +28,10 @@ from whoosh.filedb.structfile import BufferFile
 
 
 class ViewReader(io.RawIOBase):
-    """A seekable read-only binary file over a memoryview, zero-copy until read.
-
-    ``pickle.load`` (Whoosh's ``read_pickle``), ``array.fromfile`` and
-    StructFile's ``read_*`` methods need ``read``, ``readline``, ``seek``
-    and ``tell``; ``readinto`` lets pickle read large frames directly."""
+    """A seekable read-only raw file over a memoryview: nothing is copied
+    until read. ``mapped_file`` buffers it with ``io.BufferedReader``, so the
+    many small reads of Whoosh's headers and of ``pickle.load`` are served in C
+    from a small buffer, not by a Python call each."""
 
     def __init__(self, view: memoryview) -> None:
         super().__init__()
@@ -45,18 +44,6 @@ class ViewReader(io.RawIOBase):
     def seekable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:
-        self._checkClosed()
-        start, total = self._pos, len(self._view)
-        end = total if size is None or size < 0 else min(total, start + size)
-        if end <= start:
-            return b""
-        self._pos = end
-        return self._view[start:end].tobytes()
-
-    def readall(self) -> bytes:
-        return self.read(-1)
-
     def readinto(self, buffer) -> int:
         self._checkClosed()
         target = memoryview(buffer).cast("B")
@@ -65,21 +52,6 @@ class ViewReader(io.RawIOBase):
         target[:count] = self._view[start:start + count]
         self._pos = start + count
         return count
-
-    def readline(self, size: int | None = -1) -> bytes:
-        self._checkClosed()
-        start, total = self._pos, len(self._view)
-        limit = total if size is None or size < 0 else min(total, start + size)
-        end = start
-        while end < limit:  # in chunks: a line may be short and the file long
-            chunk = self._view[end:min(limit, end + 4096)].tobytes()
-            newline = chunk.find(b"\n")
-            if newline >= 0:
-                end += newline + 1
-                break
-            end += len(chunk)
-        self._pos = end
-        return self._view[start:end].tobytes()
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         self._checkClosed()
@@ -98,6 +70,11 @@ class ViewReader(io.RawIOBase):
         super().close()
 
 
+def mapped_file(view: memoryview) -> io.BufferedReader:
+    """A read-only file over ``view``: what io.BytesIO(view) gave, without the copy."""
+    return io.BufferedReader(ViewReader(view), buffer_size=4096)
+
+
 _buffer_file_init = BufferFile.__init__
 
 
@@ -108,7 +85,7 @@ def _init_without_copy(self, buf, name=None, onclose=None) -> None:
         return
     _buffer_file_init(self, b"", name=name, onclose=onclose)
     self._buf = buf
-    self.file = ViewReader(buf)
+    self.file = mapped_file(buf)
 
 
 BufferFile.__init__ = _init_without_copy

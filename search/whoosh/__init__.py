@@ -7,3 +7,7 @@ Whoosh's private posting-block attributes), bitsets (docsets), facet counts
 (facets), snippets and marking (snippets), and what is kept per searcher
 (searcher_cache). Callers outside search/whoosh/ use search.api only.
 """
+
+from foiasearch.index.whoosh.importing import import_whoosh
+
+import_whoosh()  # before any Whoosh import of this package: without urllib.request and asyncio

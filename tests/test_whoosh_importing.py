@@ -1,0 +1,46 @@
+"""Whoosh is imported without urllib.request and asyncio (index.whoosh.importing),
+and what stood in for them while it was imported is gone afterwards."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+PROBE = """
+import json, sys
+import foiasearch.search.whoosh.engine
+import whoosh.compat, whoosh.reading
+before = sorted(m for m in ("urllib.request", "asyncio", "cached_property") if m in sys.modules)
+import urllib.request, cached_property
+print(json.dumps({
+    "before": before,
+    "real": [urllib.request.__file__.endswith("request.py"), hasattr(cached_property, "threaded_cached_property")],
+    "forwards": whoosh.compat.urlretrieve.__name__,
+    "property": type(whoosh.reading.SegmentReader.__dict__["deleted_docs_set"]).__module__,
+}))
+"""
+
+
+def test_whoosh_imports_without_urllib_and_asyncio():
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    # Nothing loaded them; a later import gets the real modules, not a stand-in.
+    assert found == {"before": [], "real": [True, True], "forwards": "_urlretrieve", "property": "functools"}
+
+
+def test_the_cached_property_still_caches(tmp_path):
+    from foiasearch.index.build import index_documents
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.index.whoosh.storage import open_index
+    from foiasearch.ingest.document import Document, Page
+
+    location = IndexLocation(tmp_path)
+    index_documents(location, [(Document(kind="post", title="P", pages=[Page(1, "opt out")]), ["p.html"])])
+    with open_index(location).searcher() as searcher:
+        leaf = next(leaf for leaf, _ in searcher.reader().leaf_readers())
+        first = leaf.deleted_docs_set
+        assert first == frozenset() and leaf.deleted_docs_set is first and "deleted_docs_set" in vars(leaf)
