@@ -18,7 +18,6 @@ Looked for at ``$FOIASEARCH_CONFIG``, then ``./foiasearch.toml``, then
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +55,8 @@ def load_config(path: Path | None = None) -> Config:
     path = path or config_path()
     if path is None:
         return Config()
+    import tomllib  # only when a config file exists: its import compiles regular expressions
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -1,4 +1,4 @@
-"""Whoosh is imported without urllib.request and asyncio (index.whoosh.importing),
+"""Whoosh is imported without urllib.request, asyncio and morph_en (index.whoosh.importing),
 and what stood in for them while it was imported is gone afterwards."""
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ PROBE = """
 import json, sys
 import foiasearch.search.whoosh.engine
 import whoosh.compat, whoosh.reading
-before = sorted(m for m in ("urllib.request", "asyncio", "cached_property") if m in sys.modules)
-import urllib.request, cached_property
+before = sorted(m for m in ("urllib.request", "asyncio", "cached_property", "whoosh.lang.morph_en") if m in sys.modules)
+import urllib.request, cached_property, whoosh.lang.morph_en, whoosh.query.terms
 print(json.dumps({
     "before": before,
-    "real": [urllib.request.__file__.endswith("request.py"), hasattr(cached_property, "threaded_cached_property")],
-    "forwards": whoosh.compat.urlretrieve.__name__,
+    "real": [urllib.request.__file__.endswith("request.py"), hasattr(cached_property, "threaded_cached_property"),
+             whoosh.lang.morph_en.__file__.endswith("morph_en.py")],
+    "forwards": [whoosh.compat.urlretrieve.__name__, whoosh.query.terms.variations.__name__],
+    "variations": whoosh.query.terms.variations("detained") == whoosh.lang.morph_en.variations("detained"),
     "property": type(whoosh.reading.SegmentReader.__dict__["deleted_docs_set"]).__module__,
 }))
 """
@@ -29,7 +31,8 @@ def test_whoosh_imports_without_urllib_and_asyncio():
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     # Nothing loaded them; a later import gets the real modules, not a stand-in.
-    assert found == {"before": [], "real": [True, True], "forwards": "_urlretrieve", "property": "functools"}
+    assert found == {"before": [], "real": [True, True, True], "forwards": ["_urlretrieve", "_variations"],
+                     "property": "functools", "variations": True}
 
 
 def test_the_cached_property_still_caches(tmp_path):

@@ -1,4 +1,4 @@
-"""Whoosh imported without two libraries it loads and never uses here.
+"""Whoosh imported without three modules it loads and never uses here.
 
 - ``whoosh.compat`` does ``from urllib.request import urlretrieve`` (for the
   spelling-dictionary downloads of whoosh.lang, which foiasearch never calls):
@@ -8,16 +8,20 @@
   which imports asyncio (to support coroutine methods) for the one property
   it decorates, ``SegmentReader.deleted_docs_set``, a plain method: another
   fifth.
+- ``whoosh.query.terms`` takes ``variations`` from ``whoosh.lang.morph_en``
+  (for the Variations query, which foiasearch does not use), whose import
+  compiles a few hundred regular expressions: 5 ms of CPU.
 
-``import_whoosh`` imports those two Whoosh modules once, with a stand-in
-module under each name in ``sys.modules`` for the length of that import only:
-``whoosh.compat.urlretrieve`` becomes a function that imports urllib.request
-when called and forwards to it, and ``whoosh.reading.cached_property`` is
+``import_whoosh`` imports those Whoosh modules once, with a stand-in module
+under each name in ``sys.modules`` for the length of that import only:
+``whoosh.compat.urlretrieve`` and ``whoosh.query.terms.variations`` become
+functions that import the real module when called and forward to it, and
+``whoosh.reading.cached_property`` is
 ``functools.cached_property`` (which also computes the value on first access
 and keeps it in the instance's ``__dict__`` under the same name). Nothing else
 sees a stand-in: the names are removed from ``sys.modules`` right after, so
-a later ``import urllib.request`` or ``import cached_property`` anywhere gets
-the real module. When Whoosh was already imported (or the real modules were),
+a later ``import urllib.request`` (or of the other two) anywhere gets the
+real module. When Whoosh was already imported (or the real modules were),
 it does nothing. Both packages init (index.whoosh, search.whoosh) call it
 before any Whoosh import of theirs.
 
@@ -32,8 +36,6 @@ from __future__ import annotations
 import functools
 import sys
 import types
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 def _urlretrieve(*args, **kwargs):
@@ -43,29 +45,40 @@ def _urlretrieve(*args, **kwargs):
     return urlretrieve(*args, **kwargs)
 
 
+def _variations(*args, **kwargs):
+    """whoosh.lang.morph_en.variations, imported when first called."""
+    from whoosh.lang.morph_en import variations
+
+    return variations(*args, **kwargs)
+
+
 # module name -> (the Whoosh module that imports it, the names it takes from it)
 _STAND_INS = {
     "urllib.request": ("whoosh.compat", {"urlretrieve": _urlretrieve}),
     "cached_property": ("whoosh.reading", {"cached_property": functools.cached_property}),
+    "whoosh.lang.morph_en": ("whoosh.query.terms", {"variations": _variations}),
 }
 
 
-@contextmanager
-def _standing_in(name: str, attributes: dict) -> Iterator[None]:
+def _stand_in(name: str, attributes: dict) -> types.ModuleType:
     module = types.ModuleType(name, f"stand-in for {name} while Whoosh is imported (index.whoosh.importing)")
     module.__dict__.update(attributes)
-    sys.modules[name] = module
-    try:
-        yield
-    finally:
-        if sys.modules.get(name) is module:
-            del sys.modules[name]
+    return module
 
 
 def import_whoosh() -> None:
-    """Import Whoosh's modules that pull in urllib.request and asyncio, without them."""
-    for name, (importer, attributes) in _STAND_INS.items():
-        if importer in sys.modules or name in sys.modules:
-            continue  # already imported: nothing to save, nothing to change
-        with _standing_in(name, attributes):
-            __import__(importer)
+    """Import Whoosh's modules that pull in urllib.request, asyncio and
+    morph_en without them (once; all stand-ins at once, since importing one
+    of those Whoosh modules imports the others)."""
+    wanted = {name: _stand_in(name, attributes) for name, (importer, attributes) in _STAND_INS.items()
+              if importer not in sys.modules and name not in sys.modules}  # else: nothing to save or change
+    if not wanted:
+        return
+    sys.modules.update(wanted)
+    try:
+        for name in wanted:
+            __import__(_STAND_INS[name][0])
+    finally:
+        for name, module in wanted.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]

@@ -88,4 +88,8 @@ def _init_without_copy(self, buf, name=None, onclose=None) -> None:
     self.file = mapped_file(buf)
 
 
-BufferFile.__init__ = _init_without_copy
+# Once: this file may also run under a second module name (pytest's doctest
+# collection imports it as index.whoosh.segmentfiles).
+if not getattr(BufferFile.__init__, "reads_in_place", False):
+    _init_without_copy.reads_in_place = True
+    BufferFile.__init__ = _init_without_copy
