@@ -76,7 +76,8 @@ def prepare(spec: str, tree: Path, keep: Path) -> tuple[str, Path, Path | None]:
     index = Path(folder)
     if not index.is_dir():
         raise SystemExit(f"{index}: no such index folder")
-    return index.name, index, Path(corpus) if corpus else None
+    # the parent too: indexes are often named alike (ix, ix-after-0) in folders per corpus
+    return f"{index.parent.name}/{index.name}", index, Path(corpus) if corpus else None
 
 
 def recoll_config(corpus: Path, keep: Path) -> Path:
