@@ -11,12 +11,17 @@ order rotates each round) so that every side sees the same machine load.
 
 A side is NAME:PYTHON:ROOT[:VAR=VALUE,...]: the interpreter of a checkout's
 virtualenv (its editable install maps foiasearch.* to that checkout), the
-checkout, and environment settings for its ``serve``. The index is written
-once, through the first side's PostgreSQL writer, from bench.web_load's
-synthetic documents (posts and multi-page releases with every facet), and
-read by every side. ``--whoosh DIR`` adds a Whoosh index of the same
+checkout, and environment settings for its ``serve``. Each checkout writes
+the same documents (bench.web_load's synthetic posts and multi-page
+releases with every facet) into a database of its own on the one server,
+through its own writer and schema; its sides read that database
+(``--one-database``: checkouts of one schema version all read the first's). ``--whoosh DIR`` adds a Whoosh index of the same
 documents (built in DIR once, then reused), served by the sides named in
 ``--whoosh-sides`` (default: the first), as sides "NAME on Whoosh".
+
+``--statements PAGES`` counts instead, per side, the PostgreSQL statements
+of a search page (the mix's first PAGES pages through the app in process,
+result cache off) and their wall time, most time first.
 
 Per side: median requests/s, latency p50/p99 (ms) and answers that were not
 2xx over the rounds, and CPU milliseconds per answered request: the serve
@@ -56,6 +61,49 @@ print(json.dumps(figures))
 """
 
 
+# Run in a side's interpreter: the search pages of the mix through the app in process (result
+# cache off), counting the PostgreSQL backend's statements (its _rows calls) and their wall time.
+STATEMENTS = r"""
+import collections, json, sys, time
+sys.path.insert(0, sys.argv[1])
+from foiasearch.search.postgres import engine
+from foiasearch.web import SiteSettings, create_app
+paths = json.loads(sys.argv[3])
+counts, spent = collections.Counter(), collections.Counter()
+plain = engine.PostgresBackend._rows
+def counted(self, sql, params=(), matching=False):
+    started = time.perf_counter()
+    try:
+        return plain(self, sql, params, matching)
+    finally:
+        key = " ".join(sql.split())[:60]
+        counts[key] += 1
+        spent[key] += time.perf_counter() - started
+engine.PostgresBackend._rows = counted
+off = {"result_cache": 0} if "result_cache" in SiteSettings.__dataclass_fields__ else {}  # a checkout before it
+client = create_app(sys.argv[2], settings=SiteSettings(**off)).test_client()
+client.get("/")
+counts.clear(); spent.clear()
+for path in paths:
+    assert client.get(path).status_code < 500, path
+print(json.dumps({"pages": len(paths), "counts": counts, "ms": {k: v * 1000 for k, v in spent.items()}}))
+"""
+
+
+def statements(side: dict, target: str, paths: list[str]) -> None:
+    """Print the statements per search page of one side, most time first."""
+    done = subprocess.run([side["python"], "-c", STATEMENTS, side["root"], target, json.dumps(paths)],
+                          cwd=side["root"], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{side['name']}: {done.stderr[-2000:]}")
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    pages, counts, spent = found["pages"], found["counts"], found["ms"]
+    print(f"\n{side['name']}: {sum(counts.values()) / pages:.1f} statements per search page ({pages} pages)\n")
+    print("| statement (start) | per page | wall ms per page |\n|---|---|---|")
+    for key in sorted(spent, key=spent.get, reverse=True)[:8]:
+        print(f"| `{key}` | {counts[key] / pages:.2f} | {spent[key] / pages:.1f} |")
+
+
 def write_index(python: str, root: str, url: str, docs: int) -> float:
     """Write ``docs`` synthetic documents into ``url`` with one checkout's writer; wall seconds."""
     script = ("import sys; sys.path.insert(0, sys.argv[1])\n"
@@ -74,6 +122,14 @@ def write_index(python: str, root: str, url: str, docs: int) -> float:
     return time.perf_counter() - started
 
 
+def side_paths(side: dict, target: str) -> list[str]:
+    """bench/run.py's web mix for ``target``, made by the side's own checkout (its schema)."""
+    done = subprocess.run([side["python"], "-c", "import json, sys; sys.path.insert(0, sys.argv[1]); "
+                           "from bench.run import web_paths; print(json.dumps(web_paths(sys.argv[2])))",
+                           side["root"], target], cwd=side["root"], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def parse_side(text: str) -> dict:
     name, python, root, *rest = text.split(":", 3)
     env = dict(pair.split("=", 1) for pair in rest[0].split(",")) if rest and rest[0] else {}
@@ -81,7 +137,6 @@ def parse_side(text: str) -> dict:
 
 
 def main() -> None:
-    from bench.run import web_paths
     from tests.pgcluster import Cluster
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,28 +145,42 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=15, help="of wrk per round and side")
+    parser.add_argument("--statements", type=int, default=0, metavar="PAGES",
+                        help="instead of load runs: statements per search page over the mix's first PAGES pages")
+    parser.add_argument("--one-database", action="store_true",
+                        help="the checkouts share one schema version: every side reads the first side's database")
     parser.add_argument("--whoosh", type=Path, help="also serve a Whoosh index of the same documents (built here)")
-    parser.add_argument("--whoosh-sides", default="", help="sides (names, comma-separated) that serve it too")
+    parser.add_argument("--whoosh-sides", default="", help="sides (names, separated by ;) that serve it too")
     args = parser.parse_args()
 
     sides = list(args.side)
     cluster = Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS})
     try:
-        url = cluster.create_database("web")
         first = sides[0]
-        wrote = write_index(first["python"], first["root"], url, args.docs)
-        print(f"wrote {args.docs} documents in {wrote:.0f} s", file=sys.stderr)
-        targets = {side["name"]: url for side in sides}
+        databases: dict[str, str] = {}  # checkout -> its database
+        for side in sides:
+            if args.one_database and databases:
+                databases[side["root"]] = next(iter(databases.values()))
+            elif side["root"] not in databases:
+                url = databases[side["root"]] = cluster.create_database(f"web{len(databases)}")
+                wrote = write_index(side["python"], side["root"], url, args.docs)
+                print(f"{side['root']} wrote {args.docs} documents in {wrote:.0f} s", file=sys.stderr)
+        targets = {side["name"]: databases[side["root"]] for side in sides}
         if args.whoosh:
             from bench.web_load import build
 
             build(args.whoosh, args.docs)
-            wanted = [name for name in args.whoosh_sides.split(",") if name] or [first["name"]]
+            wanted = [name for name in args.whoosh_sides.split(";") if name] or [first["name"]]
             for side in [s for s in list(sides) if s["name"] in wanted]:
                 name = f"{side['name']} on Whoosh"
                 sides.append({**side, "name": name})
                 targets[name] = str(args.whoosh)
-        paths = {name: web_paths(target) for name, target in targets.items()}
+        # Each side's mix from its own index with its own code (the same documents: the same mix).
+        paths = {side["name"]: side_paths(side, targets[side["name"]]) for side in sides}
+        if args.statements:
+            for side in sides:
+                statements(side, targets[side["name"]], paths[side["name"]][:args.statements])
+            return
         found: dict[str, list[dict]] = {side["name"]: [] for side in sides}
         loads = []
         for round_number in range(args.rounds):
