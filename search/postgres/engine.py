@@ -238,9 +238,11 @@ class PostgresBackend:
                                   "LIMIT %s OFFSET %s", sel.score_params + sel.params + [limit, offset])
         newest = f"SELECT d.id FROM documents d WHERE {sel.where} ORDER BY {ORDER['newest']}"
         if sel.ranked:
-            chosen = (f"({newest} LIMIT {CANDIDATES}) UNION (SELECT d.id FROM documents d WHERE ({sel.where}) "
-                      f"AND d.head @@ {sel.text.rank} ORDER BY {ORDER['newest']} LIMIT {CANDIDATES})")
-            chosen_params = sel.params + sel.params + sel.text.rank_params
+            # head first: tested row by row on the newest rows, it is in the row (schema
+            # migration 5); the match itself is read from TOAST only for rows it passes.
+            chosen = (f"({newest} LIMIT {CANDIDATES}) UNION (SELECT d.id FROM documents d WHERE d.head @@ "
+                      f"{sel.text.rank} AND ({sel.where}) ORDER BY {ORDER['newest']} LIMIT {CANDIDATES})")
+            chosen_params = sel.params + sel.text.rank_params + sel.params
             page, page_params = "LIMIT %s OFFSET %s", [limit, offset]
         else:  # the order needs no score: pick the page, then score its rows only
             chosen = f"SELECT d.id FROM documents d WHERE {sel.where} ORDER BY {sel.order} LIMIT %s OFFSET %s"

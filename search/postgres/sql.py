@@ -120,34 +120,79 @@ def _period(value: str, end: bool) -> dt.datetime:
     return start.replace(year=year + 1)
 
 
+@dataclass
+class _Words:
+    """Words of the title and body as one tsquery over ``d.tsv`` (``negated``:
+    the documents NOT matching it). AND, OR and NOT of words stay one tsquery,
+    so that the GIN index answers them in one condition: as separate ``@@``
+    conditions the planner would take the first from the index and test the
+    rest on every match's tsvector, read from TOAST (a second at 100,000
+    documents for ``compliance database OR agency``)."""
+
+    sql: str
+    params: list
+    negated: bool = False
+
+    def tsquery(self) -> str:
+        return f"!!({self.sql})" if self.negated else self.sql
+
+    def condition(self) -> tuple[str, list]:
+        return (f"NOT (d.tsv @@ {self.sql})" if self.negated else f"d.tsv @@ {self.sql}"), self.params
+
+
+def _condition(part: "tuple[str, list] | _Words") -> tuple[str, list]:
+    return part.condition() if isinstance(part, _Words) else part
+
+
+def _combined(parts: list, conjunction: bool) -> "tuple[str, list] | _Words":
+    """AND (``conjunction``) or OR of compiled parts, the words among them as one tsquery."""
+    words = [p for p in parts if isinstance(p, _Words)]
+    others = [p for p in parts if not isinstance(p, _Words)]
+    if words and (conjunction or not any(w.negated for w in words)):
+        params = [v for w in words for v in w.params]
+        if all(w.negated for w in words):  # NOT a AND NOT b = NOT (a OR b); NOT a OR NOT b = NOT (a AND b)
+            joined = _Words("(" + (" || " if conjunction else " && ").join(w.sql for w in words) + ")", params, True)
+        else:
+            joined = _Words("(" + (" && " if conjunction else " || ").join(w.tsquery() for w in words) + ")", params)
+        if len(words) == 1:
+            joined = words[0]
+        if not others:
+            return joined
+        parts = [joined] + others
+    conditions = [_condition(p) for p in parts]
+    joiner = " AND " if conjunction else " OR "
+    return "(" + joiner.join(f"({c[0]})" for c in conditions) + ")", [v for c in conditions for v in c[1]]
+
+
 class _Compiler:
     def __init__(self) -> None:
         self.rank: list[tuple[str, list]] = []
         self.page_terms: list[tuple[str, list]] = []
 
-    def node(self, node: Node, negated: bool = False) -> tuple[str, list] | None:
+    def node(self, node: Node, negated: bool = False) -> "tuple[str, list] | _Words | None":
         if isinstance(node, Not):
             inner = self.node(node.child, not negated)
+            if isinstance(inner, _Words):
+                return _Words(inner.sql, inner.params, not inner.negated)
             return (f"NOT ({inner[0]})", inner[1]) if inner else None
         if isinstance(node, (And, Or)):
             parts = [p for p in (self.node(c, negated) for c in node.children) if p]
             if not parts:
                 return None
-            joiner = " AND " if isinstance(node, And) else " OR "
-            return "(" + joiner.join(f"({p[0]})" for p in parts) + ")", [v for p in parts for v in p[1]]
+            return parts[0] if len(parts) == 1 else _combined(parts, isinstance(node, And))
         if isinstance(node, Range):
             return self.range(node, negated)
         if isinstance(node, Text):
             return self.text(node, negated)
         return None
 
-    def text(self, node: Text, negated: bool) -> tuple[str, list] | None:
+    def text(self, node: Text, negated: bool) -> "tuple[str, list] | _Words | None":
         name = node.field
         if name in (None, "content"):
             query = tsquery(node.value, node.form, CONFIG)
             if query and not negated:
                 self.rank.append(query)
-            return (f"d.tsv @@ {query[0]}", query[1]) if query else None
+            return _Words(query[0], query[1]) if query else None
         if name in TEXT_COLUMNS:
             column, config = TEXT_COLUMNS[name]
             query = tsquery(node.value, node.form, config)
@@ -194,7 +239,7 @@ def compile_text(text: str) -> Compiled:
     compiled = compiler.node(parse(text.strip())) if text.strip() else None
     result = Compiled()
     if compiled:
-        result.where, result.params = compiled
+        result.where, result.params = _condition(compiled)
     if compiler.rank:
         result.rank = "(" + " || ".join(q for q, _ in compiler.rank) + ")"
         result.rank_params = [v for _, p in compiler.rank for v in p]
