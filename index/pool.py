@@ -23,15 +23,16 @@ parent exits (``PR_SET_PDEATHSIG``), and leaves when its pipe closes.
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 
 from foiasearch.ingest.document import IngestResult
 from foiasearch.ingest.forked import die_with_parent
@@ -53,6 +54,12 @@ LIMIT_REASONS = ("timed out after", "too large: ran out of memory", "extraction 
 # The bound is the backpressure: past it the workers wait, whatever the
 # writer is doing, and memory stays at a few MB of results.
 WINDOW_PER_WORKER = 128
+# ... and at most this many bytes of them (as the workers sent them; a
+# result takes 2-2.5x that once unpickled). Counted in files alone, the
+# window held 256 ten-page PDFs at once and the indexer's memory grew with
+# them (1,008 MB at 100,000 files, issue 18); a synthetic post is ~10 KB,
+# a ten-page PDF ~40 KB, so only runs of large files meet this bound.
+WINDOW_BYTES_PER_WORKER = 4 * 1024 * 1024
 
 RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default ceiling for an unprivileged pipe
 
@@ -132,6 +139,47 @@ def _failed(path: str, reason: str) -> Extracted:
     return Extracted(path, "", size, mtime_ns, IngestResult("failed", reason=reason))
 
 
+class _Window:
+    """A queue bounded by a count and by bytes: ``put`` waits while either
+    bound is reached (a single result larger than the byte bound still
+    passes, alone). Nothing here blocks for good: ``put`` gives up when
+    ``stop`` is set.
+
+    >>> w = _Window(items=2, size=10, stop=threading.Event())
+    >>> w.put("a", 8), w.put("b", 8, timeout=0.01), w.get(), w.put("b", 8)
+    (True, False, 'a', True)
+    """
+
+    def __init__(self, items: int, size: int, stop: threading.Event) -> None:
+        self._items: collections.deque = collections.deque()
+        self._max_items, self._max_size, self._size = items, size, 0
+        self._stop = stop
+        self._changed = threading.Condition()
+
+    def put(self, item, size: int = 0, timeout: float | None = None) -> bool:
+        """Add ``item`` of ``size`` bytes; False if stopped (or ``timeout``
+        seconds passed) first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while self._items and (len(self._items) >= self._max_items or self._size + size > self._max_size):
+                if self._stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                    return False
+                self._changed.wait(0.2)
+            self._items.append((item, size))
+            self._size += size
+            self._changed.notify_all()
+            return True
+
+    def get(self):
+        with self._changed:
+            while not self._items:
+                self._changed.wait()
+            item, size = self._items.popleft()
+            self._size -= size
+            self._changed.notify_all()
+            return item
+
+
 class _Raised:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -151,29 +199,21 @@ def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: in
     workers never wait for the writer, up to ``window`` results ahead.
     """
     limit = (options.timeout_seconds + KILL_GRACE_SECONDS) if time_limit is None else time_limit
-    results: queue.Queue = queue.Queue(maxsize=window or WINDOW_PER_WORKER * max(1, workers))
     stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                results.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
+    results = _Window(window or WINDOW_PER_WORKER * max(1, workers),
+                      WINDOW_BYTES_PER_WORKER * max(1, workers), stop)
 
     def pump() -> None:
         dispatch = _dispatch(paths, options, workers, limit, stop)
         try:
-            for item in dispatch:
-                if not put(item):
+            for item, size in dispatch:
+                if not results.put(item, size):
                     break
         except BaseException as error:  # handed to the caller's thread
-            put(_Raised(error))
+            results.put(_Raised(error))
         finally:
             dispatch.close()
-            put(_DONE)
+            results.put(_DONE)
 
     thread = threading.Thread(target=pump, name="extraction-results", daemon=True)
     thread.start()
@@ -191,9 +231,10 @@ def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: in
 
 
 def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit: float,
-              stop: threading.Event) -> Iterator[Extracted]:
+              stop: threading.Event) -> Iterator[tuple[Extracted, int]]:
     """The workers' loop (in the results thread): hand out files, receive,
-    stop the ones over ``limit``, replace the dead."""
+    stop the ones over ``limit``, replace the dead. Yields each result with
+    its size as sent, in bytes."""
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     pending = iter(paths)
     pool = [_Worker(context, options) for _ in range(max(1, workers))]
@@ -226,13 +267,14 @@ def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit:
             for conn in ready:
                 worker = busy.pop(conn)
                 try:
-                    item = conn.recv()
+                    data = conn.recv_bytes()  # what conn.recv() unpickles, measured first
+                    item, size = ForkingPickler.loads(data), len(data)
                 except (EOFError, OSError):
-                    item = _failed(worker.path, f"extraction process died ({worker.death()}); "
-                                                "not retried until the file changes")
+                    item, size = _failed(worker.path, f"extraction process died ({worker.death()}); "
+                                                      "not retried until the file changes"), 0
                     worker = replace(worker)
                 feed(worker)  # before handing the result on: the worker goes on meanwhile
-                yield item
+                yield item, size
             now = time.monotonic()
             for conn, worker in list(busy.items()):
                 if conn not in ready and now - worker.started >= limit:
@@ -240,7 +282,7 @@ def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit:
                     path = worker.path
                     feed(replace(worker))
                     yield _failed(path, f"timed out after {options.timeout_seconds} s "
-                                        "(stopped); not retried until the file changes")
+                                        "(stopped); not retried until the file changes"), 0
     finally:
         for worker in pool:
             try:

@@ -90,7 +90,9 @@ def _record(row) -> FileRecord:
 
 
 def _pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 6)
+    # Level 1: 1.7x faster than 6 on page texts, 7% larger (issue 18); any
+    # level reads back the same.
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def _unpack(blob: bytes) -> str:

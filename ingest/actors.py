@@ -25,8 +25,10 @@ from dataclasses import dataclass
 
 from foiasearch.ingest.document import Actor, Document, Email
 from foiasearch.ingest.gazetteer import Gazetteer, default_gazetteer
+from foiasearch.ingest.patterns import led_by
 
 # ---------------------------------------------------------------- text forms
+
 _SEP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a space, or one line break (PDF wrapping)
 _WORD = r"(?:Ma?c|O['’]|D['’])?[A-Z][a-zà-ÿ]+(?:-[A-Z]?[a-zà-ÿ]+|-[A-Z]{2,})*"
 _CAPS = r"[A-Z]{2,}(?:-[A-Z]?[a-zA-Z]+)*"  # OWEN, BAMACA-Zacarias
@@ -46,7 +48,7 @@ _TITLES = (
     r"State['’]s[ \t]Attorney|Inspector[ \t]General"
 )
 _HONORIFIC = re.compile(r"(?:Mr|Ms|Mrs|Dr)\.$")
-_TITLED = re.compile(rf"(?<![\w.])(?P<title>{_TITLES}|/s/){_SEP}(?:the[ \t]+)?(?P<name>{_NAME})")
+_TITLED = led_by("[A-Z/]", rf"(?<![\w.])(?P<title>{_TITLES}|/s/){_SEP}(?:the[ \t]+)?(?P<name>{_NAME})")
 
 _REPORTING = r"said|says|told|wrote|added|testified|stated|argued|explained|asked|warned|noted"
 _SAID_NAME = re.compile(rf"\b(?:{_REPORTING}|according[ \t]to){_SEP}(?P<name>{_NAME})")
@@ -54,8 +56,8 @@ _NAME_SAID = re.compile(
     rf"(?<![\w.])(?P<name>{_NAME})(?:,[^,.;\n]{{1,80}},)?,?{_SEP}(?:{_REPORTING}|has[ \t]said)\b"
 )
 # A sentence that opens with a plain two- or three-word name and a verb of being.
-_NAME_VERB = re.compile(
-    rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,2}})[ \t]+(?:was|had|pleaded|died)\b",
+_NAME_VERB = led_by(
+    "[A-Z]", rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,2}})[ \t]+(?:was|had|pleaded|died)\b",
     re.MULTILINE,
 )
 # Printed e-mail headers and letter sign-offs name people.
@@ -65,19 +67,19 @@ _SIGN_OFF = re.compile(
     re.MULTILINE,
 )
 # Offices of a known agency: "ICE Office of Public Affairs".
-_AGENCY_OFFICE = re.compile(
-    r"\b(?P<agency>ICE|DHS|CBP|USCIS|DOJ|FBI|EOIR|ERO|HSI)[ \t]+(?P<office>Office[ \t]+of[ \t]+(?:the[ \t]+)?"
+_AGENCY_OFFICE = led_by(
+    "[A-Z]", r"\b(?P<agency>ICE|DHS|CBP|USCIS|DOJ|FBI|EOIR|ERO|HSI)[ \t]+(?P<office>Office[ \t]+of[ \t]+(?:the[ \t]+)?"
     r"[A-Z][\w-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w-]*)*)"
 )
 # A county named as a jurisdiction: "Alder County", not "Lowndes County Jail".
-_COUNTY = re.compile(r"(?<![\w-])(?P<name>(?:[A-Z][a-z]+[ \t]+){1,2}County)(?:['’]s)?(?![\w-])")
+_COUNTY = led_by("[A-Z]", r"(?<![\w-])(?P<name>(?:[A-Z][a-z]+[ \t]+){1,2}County)(?:['’]s)?(?![\w-])")
 _SAID_AT = re.compile(rf"\b(?:{_REPORTING}|has[ \t]said)\b")
 _APPOSITION_AT = re.compile(r",[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
-_APPOSITION = re.compile(rf"(?<![\w.])(?P<name>{_NAME}),[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
+_APPOSITION = led_by("[A-Z]", rf"(?<![\w.])(?P<name>{_NAME}),[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
 
 # Records write the surname in capitals first: "OWEN, Ben James".
-_RECORD_NAME = re.compile(
-    rf"(?<![\w-])(?P<last>{_CAPS}),[ \t]+(?P<first>{_WORD}(?:[ \t]+{_WORD}){{0,2}})(?![\w-])"
+_RECORD_NAME = led_by(
+    "[A-Z]", rf"(?<![\w-])(?P<last>{_CAPS}),[ \t]+(?P<first>{_WORD}(?:[ \t]+{_WORD}){{0,2}})(?![\w-])"
 )
 
 # Organisations and agencies by their form: capitalised words + a suffix.
@@ -92,7 +94,7 @@ _ORG_SUFFIXES = {
     r"Immigrant_Rights_Center",
 }
 _ORG_SUFFIXES = {k: v.replace("_", _SEP) for k, v in _ORG_SUFFIXES.items()}
-_ORG_AT = re.compile("|".join(_ORG_SUFFIXES.values()))
+_ORG_AT = led_by("[A-Z]", "|".join(_ORG_SUFFIXES.values()))
 _ORG = re.compile(
     rf"(?<![\w'’-]){_ORG_PREFIX}(?P<suffix>{'|'.join(f'(?P<{k}>{v})' for k, v in _ORG_SUFFIXES.items())})(?!\w)"
 )

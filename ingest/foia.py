@@ -18,12 +18,14 @@ FOIA citations (5 ILCS 140/7) become ``IL-7(1)(b)``, ``IL-7(1)(d)(v)``.
 from __future__ import annotations
 
 import re
-
+from functools import lru_cache
 
 from foiasearch.ingest.document import Document, Email
+from foiasearch.ingest.patterns import led_by
 
 # -- exemptions -------------------------------------------------------------
-_FEDERAL = re.compile(
+_FEDERAL = led_by(
+    "[(b]",
     # (b)(6), (b) (7)(C), (b)6; in "(b)(7)(b)(7)(E)" the second "(b)" starts
     # a new citation, not a subparagraph.
     r"\(\s*b\s*\)\s*\(?\s*([1-9])(?!\d)\s*\)?(?:\s*\(\s*([A-Fa-f])\s*\)(?!\s*\(?\s*\d))?"
@@ -32,13 +34,14 @@ _FEDERAL = re.compile(
 # (b)(1)-(b)(4), (b)(8), (b)(9) also appear in ordinary legal prose; count
 # them only where the text is about FOIA.
 _COMMON = {"5", "6", "7"}
-_FOIA_CONTEXT = re.compile(r"FOIA|552|exempt|withh[oe]ld|redact|Freedom of Information", re.I)
-_ILLINOIS = re.compile(
+_FOIA_CONTEXT = led_by("[f5ewr]", r"FOIA|552|exempt|withh[oe]ld|redact|Freedom of Information", re.I)
+_ILLINOIS = led_by(
+    "7",
     r"(?:(?<=140/)|(?<![\d.(/]))7\s*\(\s*1\s*\)\s*\(\s*([a-z]{1,3}(?:-\d+)?)\s*\)"  # 7(1)(b), 7(1)(c-5)
     r"((?:\s*\(\s*[ivx]+\s*\))?)"  # (v)
     r"((?:\s*(?:,|and|&|or)\s*\(\s*[ivx]+\s*\))*)"  # and (vi)
 )
-_ILLINOIS_CONTEXT = re.compile(r"ILCS|FOIA|Freedom of Information", re.I)
+_ILLINOIS_CONTEXT = led_by("[if]", r"ILCS|FOIA|Freedom of Information", re.I)
 _ROMAN = re.compile(r"\(\s*([ivx]+)\s*\)")
 
 
@@ -61,7 +64,7 @@ def exemption_spans(text: str, context: str | None = None) -> list[tuple[int, in
     [(9, 15, 'b6'), (20, 23, 'b7C')]
     """
     context = text if context is None else context
-    foia = bool(_FOIA_CONTEXT.search(context))
+    foia, illinois = _about_foia(context)
     spans = []
     for match in _FEDERAL.finditer(text):
         if match.group(1) and not _cites_552(text, match.start()):
@@ -73,13 +76,22 @@ def exemption_spans(text: str, context: str | None = None) -> list[tuple[int, in
         if match.group(3) and number not in _COMMON | {"1", "2", "3", "4", "8", "9"}:
             continue
         spans.append((match.start(), match.end(), f"b{number}{sub.upper()}"))
-    if _ILLINOIS_CONTEXT.search(context):
+    if illinois:
         for match in _ILLINOIS.finditer(text):
             base = f"IL-7(1)({match.group(1)})"
             romans = _ROMAN.findall(match.group(2)) + _ROMAN.findall(match.group(3))
             codes = [f"{base}({r})" for r in romans] or [base]
             spans += [(match.start(), match.end(), code) for code in codes]
     return sorted(spans)
+
+
+@lru_cache(maxsize=4)
+def _about_foia(context: str) -> tuple[bool, bool]:
+    """Whether ``context`` is about FOIA, and about Illinois's FOIA. Asked
+    once per page with the same document text as context: a 10-page release
+    was searched 10 times over (a string keeps its hash, so the cache finds
+    it at once)."""
+    return bool(_FOIA_CONTEXT.search(context)), bool(_ILLINOIS_CONTEXT.search(context))
 
 
 def _cites_552(text: str, start: int) -> bool:

@@ -53,6 +53,10 @@ _GAP = re.compile(r"[ \t.,'’-]*\n?[ \t.'’-]*")
 
 
 _INITIAL_GAP = re.compile(r"\.[ \t]?")
+# Two initials in a row, as any joined run starts (a quick test for none):
+# letters other than a-z, a superset of the single-letter tokens that
+# ``isupper`` ("É", "Ⅰ").
+_INITIALS = re.compile(r"[^\W\d_a-z]\.[ \t]?[^\W\d_a-z]")
 
 
 def _token_stream(text: str) -> list[tuple[int, int, str]]:
@@ -62,6 +66,8 @@ def _token_stream(text: str) -> list[tuple[int, int, str]]:
     >>> [w for _, _, w in _token_stream("U.S. ICE's I-247")]
     ['US', 'ICE', 's', 'I', '247']
     """
+    if _INITIALS.search(text) is None:  # nothing to join (most texts): no loop in Python
+        return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     out: list[tuple[int, int, str, bool]] = []  # ..., is a run of initials
     for m in _TOKEN.finditer(text):
         word = m.group(0)
@@ -87,6 +93,7 @@ class Gazetteer:
 
     def __post_init__(self) -> None:
         self._index: tuple[dict, dict, frozenset, frozenset] | None = None
+        self._first: tuple[frozenset, frozenset] | None = None
 
     def _compile(self) -> tuple[dict, dict, frozenset, frozenset]:
         """Token n-gram dictionaries (folded and exact) and the set of their
@@ -104,6 +111,14 @@ class Gazetteer:
             self._index = (folded, exact, fprefix, eprefix)
         return self._index
 
+    def _first_words(self) -> tuple[frozenset, frozenset]:
+        """The first words of the aliases, folded and exact."""
+        if self._first is None:
+            _, _, fprefix, eprefix = self._compile()
+            self._first = (frozenset(k[0] for k in fprefix if len(k) == 1),
+                           frozenset(k[0] for k in eprefix if len(k) == 1))
+        return self._first
+
     def find(self, text: str) -> list[Match]:
         """Non-overlapping gazetteer mentions in ``text``, in order, longest
         first at each position. Context rules are applied here."""
@@ -111,14 +126,17 @@ class Gazetteer:
         spans = _token_stream(text)
         n = len(spans)
         found: list[Match] = []
-        i = 0
-        while i < n:
+        ffirst, efirst = self._first_words()
+        # Where an alias may start, found in one comprehension rather than in
+        # the walk below: most tokens start none.
+        starts = [k for k, (_, _, w) in enumerate(spans) if w in efirst or w.casefold() in ffirst]
+        after = 0  # the token after the last mention found
+        for i in starts:
+            if i < after:
+                continue
             word = spans[i][2]
             fkey: tuple[str, ...] | None = (word.casefold(),)
             ekey: tuple[str, ...] | None = (word,)
-            if fkey not in fprefix and ekey not in eprefix:
-                i += 1
-                continue
             best: tuple[int, Entry] | None = None
             j = i
             while True:
@@ -140,8 +158,7 @@ class Gazetteer:
             if best:
                 j, entry = best
                 found.append(Match(entry, spans[i][0], spans[j][1], text[spans[i][0]:spans[j][1]]))
-                i = j
-            i += 1
+                after = j + 1
         return [m for m in found if _context_ok(m.entry, text)]
 
     def surname_index(self) -> dict[str, Entry]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from foiasearch.ingest.actors import actor_pages, extract_actors, person_from_email
 from foiasearch.ingest.document import Document, Email, IngestError, Page
@@ -132,3 +133,27 @@ def test_precision_and_recall_are_pinned(source, root):
     assert report.documents == len(_labelled(source)), report.skipped
     assert report.precision >= 0.90, report.errors
     assert report.recall >= 0.70, report.errors
+
+
+def _joined_token_by_token(text: str) -> list[tuple[int, int, str]]:
+    """The gazetteer's token stream the slow way, every token through the
+    initials rule: what its quick path must give."""
+    from foiasearch.ingest.gazetteer import _INITIAL_GAP, _TOKEN
+
+    out: list[tuple[int, int, str, bool]] = []
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        initial = len(word) == 1 and word.isupper()
+        if initial and out and out[-1][3] and _INITIAL_GAP.fullmatch(text, out[-1][1], m.start()):
+            out[-1] = (out[-1][0], m.end(), out[-1][2] + word, True)
+            continue
+        out.append((m.start(), m.end(), word, initial))
+    return [(s, e, w) for s, e, w, _ in out]
+
+
+@given(st.text(alphabet="AaBbÉéⅠ1_ .\t\n-()xUS", max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_the_token_streams_quick_path_joins_initials_like_the_slow_one(text):
+    from foiasearch.ingest.gazetteer import _token_stream
+
+    assert _token_stream(text) == _joined_token_by_token(text)

@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +129,32 @@ def test_dead_workers_are_replaced_and_every_file_gets_its_outcome(tmp_path):
     assert died and all(item.result.status in ("ok", "failed") for item in results)
     assert sum(item.result.status == "ok" for item in results) >= len(paths) - 2
     assert not multiprocessing.active_children()
+
+
+def test_the_results_window_is_bounded_in_bytes_as_well_as_in_files():
+    stop = threading.Event()
+    window = pool._Window(items=100, size=10, stop=stop)
+    assert window.put("a", 6)
+    second = threading.Thread(target=window.put, args=("b", 6))
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()  # 12 bytes would be over the bound: it waits for the reader
+    assert window.get() == "a"
+    second.join(5)
+    assert not second.is_alive()
+    assert not window.put("large", 50, timeout=0.2)  # over the bound beside "b"
+    assert window.get() == "b"
+    assert window.put("large", 50, timeout=0.2)  # alone, a result larger than the bound passes
+    stop.set()
+    assert not window.put("c", 1)  # a stopped reader releases the writer
+
+
+def test_every_file_comes_back_through_a_window_of_one_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(pool, "WINDOW_BYTES_PER_WORKER", 1)
+    paths = [str(write_html(tmp_path / f"p{n}.html", f"P{n}", "Opt out. " * 50)) for n in range(6)]
+    items = list(extract_in_workers(paths, NO_OCR, workers=2))
+    assert sorted(item.path for item in items) == sorted(paths)
+    assert all(item.result.status == "ok" for item in items)
 
 
 def _corpus(root: Path, files: int) -> None:

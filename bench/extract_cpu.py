@@ -1,0 +1,71 @@
+"""Extraction CPU per file, before and after, alternating: what one worker
+of the indexing pool spends on a file (hash, parse, enrich, analyse), by
+file type, for two checkouts (each with its own ``.venv``), in rounds that
+alternate between them so that both see the same machine load.
+
+    python bench/extract_cpu.py /work/wt/speed-before . FOLDER --files 400 --rounds 3
+
+Each checkout extracts the same files (the first ``--files`` of each type
+under FOLDER, sorted) in one process of its own, after one warm-up file;
+CPU time of that process (user + system), not wall: on a shared machine
+wall time is mostly waiting for a core. Prints a Markdown table of the
+medians, in ms per file, and the ratio after/before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+from pathlib import Path
+
+# Run inside a checkout's interpreter: prints {suffix: ms per file}.
+PROBE = """
+import json, os, sys, time
+from foiasearch.index.extract import extract
+from foiasearch.ingest.options import IngestOptions
+folder, count = sys.argv[1], int(sys.argv[2])
+paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
+options = IngestOptions(ocr=False)
+extract(paths[0], options)
+out = {}
+for suffix in sorted({os.path.splitext(p)[1] for p in paths}):
+    chosen = [p for p in paths if p.endswith(suffix)][:count]
+    started = time.process_time()
+    for path in chosen:
+        extract(path, options)
+    out[suffix] = 1000 * (time.process_time() - started) / len(chosen)
+print(json.dumps(out))
+"""
+
+
+def measure(tree: Path, folder: Path, files: int) -> dict[str, float]:
+    done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", PROBE, str(folder), str(files)],
+                          cwd=tree, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("folder", type=Path, help="files to extract (e.g. a bench/gen_corpus.py corpus)")
+    parser.add_argument("--files", type=int, default=400, help="files of each type")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    for _ in range(args.rounds):
+        for name, tree in (("before", args.before), ("after", args.after)):
+            runs[name].append(measure(tree.resolve(), args.folder.resolve(), args.files))
+    print(f"extraction CPU per file (ms), {args.rounds} rounds alternating, medians; "
+          f"before: {args.before}, after: {args.after}\n")
+    print("| file type | before | after | after/before |\n|---|---|---|---|")
+    for suffix in sorted(runs["before"][0]):
+        before = statistics.median(r[suffix] for r in runs["before"])
+        after = statistics.median(r[suffix] for r in runs["after"])
+        print(f"| {suffix} | {before:.2f} | {after:.2f} | {after / before:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
