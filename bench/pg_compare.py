@@ -1,12 +1,19 @@
 """The PostgreSQL backend of two checkouts, before and after, in one run on
 one throwaway server: the first index of the same corpus by each (wall,
-the indexer's CPU and the server's CPU), then query latency rounds that
+the indexer's CPU (``client``: the indexer and its extraction workers;
+``main``: the indexer's own process) and the server's CPU), then query latency rounds that
 alternate the sides (the order rotates each round), each side on the
 database it indexed, with bench/run.py's first-time texts: p50/p95 wall of
 plain searches and of searches with every facet counted (``TEXT OR
 agency``), then the faceted texts again (repeated).
 
     python bench/pg_compare.py --side before:PYTHON:ROOT --side after:PYTHON:ROOT --corpus DIR [--rounds 3]
+        [--index-rounds N] [--index-only]
+
+``--index-rounds N`` indexes the corpus N times per side, the sides taking
+turns (the order rotates each round), each time into a new database; the
+table gives the median of each side's runs and the ratio of the medians.
+``--index-only`` leaves out the query rounds.
 
 PYTHON is the interpreter of a checkout's virtualenv (its editable install
 maps foiasearch.* to that checkout), ROOT the checkout. The server's CPU is
@@ -31,6 +38,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pg_scale import SHARED_BUFFERS  # noqa: E402
 from bench.run import distinct_queries, percentile  # noqa: E402
+
+# The indexer's own process, apart from its extraction workers: its CPU
+# seconds (threads included) go to stderr's last line when it exits.
+INDEXER = r"""
+import atexit, resource, runpy, sys
+atexit.register(lambda: print(f"main-cpu {sum(resource.getrusage(resource.RUSAGE_SELF)[:2]):.3f}", file=sys.stderr))
+sys.argv = ["foiasearch", *sys.argv[1:]]
+runpy.run_module("foiasearch", run_name="__main__")
+"""
 
 PROBE = r"""
 import json, sys, time
@@ -62,15 +78,16 @@ def index_once(python: str, root: str, corpus: Path, url: str, data: Path) -> di
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server = server_cpu(data)
     started = time.perf_counter()
-    done = subprocess.run([python, "-m", "foiasearch", "index", str(corpus), "--index", url, "-q"], cwd=root,
+    done = subprocess.run([python, "-c", INDEXER, "index", str(corpus), "--index", url, "-q"], cwd=root,
                           capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"{root}: index failed:\n{done.stderr[-2000:]}")
     time.sleep(1)  # the indexer's backends exit and are reaped
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main = float(done.stderr.strip().splitlines()[-1].split()[-1])
     return {"wall": wall, "client": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-            "server": server_cpu(data) - server}
+            "main": main, "server": server_cpu(data) - server}
 
 
 def main() -> None:
@@ -80,19 +97,25 @@ def main() -> None:
     parser.add_argument("--side", action="append", required=True, help="NAME:PYTHON:ROOT (first: the reference)")
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--index-rounds", type=int, default=1, help="first index runs per side, alternating")
+    parser.add_argument("--index-only", action="store_true", help="no query rounds")
     args = parser.parse_args()
     sides = [tuple(s.split(":", 2)) for s in args.side]
     names = [s[0] for s in sides]
     texts = distinct_queries()
     cluster = Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS})
     try:
-        urls, indexing = {}, {}
-        for name, python, root in sides:
-            urls[name] = cluster.create_database(name)
-            indexing[name] = index_once(python, root, args.corpus, urls[name], cluster.data)
-            print(f"{name}: indexed {indexing[name]}", flush=True)
+        urls: dict[str, str] = {}
+        indexed: dict[str, list[dict]] = {name: [] for name in names}
+        for round_ in range(args.index_rounds):
+            for name, python, root in sides[round_ % len(sides):] + sides[:round_ % len(sides)]:
+                urls[name] = cluster.create_database(f"{name}_{round_}")
+                indexed[name].append(index_once(python, root, args.corpus, urls[name], cluster.data))
+                print(f"{name}: indexed {indexed[name][-1]}; load {os.getloadavg()[0]:.1f}", flush=True)
+        measures = ("wall", "client", "main", "server")
+        indexing = {n: {k: statistics.median(r[k] for r in indexed[n]) for k in measures} for n in names}
         runs: dict[str, list[dict]] = {name: [] for name in names}
-        for round_ in range(args.rounds):
+        for round_ in range(0 if args.index_only else args.rounds):
             order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
             for name, python, root in order:
                 done = subprocess.run([python, "-c", PROBE, urls[name], json.dumps(texts)], cwd=root,
@@ -104,8 +127,9 @@ def main() -> None:
         ref = names[0]
         print(f"\n| measure | {' | '.join(names)} | " + " | ".join(f"{n}/{ref}" for n in names[1:]) + " |")
         print("|---" * (1 + 2 * len(names) - 1) + "|")
-        rows = [(f"first index: {k} (s)", {n: indexing[n][k] for n in names}) for k in ("wall", "client", "server")]
-        for key in ("plain", "faceted", "faceted again"):
+        of = f", median of {args.index_rounds}" if args.index_rounds > 1 else ""
+        rows = [(f"first index: {k} (s{of})", {n: indexing[n][k] for n in names}) for k in measures]
+        for key in () if args.index_only else ("plain", "faceted", "faceted again"):
             for q in (0.5, 0.95):
                 rows.append((f"{key}: wall p{int(q * 100)} (ms, median of {args.rounds} rounds)",
                              {n: statistics.median(percentile(r[key], q) for r in runs[n]) for n in names}))

@@ -126,8 +126,9 @@ def bench_cluster():
     return primary, primary.replica()
 
 
-def measure(corpus: Path, web_seconds: int = 20) -> dict:
-    """The PostgreSQL figures for one corpus (see the module's docstring)."""
+def measure(corpus: Path, web_seconds: int = 20, skip: frozenset[str] = frozenset()) -> dict:
+    """The PostgreSQL figures for one corpus (see the module's docstring);
+    ``skip``: "two-indexers", "web" (bench.run.SKIPPABLE) to leave out."""
     from foiasearch.search.api import Query, open_backend
 
     primary, standby = bench_cluster()
@@ -139,26 +140,30 @@ def measure(corpus: Path, web_seconds: int = 20) -> dict:
         lag.stop()
         caught_up = caught_up_after(one, standby.url("one"))
         folders = sorted(p for kind in sorted(corpus.iterdir()) if kind.is_dir() for p in sorted(kind.iterdir()))
-        two_seconds = concurrent_index_seconds([folders[0::2], folders[1::2]], two)
+        two_seconds, docs_two = None, 0
+        if "two-indexers" not in skip:
+            two_seconds = concurrent_index_seconds([folders[0::2], folders[1::2]], two)
+            with open_backend(two) as backend:
+                docs_two = backend.search(Query("")).total
         with open_backend(one) as backend:
             docs = backend.search(Query("")).total
-        with open_backend(two) as backend:
-            docs_two = backend.search(Query("")).total
         with open_backend(standby.url("one")) as backend:
             standby_docs = backend.search(Query("")).total
         return {"first": first, "rss": rss, "cpu": cpu, "stall": stall, "docs": docs, "two": two_seconds,
                 "docs_two": docs_two, "standby_docs": standby_docs, "faceted": query_latency(one, facets=True),
-                "plain": query_latency(one, facets=False), "web": web_throughput(one, seconds=web_seconds),
+                "plain": query_latency(one, facets=False),
+                "web": web_throughput(one, seconds=web_seconds) if "web" not in skip else None,
                 "size": schema_bytes(one), "lag": lag.summary(), "caught_up": caught_up}
     finally:
         standby.destroy()
         primary.destroy()
 
 
-def rows(label: str, corpus: Path, whoosh: dict | None, web_seconds: int = 20) -> list[str]:
+def rows(label: str, corpus: Path, whoosh: dict | None, web_seconds: int = 20,
+         skip: frozenset[str] = frozenset()) -> list[str]:
     """bench/run.py's table rows for PostgreSQL on ``corpus``, beside
     Whoosh's figures from the same run (``whoosh``: bench.run.bench_corpus's stats)."""
-    pg = measure(corpus, web_seconds)
+    pg = measure(corpus, web_seconds, skip)
     w = whoosh or {}
 
     def ratio(ours: float, theirs: float | None) -> str:
@@ -171,22 +176,25 @@ def rows(label: str, corpus: Path, whoosh: dict | None, web_seconds: int = 20) -
                 f"({lag['samples']} samples)" if lag.get("samples") else "no replay-lag samples")
     f, p = pg["faceted"], pg["plain"]
     web = pg["web"]
+    two = pg["two"]
     return [
         f"| {label} | PostgreSQL: first index, one indexer | {pg['first']:.1f} s ({pg['docs']} docs: {rate:.1f} docs/s), "
         f"indexer CPU {pg['cpu']:.1f} s, peak RSS {pg['rss'] / 1024:.0f} MB, longest stall {pg['stall']:.1f} s "
         f"| Whoosh {w_rate or 0:.1f} docs/s | {ratio(rate, w_rate)} |",
         f"| {label} | PostgreSQL: first index, two concurrent indexers (halves of the folders) | "
-        f"{pg['two']:.1f} s ({pg['docs_two']} docs: {pg['docs_two'] / pg['two']:.1f} docs/s) "
-        f"| Whoosh {w_rate or 0:.1f} docs/s (one writer) | {ratio(pg['docs_two'] / pg['two'], w_rate)} |",
+        + (f"{two:.1f} s ({pg['docs_two']} docs: {pg['docs_two'] / two:.1f} docs/s) "
+           f"| Whoosh {w_rate or 0:.1f} docs/s (one writer) | {ratio(pg['docs_two'] / two, w_rate)} |"
+           if two else "skipped | | |"),
         f"| {label} | PostgreSQL: query p50 / p95, no facets, first time | {p[0]:.1f} / {p[1]:.1f} ms "
         f"| Whoosh {w.get('plain', (0, 0))[0]:.1f} / {w.get('plain', (0, 0))[1]:.1f} ms "
         f"| {ratio(p[1], w.get('plain', (0, 0))[1])} |",
         f"| {label} | PostgreSQL: query p50 / p95, all facets, first time | {f[0]:.1f} / {f[1]:.1f} ms "
         f"| Whoosh {w.get('faceted', (0, 0))[0]:.1f} / {w.get('faceted', (0, 0))[1]:.1f} ms "
         f"| {ratio(f[1], w.get('faceted', (0, 0))[1])} |",
-        f"| {label} | PostgreSQL: web search page, `serve --workers 2`, 8 clients ({web['tool']}) | "
-        f"{web['rps']:.0f} req/s, p50 {web['p50']:.0f} / p99 {web['p99']:.0f} ms, {web['bad']} not 2xx "
-        f"| Whoosh {w.get('web_rps', 0):.0f} req/s | {ratio(web['rps'], w.get('web_rps'))} |",
+        (f"| {label} | PostgreSQL: web search page, `serve --workers 2`, 8 clients ({web['tool']}) | "
+         f"{web['rps']:.0f} req/s, p50 {web['p50']:.0f} / p99 {web['p99']:.0f} ms, {web['bad']} not 2xx "
+         f"| Whoosh {w.get('web_rps') or 0:.0f} req/s | {ratio(web['rps'], w.get('web_rps'))} |")
+        if web else f"| {label} | PostgreSQL: web search page | skipped | | |",
         f"| {label} | PostgreSQL: size on disk (tables, indexes, TOAST) | {pg['size'] / 1e6:.1f} MB "
         f"| Whoosh {w.get('size', 0) / 1e6:.1f} MB | {ratio(pg['size'], w.get('size'))} |",
         f"| {label} | PostgreSQL: streaming replica during the one-indexer run | {lag_text}; standby showed the last "

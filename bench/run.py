@@ -5,6 +5,12 @@ pdfgrep on the same files in the same run. Prints a Markdown table.
     python bench/run.py --scales 2000,20000 [--shared ../shared/corpus] [--keep DIR]
     python bench/run.py --scales 100000 --index-only --keep DIR   # time, peak RSS, longest stall
     python bench/run.py --scales 20000 --backends whoosh,postgresql  # PostgreSQL beside Whoosh (bench.pg_scale)
+    python bench/run.py --scales 100000 --backends whoosh,postgresql --skip recoll,reindex  # shorter
+
+``--skip`` leaves parts out: ``recoll`` (recollindex, recollq and pdfgrep:
+pdfgrep alone reads every PDF five times), ``reindex`` (the unchanged
+re-index and the one-shot CLI searches), ``two-indexers`` (PostgreSQL's
+second first index, two processes at once), ``web`` (the web throughput rows).
 
 Figures are wall-clock on whatever else the machine is doing: compare the
 ratios within one run, not absolute numbers across runs.
@@ -202,10 +208,14 @@ def rate(count: float, seconds: float) -> str:
     return f"{per_second:.1f}" if per_second < 10 else f"{per_second:.0f}"
 
 
+SKIPPABLE = ("recoll", "reindex", "two-indexers", "web")
+
+
 def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False,
-                 stats: dict | None = None) -> list[str]:
+                 stats: dict | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
     """The table's rows for ``corpus``; ``stats`` (if given) receives the
-    figures other backends are set beside (bench.pg_scale)."""
+    figures other backends are set beside (bench.pg_scale); ``skip``: parts
+    of SKIPPABLE to leave out."""
     index_dir = work / "ix"
     shutil.rmtree(index_dir, ignore_errors=True)  # a kept folder from an earlier run
     shutil.rmtree(work / "recoll", ignore_errors=True)
@@ -216,22 +226,24 @@ def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False,
                  f"longest stall {stall:.1f} s |")
     if index_only:
         return [first_row + " | |"]
-    again, _ = run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)
+    again = (run_measured([*FOIASEARCH, "index", str(corpus), "--index", str(index_dir), "-q"], cwd=ROOT)[0]
+             if "reindex" not in skip else None)
     size = du(index_dir)
     plain = query_latency(index_dir, facets=False)
     faceted = query_latency(index_dir, facets=True)
-    cli = cli_query_seconds(index_dir)
-    web = web_throughput(index_dir)
+    cli = cli_query_seconds(index_dir) if "reindex" not in skip else None
+    web = web_throughput(index_dir) if "web" not in skip else None
     if stats is not None:
-        stats.update(first=first, docs=docs, plain=plain, faceted=faceted, web_rps=web["rps"], size=size)
-    theirs = recoll(corpus, work)
-    grep = pdfgrep_seconds(corpus)
+        stats.update(first=first, docs=docs, plain=plain, faceted=faceted, web_rps=web and web["rps"], size=size)
+    theirs = recoll(corpus, work) if "recoll" not in skip else None
+    grep = pdfgrep_seconds(corpus) if "recoll" not in skip else None
     rows = [
         first_row + (f" {theirs['first']:.1f} s, CPU {theirs['cpu']:.1f} s, peak RSS {theirs['rss'] / 1024:.0f} MB "
                      f"| {first / theirs['first']:.2f} (CPU {cpu / max(theirs['cpu'], 0.01):.2f}) |"
                      if theirs else " n/a | |"),
-        f"| {label} | unchanged re-index | {again:.2f} s ({100 * again / first:.1f}% of first) |"
-        + (f" {theirs['again']:.2f} s | {again / theirs['again']:.2f} |" if theirs else " n/a | |"),
+        (f"| {label} | unchanged re-index | {again:.2f} s ({100 * again / first:.1f}% of first) |"
+         + (f" {theirs['again']:.2f} s | {again / theirs['again']:.2f} |" if theirs else " n/a | |"))
+        if again is not None else f"| {label} | unchanged re-index | skipped | | |",
         f"| {label} | index size | {size / 1e6:.1f} MB |" + (f" {theirs['size'] / 1e6:.1f} MB | "
                                                              f"{size / theirs['size']:.2f} |" if theirs else " n/a | |"),
         f"| {label} | query p50 / p95, no facets, first time (in-process) | {plain[0]:.1f} / {plain[1]:.1f} ms | | |",
@@ -239,12 +251,15 @@ def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False,
         f"| | |",
         f"| {label} | query p50 / p95, all facets, repeated text (cached) | {faceted[2]:.1f} / {faceted[3]:.1f} ms "
         f"| | |",
-        f"| {label} | web search page, `serve --workers 2`, 8 clients ({web['tool']}), mixed faceted searches | "
-        f"{web['rps']:.0f} req/s, latency p50 {web['p50']:.0f} / p99 {web['p99']:.0f} ms, {web['bad']} not 2xx "
-        f"| | |",
-        f"| {label} | one CLI search, process start included (median) | {cli * 1000:.0f} ms |"
-        + (f" recollq {theirs['query'] * 1000:.0f} ms | {cli / theirs['query']:.2f} |" if theirs else " n/a | |"),
     ]
+    if web is not None:
+        rows.append(f"| {label} | web search page, `serve --workers 2`, 8 clients ({web['tool']}), mixed faceted "
+                    f"searches | {web['rps']:.0f} req/s, latency p50 {web['p50']:.0f} / p99 {web['p99']:.0f} ms, "
+                    f"{web['bad']} not 2xx | | |")
+    if cli is not None:
+        rows.append(f"| {label} | one CLI search, process start included (median) | {cli * 1000:.0f} ms |"
+                    + (f" recollq {theirs['query'] * 1000:.0f} ms | {cli / theirs['query']:.2f} |"
+                       if theirs else " n/a | |"))
     if grep is not None:
         rows.append(f"| {label} | answer one query over the PDFs (median) | {cli * 1000:.0f} ms (indexed) |"
                     f" pdfgrep -r {grep * 1000:.0f} ms | {cli / grep:.3f} |")
@@ -262,7 +277,11 @@ def main() -> None:
                         help="only the first index row (time, peak RSS, longest stall), e.g. at 100000")
     parser.add_argument("--backends", default="whoosh",
                         help="comma-separated: whoosh, postgresql (a throwaway server with a streaming replica)")
+    parser.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(SKIPPABLE)}")
     args = parser.parse_args()
+    skip = frozenset(p.strip() for p in args.skip.split(",") if p.strip())
+    if not skip <= set(SKIPPABLE):
+        parser.error(f"--skip: unknown {', '.join(sorted(skip - set(SKIPPABLE)))}; use {', '.join(SKIPPABLE)}")
     backends = {b.strip() for b in args.backends.split(",") if b.strip()}
     if not backends <= {"whoosh", "postgresql"}:
         parser.error(f"--backends: unknown {', '.join(sorted(backends - {'whoosh', 'postgresql'}))}; "
@@ -280,19 +299,19 @@ def main() -> None:
             generate(corpus, posts, releases, args.pages, seed=1)
         whoosh: dict = {}
         if "whoosh" in backends:
-            for row in bench_corpus(f"synthetic {scale}", corpus, work, args.index_only, stats=whoosh):
+            for row in bench_corpus(f"synthetic {scale}", corpus, work, args.index_only, stats=whoosh, skip=skip):
                 print(row, flush=True)
         if "postgresql" in backends:  # the same corpus, beside Whoosh's figures
             from bench.pg_scale import rows as postgres_rows
 
-            for row in postgres_rows(f"synthetic {scale}", corpus, whoosh):
+            for row in postgres_rows(f"synthetic {scale}", corpus, whoosh, skip=skip):
                 print(row, flush=True)
         if not args.keep:
             shutil.rmtree(work)
     if args.shared.is_dir() and not args.index_only and "whoosh" in backends:
         work = base / "shared"
         work.mkdir(parents=True, exist_ok=True)
-        for row in bench_corpus("../shared/corpus", args.shared, work):
+        for row in bench_corpus("../shared/corpus", args.shared, work, skip=skip):
             print(row, flush=True)
         if not args.keep:
             shutil.rmtree(work)

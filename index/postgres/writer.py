@@ -34,6 +34,9 @@ TRANSIENT = (errors.DeadlockDetected, errors.SerializationFailure, errors.LockNo
 # one INSERT ... SELECT per table turns them into rows with their tsvectors:
 # the text is parsed once, in the server, in bulk, and the statement-level
 # triggers that keep facet_counts (schema migration 2) run once per commit.
+# The text analysis (tsvectors, the JSON, the vocabulary's words) goes into
+# more temporary tables before the commit takes the state lock: another
+# indexer's commit then waits only for the inserts into the shared tables.
 DOC_COLUMNS = ("id", "kind", "title", "date", "sort_date", "page_count", "data", "body", "author", "path", "sender",
                "recipient", "subject", "url", "fkeys", "epages", "bates", "names")
 PAGE_COLUMNS = ("doc_id", "number", "text", "meta", "exemptions", "bates", "release")
@@ -45,19 +48,28 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_documents (
 CREATE TEMPORARY TABLE IF NOT EXISTS incoming_pages (
     doc_id text, number integer, text text, meta text, exemptions text[], bates text, release boolean)
     ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS ready_documents (LIKE documents INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS ready_texts (LIKE document_texts) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS ready_pages (LIKE pages) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS ready_words (word text) ON COMMIT DELETE ROWS;
 """
+# Temporary tables live in the session's own buffers (8MB by default): a
+# commit's analysed rows are a few MB to a few tens of MB.
+TEMP_BUFFERS = "64MB"
 HEAD = f"setweight(to_tsvector('{CONFIG}', i.title || ' ' || i.subject), 'A') || setweight(to_tsvector('{CONFIG}', i.names), 'B')"
-INSERT_DOCUMENTS = f"""
-INSERT INTO documents (id, kind, title, date, sort_date, page_count, author, path, sender,
-                       recipient, subject, url, fkeys, epages, bates, head, tsv, updated_at)
+READY_COLUMNS = ("id, kind, title, date, sort_date, page_count, author, path, sender, "
+                 "recipient, subject, url, fkeys, epages, bates, head, tsv, updated_at")
+ANALYSE_DOCUMENTS = f"""
+INSERT INTO ready_documents ({READY_COLUMNS})
 SELECT i.id, i.kind, i.title, i.date, i.sort_date, i.page_count, i.author, i.path, i.sender,
        i.recipient, i.subject, i.url, i.fkeys, i.epages, i.bates, i.head,
        i.head || setweight(to_tsvector('{CONFIG}', left(i.body, {MAX_INDEXED})), 'D'), now()
 FROM (SELECT *, {HEAD} AS head FROM incoming_documents i) i
 """
-INSERT_TEXTS = "INSERT INTO document_texts (id, data, body) SELECT id, data::jsonb, body FROM incoming_documents"
-INSERT_PAGES = f"""
-INSERT INTO pages (doc_id, number, text, meta, exemptions, bates, tsv)
+ANALYSE_TEXTS = "INSERT INTO ready_texts (id, data, body) SELECT id, data::jsonb, body FROM incoming_documents"
+PAGE_READY = "doc_id, number, text, meta, exemptions, bates, tsv"
+ANALYSE_PAGES = f"""
+INSERT INTO ready_pages ({PAGE_READY})
 SELECT doc_id, number, text, meta::jsonb, exemptions, bates,
        CASE WHEN release THEN to_tsvector('{CONFIG}', left(text, {MAX_INDEXED})) END
 FROM incoming_pages
@@ -68,12 +80,15 @@ SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])
 ON CONFLICT (key) DO UPDATE SET value = least(facet_labels.value, EXCLUDED.value),
                                 type = least(facet_labels.type, EXCLUDED.type)
 """
-VOCABULARY = """
-INSERT INTO vocabulary (word)
+ANALYSE_WORDS = """
+INSERT INTO ready_words
 SELECT DISTINCT w FROM incoming_documents i, unnest(tsvector_to_array(to_tsvector('simple', i.title || ' ' || left(i.body, %s)))) w
 WHERE length(w) BETWEEN 3 AND 30
-ON CONFLICT DO NOTHING
 """
+INSERT_DOCUMENTS = f"INSERT INTO documents ({READY_COLUMNS}) SELECT {READY_COLUMNS} FROM ready_documents"
+INSERT_TEXTS = "INSERT INTO document_texts (id, data, body) SELECT id, data, body FROM ready_texts"
+INSERT_PAGES = f"INSERT INTO pages ({PAGE_READY}) SELECT {PAGE_READY} FROM ready_pages"
+VOCABULARY = "INSERT INTO vocabulary (word) SELECT word FROM ready_words ORDER BY word ON CONFLICT DO NOTHING"
 
 
 class IndexWriteError(DatabaseUnavailable):
@@ -89,6 +104,8 @@ class PostgresWriter:
         self.target = target_of(location)
         ensure_schema(self.target)
         self.conn = connect(self.target)
+        with self.conn.transaction():  # before the session's first temporary table
+            self.conn.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
         self._changes: dict[str, Document | None] = {}  # doc id -> new version, None: remove
         self.written = 0  # documents written or removed by this writer's commits
 
@@ -134,8 +151,6 @@ class PostgresWriter:
         ids = sorted(self._changes)  # one order for every writer
         rows = [rows_for(self._changes[i]) for i in ids if self._changes[i] is not None]
         with self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute("UPDATE state SET generation = generation + 1, last_updated = now() WHERE id = 1")
-            cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
             if rows:
                 cur.execute(STAGING)  # once per connection; again after a rolled-back first commit
                 with cur.copy(f"COPY incoming_documents ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
@@ -144,9 +159,15 @@ class PostgresWriter:
                 with cur.copy(f"COPY incoming_pages ({', '.join(PAGE_COLUMNS)}) FROM STDIN") as copy:
                     for page in (p for r in rows for p in r[1]):
                         copy.write_row([page[c] for c in PAGE_COLUMNS])
-                cur.execute(INSERT_DOCUMENTS)
-                cur.execute(INSERT_TEXTS)
-                cur.execute(INSERT_PAGES)
+                for analyse in (ANALYSE_DOCUMENTS, ANALYSE_TEXTS, ANALYSE_PAGES):
+                    cur.execute(analyse)
+                cur.execute(ANALYSE_WORDS, (MAX_INDEXED,))
+            # From here to the commit, other indexers' commits wait for this one.
+            cur.execute("UPDATE state SET generation = generation + 1, last_updated = now() WHERE id = 1")
+            cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
+            if rows:
+                for insert in (INSERT_DOCUMENTS, INSERT_TEXTS, INSERT_PAGES):
+                    cur.execute(insert)
                 labels: dict[str, tuple] = {}
                 for _, facet, key, value, type_ in (f for r in rows for f in r[2]):
                     name = f"{facet}:{key}"
@@ -154,7 +175,7 @@ class PostgresWriter:
                 keys = sorted(labels)
                 cur.execute(LABELS, ([keys, [k.split(":", 1)[0] for k in keys], [labels[k][0] for k in keys],
                                       [labels[k][1] for k in keys]]))
-                cur.execute(VOCABULARY, (MAX_INDEXED,))
+                cur.execute(VOCABULARY)
 
     def close(self) -> None:
         """Close the connection; after a bulk run (TIDY_AFTER documents), VACUUM
