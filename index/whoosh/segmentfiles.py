@@ -45,20 +45,31 @@ class ViewReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
+        # Called by io.BufferedReader for every refill (every seek past its
+        # buffer: each posting block's header), so kept to a few operations.
         self._checkClosed()
-        target = memoryview(buffer).cast("B")
+        if not isinstance(buffer, memoryview) or buffer.format != "B":
+            buffer = memoryview(buffer).cast("B")
         start = self._pos
-        count = max(0, min(len(target), len(self._view) - start))
-        target[:count] = self._view[start:start + count]
+        count = min(len(buffer), len(self._view) - start)
+        if count <= 0:
+            return 0
+        buffer[:count] = self._view[start:start + count]
         self._pos = start + count
         return count
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         self._checkClosed()
-        if whence == io.SEEK_SET and offset < 0:
-            raise ValueError(f"negative seek value {offset}")
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
-        self._pos = max(0, base + offset)  # as io.BytesIO: a relative seek stops at the start
+        if whence == io.SEEK_SET:
+            if offset < 0:
+                raise ValueError(f"negative seek value {offset}")
+            self._pos = offset
+        elif whence == io.SEEK_CUR:
+            self._pos = max(0, self._pos + offset)  # as io.BytesIO: a relative seek stops at the start
+        elif whence == io.SEEK_END:
+            self._pos = max(0, len(self._view) + offset)
+        else:
+            raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
         return self._pos
 
     def tell(self) -> int:
@@ -72,7 +83,9 @@ class ViewReader(io.RawIOBase):
 
 def mapped_file(view: memoryview) -> io.BufferedReader:
     """A read-only file over ``view``: what io.BytesIO(view) gave, without the copy."""
-    return io.BufferedReader(ViewReader(view), buffer_size=4096)
+    # A small buffer: what is read in sequence is mostly a posting block's
+    # header (an int and a short pickle) after a seek; each refill copies it.
+    return io.BufferedReader(ViewReader(view), buffer_size=256)
 
 
 _buffer_file_init = BufferFile.__init__
