@@ -101,6 +101,12 @@ def _init_without_copy(self, buf, name=None, onclose=None) -> None:
     self.file = mapped_file(buf)
 
 
+def read_in_place(enabled: bool = True) -> None:
+    """Segment files read in place (the default once this module is
+    imported), or copied as Whoosh does (bench/segment_reads.py compares)."""
+    BufferFile.__init__ = _init_without_copy if enabled else _buffer_file_init
+
+
 # Once: this file may also run under a second module name (pytest's doctest
 # collection imports it as index.whoosh.segmentfiles).
 if not getattr(BufferFile.__init__, "reads_in_place", False):
