@@ -231,8 +231,7 @@ MIGRATIONS: list[str] = [
     # (counts, facet complements, ranking candidates); the Document's JSON
     # and the body, wanted only for the hits shown, move to document_texts,
     # and a row longer than 128 bytes has its long values (the tsvectors)
-    # moved out of line. At 20,000 documents the heap went from 31 to about
-    # 4 MB (docs/BENCHMARKS.md, issue 13, fifth session). CLUSTER rewrites
+    # moved out of line (too far: migration 6). CLUSTER rewrites
     # the rows without the dropped columns, newest first.
     """
     CREATE TABLE document_texts (
@@ -253,6 +252,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE documents ALTER COLUMN head SET STORAGE MAIN, ALTER COLUMN fkeys SET STORAGE MAIN,
         ALTER COLUMN epages SET STORAGE MAIN;
     UPDATE documents SET head = head || ''::tsvector, fkeys = fkeys || '{}'::text[], epages = epages || '{}'::text[];
+    CLUSTER documents USING documents_sort_date;
+    """,
+    # 6: the ids and titles in the row too. Past a toast_tuple_target of 128 bytes
+    # the toaster moved any value over about 18 bytes out, a 64-character id
+    # included, and every statement that reads the ids of the matches (the
+    # facet complement, the ranking candidates) read TOAST once per row: the
+    # facet counts of 2,000 documents took 24,585 buffer reads instead of 760.
+    # The default target again: a row is toasted only past 2 kB, its tsvector first.
+    """
+    ALTER TABLE documents RESET (toast_tuple_target);
+    ALTER TABLE documents ALTER COLUMN id SET STORAGE MAIN, ALTER COLUMN kind SET STORAGE MAIN,
+        ALTER COLUMN title SET STORAGE MAIN;
+    UPDATE documents SET id = id || '', kind = kind || '', title = title || '';
     CLUSTER documents USING documents_sort_date;
     """,
 ]
