@@ -28,7 +28,8 @@ from foiasearch.ingest.options import IngestOptions
 folder, count = sys.argv[1], int(sys.argv[2])
 paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
 options = IngestOptions(ocr=False)
-extract(paths[0], options)
+for suffix in {os.path.splitext(p)[1] for p in paths}:  # each type's imports and first use, untimed
+    extract(next(p for p in paths if p.endswith(suffix)), options)
 out = {}
 for suffix in sorted({os.path.splitext(p)[1] for p in paths}):
     chosen = [p for p in paths if p.endswith(suffix)][:count]

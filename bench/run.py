@@ -260,7 +260,7 @@ def bench_corpus(label: str, corpus: Path, work: Path, index_only: bool = False,
         rows.append(f"| {label} | one CLI search, process start included (median) | {cli * 1000:.0f} ms |"
                     + (f" recollq {theirs['query'] * 1000:.0f} ms | {cli / theirs['query']:.2f} |"
                        if theirs else " n/a | |"))
-    if grep is not None:
+    if grep is not None and cli is not None:  # --skip reindex leaves out the CLI search
         rows.append(f"| {label} | answer one query over the PDFs (median) | {cli * 1000:.0f} ms (indexed) |"
                     f" pdfgrep -r {grep * 1000:.0f} ms | {cli / grep:.3f} |")
     return rows

@@ -22,7 +22,8 @@ import click
 
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE
 from foiasearch.options import filter_options, filters_of
-from foiasearch.search.api import IndexLocation, IndexNotFound, Query, QueryError, SearchBackend, open_backend
+from foiasearch.search.api import (RESULT_CACHE_ENTRIES, IndexLocation, IndexNotFound, Query, QueryError,
+                                    SearchBackend, open_backend)
 from foiasearch.output import hit_lines, more_footer, plural
 
 index_option = click.option(
@@ -319,7 +320,7 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
               "saving a search to --index (also: 'replica' in the config file).")
 @click.option("--secure-cookies", is_flag=True,
               help="Mark session cookies Secure even on plain http (when a TLS proxy is in front).")
-@click.option("--result-cache", type=click.IntRange(0, 100_000), default=4096, show_default=True,
+@click.option("--result-cache", type=click.IntRange(0, 100_000), default=RESULT_CACHE_ENTRIES, show_default=True,
               envvar="FOIASEARCH_RESULT_CACHE", metavar="N",
               help="Search answers each worker remembers until the index changes (0: none; "
                    "also $FOIASEARCH_RESULT_CACHE).")

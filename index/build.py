@@ -222,7 +222,7 @@ class Indexer:
             if outcome == FAILED:
                 summary.failed.append((display, reason))
             self.progress(done, total, display, outcome)
-        self.store.commit()
+        self._commit_store()
 
         # Few files, several cores: let one file's scanned pages be OCRed in
         # parallel instead of leaving cores idle (one tesseract per core),
@@ -342,6 +342,13 @@ class Indexer:
         self._pending.update(old_ids)
         return record.status, result.reason
 
+    def _commit_store(self) -> None:
+        """Commit the store with its commit counter bumped: with the backend's
+        own state it makes the index's fingerprint (search.api.Fingerprint), and
+        last_updated alone has whole seconds, which two commits can share."""
+        self.store.set_meta("store_commits", str(int(self.store.get_meta("store_commits") or 0) + 1))
+        self.store.commit()
+
     def _maybe_commit(self) -> None:
         # Commits do not wait for the backend's background merges (Whoosh
         # swaps a finished merge in at the next commit): waiting let
@@ -386,7 +393,7 @@ class Indexer:
             self._analyzed.clear()
             self._written.clear()
         self.store.set_meta("last_updated", _now())
-        self.store.commit()
+        self._commit_store()
         self._last_commit = time.monotonic()
         return written
 

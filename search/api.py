@@ -385,6 +385,9 @@ class SearchBackend(Protocol):
 BACKENDS = {"whoosh": "foiasearch.search.whoosh.engine:SearchEngine",
             "postgresql": "foiasearch.search.postgres.engine:PostgresBackend"}
 DEFAULT_BACKEND = "whoosh"
+# Whole answers a site worker remembers per index state (search.resultcache): a
+# site's browsing loops over a few hundred pages, and a smaller LRU keeps none.
+RESULT_CACHE_ENTRIES = 4096
 
 
 def open_backend(index: IndexLocation | str | os.PathLike | None = None,
@@ -400,6 +403,17 @@ def open_backend(index: IndexLocation | str | os.PathLike | None = None,
         raise ValueError(f"unknown search backend {backend!r}; use one of {', '.join(BACKENDS)}")
     module, _, cls = BACKENDS[backend].partition(":")
     return getattr(importlib.import_module(module), cls)(location)
+
+
+def load_backend(index: IndexLocation) -> None:
+    """Import the code of ``index``'s backend without opening anything. A
+    threaded server calls this before its first request: Whoosh's import
+    briefly puts stand-in modules in sys.modules (index.whoosh.importing),
+    which another thread importing at that moment could pick up."""
+    import importlib
+
+    if index.backend in BACKENDS:
+        importlib.import_module(BACKENDS[index.backend].partition(":")[0])
 
 
 def with_result_cache(backend: SearchBackend, entries: int, max_bytes: int | None = None) -> SearchBackend:

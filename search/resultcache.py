@@ -43,10 +43,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from foiasearch.search import budget
+from foiasearch.search.api import RESULT_CACHE_ENTRIES
 
-# Answers per process: a results page and its page counts are two. A site's
-# browsing loops over a few hundred pages: an LRU smaller than that would keep none.
-DEFAULT_ENTRIES = 4096
+DEFAULT_ENTRIES = RESULT_CACHE_ENTRIES  # answers per process: a results page and its page counts are two
 DEFAULT_BYTES = 64 * 1024 * 1024  # pickled, per process
 _STATE: ContextVar[dict | None] = ContextVar("foiasearch_result_state", default=None)
 

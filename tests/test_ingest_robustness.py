@@ -149,7 +149,7 @@ def test_the_results_window_is_bounded_in_bytes_as_well_as_in_files():
     assert not window.put("c", 1)  # a stopped reader releases the writer
 
 
-def test_every_file_comes_back_through_a_window_of_one_byte(tmp_path, monkeypatch):
+def test_a_window_of_one_byte_neither_deadlocks_nor_loses_a_file(tmp_path, monkeypatch):
     monkeypatch.setattr(pool, "WINDOW_BYTES_PER_WORKER", 1)
     paths = [str(write_html(tmp_path / f"p{n}.html", f"P{n}", "Opt out. " * 50)) for n in range(6)]
     items = list(extract_in_workers(paths, NO_OCR, workers=2))

@@ -244,6 +244,31 @@ def test_a_bulk_run_leaves_the_tables_vacuumed_and_the_heap_narrow(mixed_folder,
     assert not {"data", "body"} & columns
 
 
+
+def test_an_interrupted_run_is_not_kept_waiting_for_vacuum(mixed_folder, pg_url, monkeypatch):
+    """Ctrl-C past TIDY_AFTER documents: what was committed stays, and close()
+    does not start a VACUUM the user would wait for (the next run tidies)."""
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.index.postgres import writer
+
+    monkeypatch.setattr(writer, "TIDY_AFTER", 1)
+    seen = []
+
+    def interrupt(done, total, path, outcome):
+        seen.append(outcome)
+        if seen.count("indexed") == 2:
+            raise KeyboardInterrupt
+
+    location = IndexLocation.resolve(pg_url)
+    with pytest.raises(KeyboardInterrupt):
+        Indexer(location, workers=0, commit_every=0, progress=interrupt).run([mixed_folder])
+    with psycopg.connect(pg_url) as conn:
+        written = conn.execute("SELECT count(*) FROM foiasearch.documents").fetchone()[0]
+        vacuumed = conn.execute("SELECT last_vacuum FROM pg_stat_user_tables WHERE schemaname = 'foiasearch' "
+                                "AND relname = 'documents'").fetchone()[0]
+    assert written >= 1 and vacuumed is None
+
 def test_the_narrow_heap_migration_keeps_every_document(pg_url):
     """An index made before migration 4 (JSON and body in documents) is moved, not lost."""
     from foiasearch.index.location import IndexLocation

@@ -201,3 +201,25 @@ def test_a_pooled_backend_serves_requests_side_by_side_and_429s_past_its_pool(pg
         other.join(10)
     assert held == [8]
     assert app.test_client().get("/?q=detainers").status_code == 200  # free again
+
+
+def test_every_store_commit_is_a_new_state_even_within_one_second(tmp_path, monkeypatch):
+    """The Whoosh fingerprint moves with each commit of the store too, even when
+    two commits share last_updated's second: an answer cached between a
+    Whoosh commit and its store commit would otherwise outlive the store's."""
+    import foiasearch.index.build as build
+
+    monkeypatch.setattr(build, "_now", lambda: "2026-12-01T00:00:00+00:00")  # every commit in one second
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "memo.html").write_text("<html><head><title>Detainer memo</title></head>"
+                                      "<body><p>Detainers held in the county jail.</p></body></html>")
+    location = IndexLocation(tmp_path / "ix")
+    build.Indexer(location, workers=0).run([folder])
+    states = []
+    for _ in range(2):
+        with open_backend(location) as backend:
+            states.append(backend.fingerprint())
+        build.Indexer(location, workers=0).run([folder])  # nothing new: the store commits, Whoosh does not
+    assert states[0].state == states[1].state  # the same Whoosh generation
+    assert states[0].value != states[1].value

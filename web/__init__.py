@@ -12,7 +12,8 @@ import threading
 
 from flask import Flask
 
-from foiasearch.search.api import IndexLocation, IndexNotFound, SearchBackend, open_backend, with_result_cache
+from foiasearch.search.api import (IndexLocation, IndexNotFound, SearchBackend, load_backend, open_backend,
+                                    with_result_cache)
 from foiasearch.web.hosts import HostAllowList, HostGuard
 from foiasearch.web.serialized import Serialized
 from foiasearch.web.settings import MAX_BODY_BYTES, SiteSettings
@@ -62,6 +63,7 @@ def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSetting
     app = Flask(__name__)
     settings = settings or SiteSettings()
     location = IndexLocation.resolve(index_dir)
+    load_backend(location)  # before any request thread exists (search.api.load_backend)
     app.config.update(INDEX_DIR=location.display, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
                       MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES, MAX_FORM_PARTS=200)
     app.extensions["foiasearch_settings"] = settings

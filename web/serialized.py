@@ -114,11 +114,11 @@ def _entered(lock) -> Iterator[None]:
 
 
 class Serialized:
-    """``target`` with every method call made under ``lock`` (an RLock);
-    iterators and objects with methods that calls return (result streams)
+    """``target`` with every method call made under ``lock`` (an RLock; a
+    semaphore for a backend that searches side by side); iterators and objects with methods that calls return (result streams)
     are wrapped the same way, so their work is under the lock too."""
 
-    def __init__(self, target: Any, lock: threading.RLock) -> None:
+    def __init__(self, target: Any, lock: threading.RLock | threading.Semaphore) -> None:
         object.__setattr__(self, "_target", target)
         object.__setattr__(self, "_lock", lock)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from foiasearch.search.api import RESULT_CACHE_ENTRIES
 from foiasearch.web.accounts import AccountStore, accounts_path
 from foiasearch.web.settings import SettingsError, SiteSettings
 
@@ -34,7 +35,7 @@ def is_loopback_host(host: str) -> bool:
 
 def site_settings(location, config=None, host: str = "127.0.0.1", public: bool = False,
                   public_originals: bool = False, allowed_hosts: Iterable[str] = (),
-                  secure_cookies: bool = False, query_seconds: float = 1.5, result_cache: int = 4096) -> SiteSettings:
+                  secure_cookies: bool = False, query_seconds: float = 1.5, result_cache: int = RESULT_CACHE_ENTRIES) -> SiteSettings:
     """Raises SettingsError for a site that would be open to the network
     without accounts and without --public."""
     if public_originals and not public:

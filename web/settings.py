@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from foiasearch.search.api import RESULT_CACHE_ENTRIES
+
 MAX_BODY_BYTES = 256 * 1024  # the site's forms are a few hundred bytes
 
 
@@ -27,7 +29,7 @@ class SiteSettings:
     # (search.whoosh.refresh); set by ``serve``, off for a test client that wants to see them at once.
     refresh_in_background: bool = False
     # Whole search answers remembered per worker and index state (search.resultcache); 0: none.
-    result_cache: int = 4096
+    result_cache: int = RESULT_CACHE_ENTRIES
 
     @property
     def originals_for_anonymous(self) -> bool:

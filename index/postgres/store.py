@@ -36,6 +36,7 @@ COLUMNS = "path, display, size, mtime_ns, sha256, status, reason, updated_at"
 # instead of two per file, which under load cost more wall time than the
 # indexer's own CPU.
 SNAPSHOT_FILES = 500
+SNAPSHOT_LIMIT = 8 * SNAPSHOT_FILES  # entries kept before the cache starts again
 LINKED = "SELECT d.doc_id, f.path, f.display FROM file_docs d JOIN files f ON f.path = d.path WHERE d.doc_id = ANY(%s)"
 SNAPSHOT = f"""
 SELECT k.path, {', '.join('f.' + c for c in COLUMNS.split(', ')[1:])},
@@ -63,9 +64,13 @@ class PostgresStore:
         self._files: dict[str, tuple[FileRecord | None, list[str] | None]] = {}  # key -> (record|None: removed, links)
         self._docs: dict[str, Document | None] = {}
         self._meta: dict[str, str] = {}
-        # Committed (record, links) of paths read since the last commit; a
-        # commit forgets them, so another indexer's changes show up as soon
-        # as they would have with one query per file.
+        # Committed (record, links) of paths read since the last commit, a
+        # folder's next SNAPSHOT_FILES at a time; a commit forgets them, and so
+        # does reaching SNAPSHOT_LIMIT (a re-index's first pass over every file
+        # commits only at its end). Records may be up to one commit old: an
+        # unchanged file is skipped on them; a file about to be re-linked asks
+        # for its current links (doc_ids_of), so another indexer's newer
+        # document is not left without files.
         self._snapshot: dict[str, tuple[FileRecord | None, list[str]]] = {}
         self._listings: dict[str, list[str]] = {}  # folder -> its entries' names, sorted
         self._snapshots = not readonly
@@ -91,6 +96,8 @@ class PostgresStore:
             rows = self._rows(SNAPSHOT, [[key]])
             return _record(rows[0][:-1]) if rows[0][1] is not None else None, rows[0][-1]
         if key not in self._snapshot:
+            if len(self._snapshot) >= SNAPSHOT_LIMIT:
+                self._snapshot.clear()  # only a cache: bounded memory on a large re-index
             folder, name = os.path.split(path)
             if folder not in self._listings:
                 try:
@@ -138,7 +145,11 @@ class PostgresStore:
         key = _key(path)
         if key in self._files and self._files[key][1] is not None:
             return list(self._files[key][1])
-        return list(self._committed(path)[1])
+        links = self._committed(path)[1]
+        if links and self._snapshots:  # a known file: its links as they are now, not at the folder's read
+            rows = self._rows(SNAPSHOT, [[key]])
+            links = rows[0][-1] if rows else []
+        return list(links)
 
     def paths_of(self, doc_id: str) -> list[str]:
         """Display paths of the files a document came from (committed and pending)."""

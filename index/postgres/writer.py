@@ -108,6 +108,7 @@ class PostgresWriter:
             self.conn.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
         self._changes: dict[str, Document | None] = {}  # doc id -> new version, None: remove
         self.written = 0  # documents written or removed by this writer's commits
+        self.completed = False  # a run's last commit went through (commit(background_merge=False))
 
     @staticmethod
     def prepare(result: IngestResult) -> None:
@@ -129,7 +130,14 @@ class PostgresWriter:
 
     def commit(self, background_merge: bool = True) -> None:
         """Write the buffered changes in one transaction, retrying transient
-        conflicts (``background_merge``: nothing to merge here)."""
+        conflicts. ``background_merge`` is False for a run's last commit
+        (index.build): nothing to merge here, but only a run that got that far
+        is tidied by :meth:`close` (an interrupted one is not kept waiting)."""
+        self._write_changes()
+        if not background_merge:
+            self.completed = True
+
+    def _write_changes(self) -> None:
         if not self._changes:
             return
         for attempt in range(RETRIES):
@@ -178,11 +186,11 @@ class PostgresWriter:
                 cur.execute(VOCABULARY)
 
     def close(self) -> None:
-        """Close the connection; after a bulk run (TIDY_AFTER documents), VACUUM
+        """Close the connection; after a completed bulk run (TIDY_AFTER documents), VACUUM
         (ANALYZE) the tables, so that the first searches need not wait
         for autovacuum to set the visibility map (schema.tidy)."""
         self.conn.close()
-        if self.written >= TIDY_AFTER:
+        if self.completed and self.written >= TIDY_AFTER:
             try:
                 tidy(self.target)
             except (psycopg.Error, DatabaseUnavailable):

@@ -18,10 +18,12 @@ under each name in ``sys.modules`` for the length of that import only:
 functions that import the real module when called and forward to it, and
 ``whoosh.reading.cached_property`` is
 ``functools.cached_property`` (which also computes the value on first access
-and keeps it in the instance's ``__dict__`` under the same name). Nothing else
-sees a stand-in: the names are removed from ``sys.modules`` right after, so
-a later ``import urllib.request`` (or of the other two) anywhere gets the
-real module. When Whoosh was already imported (or the real modules were),
+and keeps it in the instance's ``__dict__`` under the same name). The names
+are removed from ``sys.modules`` right after, so a later ``import
+urllib.request`` (or of the other two) anywhere gets the real module. Another
+thread importing one of them during that import would get the stand-in: a
+threaded server imports its backend before its first request
+(search.api.load_backend). When Whoosh was already imported (or the real modules were),
 it does nothing. Both packages init (index.whoosh, search.whoosh) call it
 before any Whoosh import of theirs.
 

@@ -162,9 +162,10 @@ class PostgresBackend:
                 return self._remembered[key]
         rows = self._rows(sql, params, matching=True)
         with self._remembered_lock:
-            self._remembered[key] = rows
-            while len(self._remembered) > REMEMBERED:
-                self._remembered.popitem(last=False)
+            if key[0] == self._generation:  # else another thread read a newer one meanwhile: not kept
+                self._remembered[key] = rows
+                while len(self._remembered) > REMEMBERED:
+                    self._remembered.popitem(last=False)
         return rows
 
     def _refresh(self) -> None:
@@ -174,11 +175,17 @@ class PostgresBackend:
         if memo is not None and ("generation", id(self)) in memo:
             return
         generation, everyone = self._rows("SELECT generation, (SELECT n FROM facet_counts WHERE key = '') FROM state")[0]
-        if generation != self._generation:
-            with self._remembered_lock:
+        with self._remembered_lock:
+            # Threads search side by side (web.serialized): the generation only
+            # moves forward, so a thread that read an older one never brings it
+            # back, and rows are kept only under the generation current when
+            # they are stored. The generation is a counter bumped by every commit.
+            if generation > self._generation:
                 self._remembered.clear()
-            self._generation = generation
-        self._everyone = everyone or 0
+                self._generation = generation
+                self._everyone = everyone or 0
+            elif generation == self._generation:
+                self._everyone = everyone or 0
         if memo is not None:
             memo[("generation", id(self))] = generation
 

@@ -492,9 +492,10 @@ class SearchEngine:
 
     def _fingerprint(self, generation: int) -> Fingerprint:
         """The TOC generation (bumped by every Whoosh commit) plus the store's
-        last update time, hashed."""
+        last update time and commit counter (index.build), hashed."""
         updated = self.store.get_meta("last_updated")
-        value = hashlib.sha256(f"{generation}\n{updated or ''}".encode()).hexdigest()[:16]
+        commits = self.store.get_meta("store_commits")
+        value = hashlib.sha256(f"{generation}\n{updated or ''}\n{commits or ''}".encode()).hexdigest()[:16]
         return Fingerprint(self.name, str(Path(self.location.root).resolve()), str(generation), updated, value)
 
 
