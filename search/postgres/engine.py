@@ -345,9 +345,14 @@ class PostgresBackend:
             matched = self._matching(f"SELECT count(*) FROM documents d WHERE {where}", params)[0][0]
         if matched * 2 <= everyone:
             return f"SELECT k AS key, count(*) AS n FROM documents d, unnest(d.fkeys || d.epages) k WHERE {where} GROUP BY k"
+        # NOT EXISTS, not NOT IN: NOT IN can only hash its subquery if every id
+        # fits in work_mem; past that (about 100,000 documents) it rescans the
+        # matches once per document, and a common word's facets ran for hours.
+        # NOT EXISTS is an anti join, which hashes in batches at any size.
         return (f"SELECT c.key, c.n - coalesce(o.n, 0) AS n FROM facet_counts c LEFT JOIN "
-                f"(SELECT k AS key, count(*) AS n FROM documents o, unnest(o.fkeys || o.epages) k WHERE o.id NOT IN "
-                f"(SELECT d.id FROM documents d WHERE {where}) GROUP BY k) o ON o.key = c.key WHERE c.key <> ''")
+                f"(SELECT k AS key, count(*) AS n FROM documents o, unnest(o.fkeys || o.epages) k WHERE NOT EXISTS "
+                f"(SELECT 1 FROM documents d WHERE d.id = o.id AND ({where})) GROUP BY k) o ON o.key = c.key "
+                f"WHERE c.key <> ''")
 
     def _suggest(self, text: str) -> str | None:
         """The query text with unknown words replaced by the closest indexed word."""
