@@ -12,8 +12,8 @@ ever served for an older state. Entries of older states are not looked up
 again and age out of the LRU. The cache is bounded by entries and by their
 pickled bytes. Everything else passes through to the backend.
 
-The fingerprint is read once per request (a web request runs inside
-:func:`one_state`), not once per call: a search page asks for results and
+The fingerprint is read once per request (web.deadline calls :func:`pin_state`
+before a request and :func:`unpin_state` after it), not once per call: a search page asks for results and
 page counts. An answer read after a commit may be stored under the state
 read just before it: later requests read the newer state and never see it
 again, and no answer of an older state is ever stored under a newer one.
@@ -37,15 +37,13 @@ import dataclasses
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from typing import Any
 
 from foiasearch.search import budget
 from foiasearch.search.api import RESULT_CACHE_ENTRIES
 
-DEFAULT_ENTRIES = RESULT_CACHE_ENTRIES  # answers per process: a results page and its page counts are two
 DEFAULT_BYTES = 64 * 1024 * 1024  # pickled, per process
 _STATE: ContextVar[dict | None] = ContextVar("foiasearch_result_state", default=None)
 
@@ -67,23 +65,6 @@ def request_memo() -> dict | None:
     has read of its index's state, for a backend that reads it once per
     request too (PostgreSQL's generation); None outside a request."""
     return _STATE.get()
-
-
-@contextmanager
-def one_state() -> Iterator[None]:
-    """:func:`pin_state` for the length of a block.
-
-    >>> with one_state():
-    ...     _STATE.get() == {}
-    True
-    >>> _STATE.get() is None
-    True
-    """
-    pin_state()
-    try:
-        yield
-    finally:
-        unpin_state()
 
 
 def query_key(query: Any) -> Hashable:
@@ -111,7 +92,7 @@ class ResultCache:
     ([1], [1], 1, 1)
     """
 
-    def __init__(self, entries: int = DEFAULT_ENTRIES, max_bytes: int = DEFAULT_BYTES) -> None:
+    def __init__(self, entries: int = RESULT_CACHE_ENTRIES, max_bytes: int = DEFAULT_BYTES) -> None:
         self.entries, self.max_bytes = entries, max_bytes
         self._answers: OrderedDict[Hashable, bytes] = OrderedDict()
         self._bytes = 0
@@ -171,7 +152,7 @@ class CachedBackend:
         self._backend.close()
 
     def _state(self) -> str:
-        """The index's fingerprint value, read once per :func:`one_state` block."""
+        """The index's fingerprint value, read once between :func:`pin_state` and :func:`unpin_state`."""
         memo = _STATE.get()
         if memo is not None and id(self) in memo:
             return memo[id(self)]

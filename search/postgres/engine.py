@@ -81,7 +81,7 @@ class _Selection:
         self.ranked = query.sort == "relevance" and bool(self.text.rank)
         self.order = "score DESC, d.date DESC NULLS LAST, d.id" if self.ranked else ORDER.get(query.sort, ORDER["newest"])
         self.everything = self.where == EVERYTHING
-        self.filtered = self.where != f"({self.text.where}) AND TRUE AND TRUE"  # by facets or hidden collections
+        self.filtered = bool(hidden) or filters != "TRUE"  # by facets or hidden collections
 
     def without(self, facet: str) -> tuple[str, list]:
         """The condition with ``facet``'s own selection left out (facet counts)."""
@@ -168,13 +168,16 @@ class PostgresBackend:
                     self._remembered.popitem(last=False)
         return rows
 
-    def _refresh(self) -> None:
-        """Read the index's generation and size; what was remembered for an older generation is forgotten.
-        Once per web request (search.resultcache.request_memo): a page's searches use one state."""
+    def _refresh(self) -> tuple[int, dt.datetime | None]:
+        """Read the index's generation, last update and size; what was remembered
+        for an older generation is forgotten. Once per web request
+        (search.resultcache.request_memo): a page's searches and its
+        fingerprint use one state, read in one round trip."""
         memo = request_memo()
-        if memo is not None and ("generation", id(self)) in memo:
-            return
-        generation, everyone = self._rows("SELECT generation, (SELECT n FROM facet_counts WHERE key = '') FROM state")[0]
+        if memo is not None and ("state", id(self)) in memo:
+            return memo[("state", id(self))]
+        generation, updated, everyone = self._rows(
+            "SELECT generation, last_updated, (SELECT n FROM facet_counts WHERE key = '') FROM state")[0]
         with self._remembered_lock:
             # Threads search side by side (web.serialized): the generation only
             # moves forward, so a thread that read an older one never brings it
@@ -187,7 +190,8 @@ class PostgresBackend:
             elif generation == self._generation:
                 self._everyone = everyone or 0
         if memo is not None:
-            memo[("generation", id(self))] = generation
+            memo[("state", id(self))] = (generation, updated)
+        return generation, updated
 
     def _select(self, query: Query) -> _Selection:
         query.validate()
@@ -500,8 +504,7 @@ class PostgresBackend:
                            ocr_low_confidence_pages=low, ocr_mean_confidence=round(mean, 1) if mean is not None else None)
 
     def fingerprint(self) -> Fingerprint:
-        generation, updated = self._rows("SELECT generation, last_updated FROM state")[0]
-        return _fingerprint(self, generation, updated)
+        return _fingerprint(self, *self._refresh())
 
     def close(self) -> None:
         self.pool.close()
