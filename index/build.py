@@ -265,10 +265,10 @@ class Indexer:
             stat = os.stat(absolute)
         except OSError:
             return None  # let the worker report why it cannot be read
-        if record and self._awaiting_ocr and set(self.store.doc_ids_of(absolute)) & self._awaiting_ocr:
-            return None
-        if record and self._stale and set(self.store.doc_ids_of(absolute)) & self._stale:
-            return None
+        if record and (self._awaiting_ocr or self._stale):
+            linked = set(self.store.doc_ids_of(absolute))
+            if linked & self._awaiting_ocr or linked & self._stale:
+                return None
         if (record and record.status == FAILED and record.reason.startswith(LIMIT_REASONS)
                 and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns):
             return FAILED, record.reason

@@ -78,6 +78,11 @@ def one_line(exc: Exception, last: bool = False) -> str:
     return lines[-1] if last else lines[0]
 
 
+def lost_connection(target: Target, exc: Exception) -> DatabaseUnavailable:
+    """The one-line error for a connection to ``target`` lost mid-way (raise it ``from exc``)."""
+    return DatabaseUnavailable(f"lost the connection to {target.display}: {one_line(exc)}")
+
+
 def connect(target: Target, autocommit: bool = False, timeout: int = 10) -> psycopg.Connection:
     """A connection with the index's schema first on the search path;
     raises DatabaseUnavailable (one line) when the server cannot be reached."""

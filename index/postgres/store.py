@@ -25,7 +25,7 @@ import psycopg
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.postgres.records import clean
-from foiasearch.index.postgres.schema import DatabaseUnavailable, connect, ensure_schema, one_line, target_of
+from foiasearch.index.postgres.schema import connect, ensure_schema, lost_connection, target_of
 from foiasearch.index.postgres.writer import RETRIES, TRANSIENT
 from foiasearch.index.store import FileRecord, _key, _path
 from foiasearch.ingest.document import Document, Page
@@ -81,8 +81,7 @@ class PostgresStore:
         try:
             return self.db.execute(sql, list(params)).fetchall()
         except psycopg.OperationalError as exc:
-            raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
-                                      f"{one_line(exc)}") from exc
+            raise lost_connection(self.target, exc) from exc
 
     def close(self) -> None:
         self.db.close()
@@ -283,8 +282,7 @@ class PostgresStore:
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
             except psycopg.OperationalError as exc:
-                raise DatabaseUnavailable(f"lost the connection to {self.target.display}: "
-                                          f"{one_line(exc)}") from exc
+                raise lost_connection(self.target, exc) from exc
         self._forget()
 
     def _forget(self) -> None:

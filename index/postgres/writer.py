@@ -22,8 +22,8 @@ from psycopg import errors
 
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.postgres.records import MAX_INDEXED, rows_for
-from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, connect, ensure_schema, one_line, target_of,
-                                              tidy)
+from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, connect, ensure_schema, lost_connection,
+                                              target_of, tidy)
 from foiasearch.ingest.document import Document, IngestResult
 
 RETRIES = 8
@@ -152,8 +152,7 @@ class PostgresWriter:
                                           f"conflicting writers, {RETRIES} attempts") from None
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
             except psycopg.OperationalError as exc:
-                reason = one_line(exc)
-                raise DatabaseUnavailable(f"lost the connection to {self.target.display}: {reason}") from exc
+                raise lost_connection(self.target, exc) from exc
 
     def _write(self) -> None:
         ids = sorted(self._changes)  # one order for every writer

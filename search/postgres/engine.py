@@ -32,7 +32,7 @@ from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.store import PostgresStore
 from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
-                                              one_line, target_of)
+                                              lost_connection, target_of)
 from foiasearch.index.originals import Original, in_place, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
@@ -144,7 +144,7 @@ class PostgresBackend:
         except psycopg.errors.QueryCanceled:
             stopped()
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
-            raise DatabaseUnavailable(f"lost the connection to {self.target.display}: {one_line(exc)}") from exc
+            raise lost_connection(self.target, exc) from exc
         except Exception as exc:  # psycopg_pool.PoolTimeout
             if type(exc).__name__ == "PoolTimeout":
                 raise DatabaseUnavailable(f"cannot reach {self.target.display}") from exc
