@@ -17,6 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -80,6 +81,28 @@ def _token_stream(text: str) -> list[tuple[int, int, str]]:
     return [(s, e, w) for s, e, w, _ in out]
 
 
+# The same tokens as _TOKEN, kept by re.split between the text around them.
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+
+
+def _words(text: str) -> tuple[list[str], list[int], list[int]]:
+    """``_token_stream(text)`` as three lists: words, starts and ends.
+
+    Most texts have no initials to join: their tokens and offsets then come
+    from one ``re.split`` and running sums of its parts' lengths, with no
+    step in Python per token (a third of the gazetteer's time before).
+
+    >>> _words("ICE's I-247"), _words("U.S. ICE")
+    ((['ICE', 's', 'I', '247'], [0, 4, 6, 8], [3, 5, 7, 11]), (['US', 'ICE'], [0, 5], [3, 8]))
+    """
+    if _INITIALS.search(text) is None:
+        parts = _TOKEN_SPLIT.split(text)  # gap, token, gap, token, ..., gap
+        offsets = list(accumulate(map(len, parts), initial=0))
+        return parts[1::2], offsets[1:-1:2], offsets[2::2]
+    spans = _token_stream(text)
+    return [w for _, _, w in spans], [s for s, _, _ in spans], [e for _, e, _ in spans]
+
+
 def _alias_key(alias: str, fold: bool) -> tuple[str, ...]:
     key = tuple(w for _, _, w in _token_stream(alias.replace("’", "'")))
     return tuple(t.casefold() for t in key) if fold else key
@@ -123,18 +146,18 @@ class Gazetteer:
         """Non-overlapping gazetteer mentions in ``text``, in order, longest
         first at each position. Context rules are applied here."""
         folded, exact, fprefix, eprefix = self._compile()
-        spans = _token_stream(text)
-        n = len(spans)
+        words, starts, ends = _words(text)
+        n = len(words)
         found: list[Match] = []
         ffirst, efirst = self._first_words()
-        # Where an alias may start, found in one comprehension rather than in
-        # the walk below: most tokens start none.
-        starts = [k for k, (_, _, w) in enumerate(spans) if w in efirst or w.casefold() in ffirst]
+        # Where an alias may start: each distinct word is tested once, then
+        # the tokens are picked out by set membership (most start none).
+        openers = {w for w in set(words) if w in efirst or w.casefold() in ffirst}
         after = 0  # the token after the last mention found
-        for i in starts:
+        for i in [k for k, w in enumerate(words) if w in openers] if openers else ():
             if i < after:
                 continue
-            word = spans[i][2]
+            word = words[i]
             fkey: tuple[str, ...] | None = (word.casefold(),)
             ekey: tuple[str, ...] | None = (word,)
             best: tuple[int, Entry] | None = None
@@ -149,17 +172,18 @@ class Gazetteer:
                 entry = (exact.get(ekey) if ekey else None) or (folded.get(fkey) if fkey else None)
                 if entry:
                     best = (j, entry)
-                if j + 1 >= n or _GAP.fullmatch(text, spans[j][1], spans[j + 1][0]) is None:
+                if j + 1 >= n or _GAP.fullmatch(text, ends[j], starts[j + 1]) is None:
                     break
                 j += 1
-                nxt = spans[j][2]
+                nxt = words[j]
                 fkey = fkey + (nxt.casefold(),) if fkey else None
                 ekey = ekey + (nxt,) if ekey else None
             if best:
                 j, entry = best
-                found.append(Match(entry, spans[i][0], spans[j][1], text[spans[i][0]:spans[j][1]]))
+                found.append(Match(entry, starts[i], ends[j], text[starts[i]:ends[j]]))
                 after = j + 1
-        return [m for m in found if _context_ok(m.entry, text)]
+        seen: dict[str, bool] = {}  # context word -> in the text: each word searched for once
+        return [m for m in found if _context_ok(m.entry, text, seen)]
 
     def surname_index(self) -> dict[str, Entry]:
         """Last name -> person entry, for names no other entry shares."""
@@ -181,8 +205,15 @@ def _context_regex(word: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(word), flags)
 
 
-def _context_ok(entry: Entry, text: str) -> bool:
-    return not entry.context or any(_context_regex(w).search(text) for w in entry.context)
+def _context_ok(entry: Entry, text: str, seen: dict[str, bool]) -> bool:
+    """Whether ``text`` mentions one of ``entry``'s context words; ``seen``
+    remembers the words already looked for in this text."""
+    for word in entry.context:
+        if word not in seen:
+            seen[word] = _context_regex(word).search(text) is not None
+        if seen[word]:
+            return True
+    return not entry.context
 
 
 def _entries_from(path: Path) -> list[Entry]:

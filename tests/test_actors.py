@@ -157,3 +157,14 @@ def test_the_token_streams_quick_path_joins_initials_like_the_slow_one(text):
     from foiasearch.ingest.gazetteer import _token_stream
 
     assert _token_stream(text) == _joined_token_by_token(text)
+
+
+@given(st.text(alphabet="AaBbÉéⅠ1_ .,'’\t\n-()x&US", max_size=30))
+@settings(max_examples=500, deadline=None)
+def test_the_gazetteers_word_lists_are_its_token_stream(text):
+    """gazetteer._words cuts tokens with re.split and offsets by running
+    sums; it must give what _token_stream gives, offsets included."""
+    from foiasearch.ingest.gazetteer import _token_stream, _words
+
+    spans = _token_stream(text)
+    assert _words(text) == ([w for _, _, w in spans], [s for s, _, _ in spans], [e for _, e, _ in spans])

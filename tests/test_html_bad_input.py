@@ -1,6 +1,5 @@
 """Bad HTML never stops a run: each case is ingested or fails with a one-line reason,
-in bounded time (this process's CPU time: a busy machine stretches wall time, not the
-work a pathological page costs)."""
+in bounded time."""
 
 from __future__ import annotations
 
@@ -17,9 +16,9 @@ PARAGRAPH = "<p>The sheriff released four hundred pages of e-mail after a two-ye
 
 
 def run(path: Path, limit_seconds: float):
-    start = time.process_time()
+    start = time.perf_counter()
     result = ingest_file(path)
-    elapsed = time.process_time() - start
+    elapsed = time.perf_counter() - start
     assert elapsed < limit_seconds, f"{path.name} took {elapsed:.1f}s"
     if result.status != "ok":
         assert result.reason and "\n" not in result.reason and "Traceback" not in result.reason
