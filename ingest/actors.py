@@ -169,6 +169,12 @@ class _Found:
 
 
 # ---------------------------------------------------------------- helpers
+# A word, and a hyphenated name, broken at the end of a printed line.
+_BROKEN_WORD = led_by("-", r"(?<=[a-z])-[ \t]*\n[ \t]*(?=[a-z])")
+_BROKEN_NAME = led_by("-", r"(?<=\w)-[ \t]*\n[ \t]*(?=[A-Z])")
+_ALL_CAPS = led_by("[A-Z]", r"(?<![\w'’])[A-Z]{2,}(?![a-z])")
+
+
 def normalise_text(text: str) -> str:
     """Undo what printing does to names: hyphenated line breaks, curly
     apostrophes, non-breaking spaces. Offsets shift, so callers that need
@@ -178,8 +184,9 @@ def normalise_text(text: str) -> str:
     "Enforcement by BAMACA-Zacarias's"
     """
     text = text.replace("\u00a0", " ").replace("’", "'").replace("\u00ad", "")
-    text = re.sub(r"(?<=[a-z])-[ \t]*\n[ \t]*(?=[a-z])", "", text)
-    return re.sub(r"(?<=\w)-[ \t]*\n[ \t]*(?=[A-Z])", "-", text)
+    if "-" not in text:
+        return text
+    return _BROKEN_NAME.sub("-", _BROKEN_WORD.sub("", text))
 
 
 def _titlecase_caps(text: str) -> str:
@@ -197,7 +204,7 @@ def _titlecase_caps(text: str) -> str:
             return word
         return word.lower() if word in small else word.capitalize()
 
-    return re.sub(r"(?<![\w'’])[A-Z]{2,}(?![a-z])", fix, text)
+    return _ALL_CAPS.sub(fix, text)
 
 
 def _tokens(span: str) -> list[str]:
@@ -505,8 +512,9 @@ class _Extractor:
         # The name patterns are costly where they start; run them only near
         # the verb or comma that anchors them.
         runs = [(_SAID_NAME, _SAID_AT), (_NAME_SAID, _SAID_AT), (_APPOSITION, _APPOSITION_AT), (_NAME_VERB, None)]
+        windows_at = {anchor: self._windows(text, anchor) for anchor in (_SAID_AT, _APPOSITION_AT)}  # each found once
         for pattern, anchor in runs:
-            windows = self._windows(text, anchor) if anchor else [(0, len(text))]
+            windows = windows_at[anchor] if anchor else [(0, len(text))]
             for m in (m for s, e in windows for m in pattern.finditer(text, s, e)):
                 if not self._overlaps(m.start("name"), m.end("name")) and len(m.group("name").split()) > 1:
                     self._person(m.group("name"), m.start("name"))

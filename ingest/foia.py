@@ -196,9 +196,14 @@ def _split_people(value: str) -> list[str]:
 
 def find_emails(page_text: str, page: int | None = None) -> list[Email]:
     """E-mail header blocks printed on a page (Outlook and Gmail print styles)."""
+    if "From:" not in page_text and "To:" not in page_text:
+        return []  # a block opens with a "From:" line, or a Gmail sender line before "To:"
     lines = []
     for raw in page_text.splitlines():
-        lines.extend(part.strip() for part in _INLINE_FROM.split(raw))
+        if "From:" in raw:  # _INLINE_FROM splits only there; as a regex it tries every position
+            lines.extend(part.strip() for part in _INLINE_FROM.split(raw))
+        else:
+            lines.append(raw.strip())
     emails: list[Email] = []
     i = 0
     while i < len(lines):

@@ -27,7 +27,7 @@ from pdfminer.layout import LAParams, LTContainer, LTImage, LTPage, LTText, LTTe
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
-from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.pdftypes import PDFException, resolve1
 from pdfminer.psparser import PSException
 from pdfminer.utils import decode_text
@@ -37,7 +37,7 @@ from foiasearch.ingest.forked import in_forks
 from foiasearch.ingest.hashing import file_sha256
 from foiasearch.ingest.document import Document, IngestError, IngestResult, Page
 from foiasearch.ingest.options import IngestOptions
-from foiasearch.ingest.pdftext import TextInterpreter, TextReader
+from foiasearch.ingest.pdftext import FileParser, TextInterpreter, TextReader
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -137,7 +137,7 @@ def _open(handle, passwords: tuple[str, ...]) -> tuple[PDFDocument, str]:
     for password in ("", *passwords):
         handle.seek(0)
         try:
-            return PDFDocument(PDFParser(handle), password=password), password
+            return PDFDocument(FileParser(handle), password=password), password
         except PDFPasswordIncorrect:
             continue
     raise IngestError("encrypted: password required")

@@ -11,10 +11,11 @@ import json
 
 import pytest
 from pdfminer.pdfinterp import PDFContentParser, PDFPageInterpreter
+from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream
 
 from foiasearch.ingest import pdf
-from foiasearch.ingest.pdftext import TextInterpreter, _ContentParser
+from foiasearch.ingest.pdftext import FileParser, TextInterpreter, _ContentParser
 from tests.conftest import SHARED_CORPUS, needs_shared_corpus
 
 STREAMS = [
@@ -84,3 +85,58 @@ def test_same_text_as_pdfminers_interpreter_on_the_corpus(monkeypatch):
     monkeypatch.setattr(pdf, "TextInterpreter", PDFPageInterpreter)
     for path in files:
         assert read(path) == ours[path], path
+
+
+def _file_tokens(parser_class, data: bytes, start: int = 0) -> list:
+    import io
+
+    parser = parser_class(io.BytesIO(data))
+    parser.seek(start)
+    out = []
+    while True:
+        try:
+            out.append(parser.nexttoken())
+        except Exception as exc:
+            out.append(type(exc).__name__)
+            return out
+
+
+def _made_pdfs() -> list[bytes]:
+    """PDFs made here: reportlab's (ASCII85 and Flate streams, a title,
+    an image page), and one of objects written to cross 4 KiB buffers."""
+    from tests.builders import pdf_bytes
+
+    filler = b"".join(b"%d 0 obj << /Name /N%d /Text (t%d) /Hex <%02X> /A [%d.5 -%d] >> endobj\n" % (n, n, n, n % 256, n, n)
+                      for n in range(1, 400))
+    return [pdf_bytes(["Sheriff Quinn said (b)(6)", "Page two\nline"], title="A title"),
+            pdf_bytes([None, "text"], image_pages={0: "SCAN"}), b"%PDF-1.4\n" + filler]
+
+
+def test_file_parser_gives_pdfminers_tokens_on_whole_files():
+    """FileParser reads the file's objects 4 KiB at a time: tokens cut by a
+    buffer's end go through pdfminer's own code, and positions must agree
+    from any starting point."""
+    for data in _made_pdfs():
+        for start in (0, 1, 7, 4090, len(data) // 2):
+            assert _file_tokens(FileParser, data, start) == _file_tokens(PDFParser, data, start)
+
+
+@needs_shared_corpus
+def test_file_parser_reads_the_corpus_as_pdfminers_parser_does(monkeypatch):
+    """Every PDF of the corpus: the same page texts and metadata with
+    pdfminer's own PDFParser reading the file's objects."""
+    files = sorted(p for p in SHARED_CORPUS.rglob("*.pdf") if p.is_file())[:40]
+
+    def read(path):
+        try:
+            with pdf._open_file(path) as handle:
+                pages, info, _ = pdf.read_pdf(handle, ("baz", "usersecret", "openpassword"))
+        except pdf.IngestError as exc:
+            return str(exc)
+        return json.dumps([info, [(p.text, round(p.image_cover, 4)) for p in pages]])
+
+    ours = {path: read(path) for path in files}
+    monkeypatch.setattr(pdf, "FileParser", PDFParser)
+    for path in files:
+        assert read(path) == ours[path], path
+    assert _file_tokens(FileParser, files[0].read_bytes()) == _file_tokens(PDFParser, files[0].read_bytes())
