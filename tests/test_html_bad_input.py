@@ -1,5 +1,6 @@
 """Bad HTML never stops a run: each case is ingested or fails with a one-line reason,
-in bounded time."""
+in bounded time (this process's CPU time: a busy machine stretches wall time, not the
+work a pathological page costs)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ PARAGRAPH = "<p>The sheriff released four hundred pages of e-mail after a two-ye
 
 
 def run(path: Path, limit_seconds: float):
-    start = time.perf_counter()
+    start = time.process_time()
     result = ingest_file(path)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < limit_seconds, f"{path.name} took {elapsed:.1f}s"
     if result.status != "ok":
         assert result.reason and "\n" not in result.reason and "Traceback" not in result.reason
