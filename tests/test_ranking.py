@@ -19,7 +19,8 @@ from foiasearch.index.location import IndexLocation
 from foiasearch.ingest.document import Actor, Document, Page
 from foiasearch.index.whoosh.storage import open_index, open_or_create_index
 from foiasearch.search.whoosh.bitquery import query_bits
-from foiasearch.search.whoosh.bulkscore import ScoreCache, score_all
+from foiasearch.search.whoosh import bulkscore
+from foiasearch.search.whoosh.bulkscore import ScoreCache, score_all, score_sparse
 from foiasearch.search.whoosh.docsets import from_bits, to_bits
 from foiasearch.search.whoosh.engine import SearchEngine
 from foiasearch.search.api import Query
@@ -118,6 +119,37 @@ def test_bulk_scoring_covers_what_people_type(searcher):
     for text in ("detainer", "sheriff county", '"opt out"', "detainer NOT jail", "title:memo OR content:warrant",
                  "(detainer OR hold) AND (county OR police)", "records^3 memo"):
         assert score_all(searcher, parse_text(text), ScoreCache()) is not None, text
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_sparse_scores_are_the_bulk_scores_exactly(searcher, text):
+    """The plain-Python path (few postings, no numpy) gives the same floats,
+    bit for bit, on the same records (deleted ones included), fresh and cached."""
+    parsed = parse_text(text)
+    bulk = score_all(searcher, parsed, ScoreCache())
+    cache = ScoreCache()
+    for _ in range(2):
+        sparse = score_sparse(searcher, parsed, cache)
+        if bulk is None:
+            assert sparse is None
+            continue
+        matched, scores = bulk
+        assert sparse == {int(d): float(scores[d]) for d in np.flatnonzero(matched)}
+
+
+@pytest.mark.parametrize("sparse_below", [0, 10**9])
+def test_results_are_the_same_through_either_scoring_path(index_root, monkeypatch, sparse_below):
+    """Whole results (order, scores, pages, totals) do not depend on the path."""
+    def results():
+        with SearchEngine.open(str(index_root)) as engine:
+            return [(r.total, [(h.id, h.score, h.matching_pages, h.snippet) for h in r.hits])
+                    for text in QUERIES for r in [engine.search(Query(text, per_page=15))]]
+
+    monkeypatch.setattr(bulkscore, "SPARSE_ALWAYS", 0)
+    monkeypatch.setattr(bulkscore, "SPARSE_WITHOUT_NUMPY", 0)
+    dense = results()
+    monkeypatch.setattr(bulkscore, "SPARSE_ALWAYS", sparse_below)
+    assert results() == dense
 
 
 def test_cached_terms_give_the_same_scores(searcher):

@@ -32,10 +32,12 @@ True
 
 from __future__ import annotations
 
+import sys
 import threading
+from array import array
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
-import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer, WeightScorer
 
@@ -43,7 +45,16 @@ from foiasearch.search.budget import check as check_budget
 from foiasearch.search.whoosh.phrases import phrase_docs
 from foiasearch.search.whoosh.postings import posting_blocks
 
-Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool per docnum, score per docnum)
+if TYPE_CHECKING:
+    import numpy as np
+
+Scored = "tuple[np.ndarray, np.ndarray]"  # (matched: bool per docnum, score per docnum)
+# score_sparse's bounds (postings of the query's terms, all segments): below
+# SPARSE_ALWAYS plain Python is as fast as numpy's whole-index arrays; below
+# SPARSE_WITHOUT_NUMPY it is still faster than importing numpy (about 50 ms,
+# a fifth of a one-shot CLI search) in a process that has not yet.
+SPARSE_ALWAYS = 2_000
+SPARSE_WITHOUT_NUMPY = 60_000
 
 
 class ScoreCache:
@@ -56,8 +67,8 @@ class ScoreCache:
     a query; the scores stay valid until the searcher changes.
 
     >>> cache = ScoreCache(budget=3)
-    >>> cache.put("a", np.array([1, 2]), np.array([0.5, 0.7]))
-    >>> cache.put("b", np.array([4, 5]), np.array([0.1, 0.2]))
+    >>> cache.put("a", [1, 2], [0.5, 0.7])
+    >>> cache.put("b", [4, 5], [0.1, 0.2])
     >>> cache.get("a") is None, cache.get("b") is not None
     (True, True)
     """
@@ -69,14 +80,14 @@ class ScoreCache:
         self._held = 0
         self._lock = threading.Lock()
 
-    def get(self, key) -> tuple[np.ndarray, np.ndarray] | None:
+    def get(self, key) -> tuple | None:
         with self._lock:
             found = self._terms.get(key)
             if found is not None:
                 self._terms.move_to_end(key)
             return found
 
-    def put(self, key, ids: np.ndarray, scores: np.ndarray) -> None:
+    def put(self, key, ids, scores) -> None:
         if len(ids) > self.budget:
             return
         with self._lock:
@@ -101,6 +112,8 @@ def score_all(searcher, query: wq.Query, cache: ScoreCache) -> Scored | None:
     Keep one ``cache`` per searcher (the engine keeps it in the searcher's
     view): its contents are only valid for that searcher's index state.
     """
+    import numpy as np
+
     matched, scores = [], []
     try:
         for leaf, _offset in searcher.leaf_searchers():  # offsets are contiguous, ascending
@@ -112,6 +125,36 @@ def score_all(searcher, query: wq.Query, cache: ScoreCache) -> Scored | None:
     if not matched:
         return np.zeros(0, bool), np.zeros(0)
     return np.concatenate(matched), np.concatenate(scores)
+
+
+def score_sparse(searcher, query: wq.Query, cache: ScoreCache) -> dict[int, float] | None:
+    """What :func:`score_all` computes, as {global docnum: score} of the
+    matching records only, in plain Python: for queries whose terms have
+    few postings (see :func:`sparse_worth_it`). The same operations in the
+    same order give the same floats (tests/test_ranking.py compares them).
+    None when the query has a part this module does not score."""
+    found: dict[int, float] = {}
+    try:
+        for leaf, offset in searcher.leaf_searchers():
+            found.update((docnum + offset, score) for docnum, score in _sparse(leaf, query, cache, offset).items())
+    except _Unsupported:
+        return None
+    return found
+
+
+def sparse_worth_it(searcher, query: wq.Query) -> bool:
+    """Whether :func:`score_sparse` is the cheaper way for ``query``: its
+    terms' postings (document frequencies summed over the query's terms,
+    every segment) are few, or numpy is not loaded yet and they are not many."""
+    reader = searcher.reader()
+    postings = 0
+    try:
+        for fieldname, text in query.iter_all_terms():
+            if fieldname in reader.schema and (fieldname, text) in reader:
+                postings += reader.doc_frequency(fieldname, text)
+    except Exception:  # a query that cannot list its terms: score_all decides
+        return False
+    return postings < SPARSE_ALWAYS or ("numpy" not in sys.modules and postings < SPARSE_WITHOUT_NUMPY)
 
 
 def _scores(leaf, query: wq.Query, cache: ScoreCache, offset: int) -> Scored:
@@ -127,7 +170,7 @@ def _scores(leaf, query: wq.Query, cache: ScoreCache, offset: int) -> Scored:
         matched, scores = _scores(leaf, query.a, cache, offset)
         excluded, _ = _scores(leaf, query.b, cache, offset)
         matched = matched & ~excluded
-        scores = np.where(matched, scores, 0.0)
+        scores = _np().where(matched, scores, 0.0)
     elif kind is wq.Phrase:
         matched, scores = _phrase(leaf, query, cache, offset)
     else:
@@ -156,7 +199,7 @@ def _and(leaf, subqueries, cache: ScoreCache, offset: int) -> Scored:
         # A negation is an InverseMatcher in Whoosh's intersection, and
         # scores 1.0 wherever it matches: every remaining document.
         scores = scores + float(len(negative))
-    return matched, np.where(matched, scores, 0.0)
+    return matched, _np().where(matched, scores, 0.0)
 
 
 def _phrase(leaf, query: wq.Phrase, cache: ScoreCache, offset: int) -> Scored:
@@ -166,6 +209,7 @@ def _phrase(leaf, query: wq.Phrase, cache: ScoreCache, offset: int) -> Scored:
     words = [wq.Term(query.fieldname, word) for word in query.words]
     if not words:
         raise _Unsupported("empty phrase")
+    np = _np()
     matched, scores = _and(leaf, words, cache, offset)
     if not matched.any():
         return matched, scores
@@ -188,6 +232,7 @@ def _or(leaf, subqueries, cache: ScoreCache, offset: int) -> Scored:
 
 
 def _term_scores(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> Scored:
+    np = _np()
     reader = leaf.reader()
     size = reader.doc_count_all()
     matched, scores = np.zeros(size, bool), np.zeros(size)
@@ -199,8 +244,31 @@ def _term_scores(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> 
     return matched, scores
 
 
-def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The term's (docnums, scores) in this segment, from the cache or the postings."""
+def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> "tuple[np.ndarray, np.ndarray] | None":
+    """The term's (docnums, scores) in this segment, as numpy arrays, from the cache or the postings."""
+    read = _read_term(leaf, fieldname, text, cache, offset)
+    if read is None or read[0] is None:
+        return None if read is None else read[1]
+    key, scorer, ids, weights = read
+    np = _np()
+    docnums = np.array(ids, dtype=np.int64)
+    tf = np.array(weights, dtype=np.float64)
+    if type(scorer) is WeightScorer:  # a field without lengths (tags, kinds): the weight is the score
+        cache.put(key, docnums, tf)
+        return docnums, tf
+    lengths = np.frombuffer(_field_lengths(leaf.reader(), fieldname, cache.lengths, offset), dtype=np.float64)
+    lengths = lengths[docnums]
+    # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), the same operations in the same order.
+    idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+    values = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
+    cache.put(key, docnums, values)
+    return docnums, values
+
+
+def _read_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int, form: str = "numpy"):
+    """None when the segment lacks the term; (None, cached) when ``cache``
+    holds its scores in ``form``; else (cache key, scorer, docnums, weights)
+    read from its postings."""
     schema = leaf.schema
     if fieldname not in schema:
         return None
@@ -211,10 +279,10 @@ def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -
     reader = leaf.reader()
     if (fieldname, btext) not in reader:
         return None
-    key = (offset, fieldname, btext)
+    key = (offset, fieldname, btext) if form == "numpy" else (offset, fieldname, btext, form)
     cached = cache.get(key)
     if cached is not None:
-        return cached
+        return None, cached
     scorer = leaf.weighting.scorer(leaf, fieldname, btext)
     if type(scorer) not in (BM25FScorer, WeightScorer):
         raise _Unsupported(type(scorer).__name__)
@@ -225,20 +293,10 @@ def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -
         check_budget()
         ids.extend(block_ids)
         weights.extend(block_weights)
-    docnums = np.array(ids, dtype=np.int64)
-    tf = np.array(weights, dtype=np.float64)
-    if type(scorer) is WeightScorer:  # a field without lengths (tags, kinds): the weight is the score
-        cache.put(key, docnums, tf)
-        return docnums, tf
-    lengths = _field_lengths(reader, fieldname, cache.lengths, offset)[docnums]
-    # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), the same operations in the same order.
-    idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
-    values = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
-    cache.put(key, docnums, values)
-    return docnums, values
+    return key, scorer, ids, weights
 
 
-def _field_lengths(reader, fieldname: str, cache: dict, offset: int) -> np.ndarray:
+def _field_lengths(reader, fieldname: str, cache: dict, offset: int) -> array:
     """Every record's length in ``fieldname`` in this segment, as BM25F reads it."""
     key = (offset, reader.doc_count_all(), fieldname)
     found = cache.get(key)
@@ -247,11 +305,102 @@ def _field_lengths(reader, fieldname: str, cache: dict, offset: int) -> np.ndarr
     return found
 
 
-def field_lengths(reader, fieldname: str) -> np.ndarray:
+def field_lengths(reader, fieldname: str) -> array:
     """Each record's length in ``fieldname`` in one segment's ``reader``
-    (1 where it has none, as Whoosh's BM25F scorer reads it)."""
+    (1 where it has none, as Whoosh's BM25F scorer reads it), as doubles:
+    numpy views them without a copy, and a saved view loads without numpy."""
     length = reader.doc_field_length
-    return np.array([length(d, fieldname, 1) for d in range(reader.doc_count_all())], dtype=np.float64)
+    # None (Whoosh gives it for some records) becomes NaN, as numpy's float64 arrays made it.
+    return array("d", [_NAN if n is None else n for n in (length(d, fieldname, 1)
+                                                          for d in range(reader.doc_count_all()))])
+
+
+_NAN = float("nan")
+
+
+def _np():
+    """numpy, imported on first use: a one-shot search scored sparsely never loads it."""
+    import numpy
+
+    return numpy
+
+
+# -- the same, in plain Python, for few postings (score_sparse) -------------------------
+def _sparse(leaf, query: wq.Query, cache: ScoreCache, offset: int) -> dict[int, float]:
+    """_scores as {local docnum: score} of the matching records. Each
+    combination adds in the order the arrays do, so the floats are equal."""
+    check_budget()
+    kind = type(query)
+    if kind is wq.Term:
+        found = _sparse_term(leaf, query.fieldname, query.text, cache, offset)
+    elif kind is wq.And:
+        found = _sparse_and(leaf, query.subqueries, cache, offset)
+    elif kind is wq.Or and not query.scale and query.minmatch in (0, 1, None):
+        found = _sparse_or(leaf, query.subqueries, cache, offset)
+    elif kind is wq.AndNot:
+        excluded = _sparse(leaf, query.b, cache, offset)
+        found = {d: s for d, s in _sparse(leaf, query.a, cache, offset).items() if d not in excluded}
+    elif kind is wq.Phrase:
+        words = [wq.Term(query.fieldname, word) for word in query.words]
+        if not words:
+            raise _Unsupported("empty phrase")
+        found = _sparse_and(leaf, words, cache, offset)
+        if found:
+            in_order = set(phrase_docs(leaf, query, sorted(found)))
+            found = {d: s for d, s in found.items() if d in in_order}
+    else:
+        raise _Unsupported(kind.__name__)
+    boost = getattr(query, "boost", 1.0)
+    if boost != 1.0 and not (kind in (wq.And, wq.Or) and len(query.subqueries) == 1):
+        found = {d: s * boost for d, s in found.items()}
+    return found
+
+
+def _sparse_and(leaf, subqueries, cache: ScoreCache, offset: int) -> dict[int, float]:
+    positive = [q for q in subqueries if not isinstance(q, wq.Not)]
+    negations = [q for q in subqueries if isinstance(q, wq.Not)]
+    if not positive or any(q.boost != 1.0 for q in negations):
+        raise _Unsupported("And of negations only, or a boosted negation")
+    found = _sparse(leaf, positive[0], cache, offset)
+    for sub in positive[1:]:
+        other = _sparse(leaf, sub, cache, offset)
+        found = {d: s + other[d] for d, s in found.items() if d in other}
+    if negations:
+        excluded = _sparse_or(leaf, [q.query for q in negations], cache, offset)
+        extra = float(len(negations))
+        found = {d: s + extra for d, s in found.items() if d not in excluded}
+    return found
+
+
+def _sparse_or(leaf, subqueries, cache: ScoreCache, offset: int) -> dict[int, float]:
+    if any(isinstance(q, wq.Not) for q in subqueries):
+        raise _Unsupported("negation inside Or")
+    found = dict(_sparse(leaf, subqueries[0], cache, offset))
+    for sub in subqueries[1:]:
+        for docnum, score in _sparse(leaf, sub, cache, offset).items():
+            found[docnum] = found.get(docnum, 0.0) + score  # 0.0 + s is s: as the arrays add
+    return found
+
+
+def _sparse_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> dict[int, float]:
+    read = _read_term(leaf, fieldname, text, cache, offset, form="sparse")
+    if read is None:
+        return {}
+    if read[0] is None:
+        return dict(zip(*read[1]))
+    key, scorer, ids, weights = read
+    if type(scorer) is WeightScorer:
+        values = [float(w) for w in weights]
+    else:
+        lengths = _field_lengths(leaf.reader(), fieldname, cache.lengths, offset)
+        idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+        # bm25 as _term_postings computes it over arrays, operation by operation.
+        k1_1, one_b = k1 + 1, 1 - b
+        values = [idf * ((tf * k1_1) / (tf + k1 * (one_b + b * lengths[d] / avgfl)))
+                  for d, tf in zip(ids, map(float, weights))]
+    ids = list(ids)
+    cache.put(key, ids, values)
+    return dict(zip(ids, values))
 
 
 def all_field_lengths(reader, fieldnames) -> dict:

@@ -70,11 +70,25 @@ class Matches:
     terms: set[str] = field(default_factory=set)  # analysed words to highlight
     ranked: list[int] | None = None  # document docnums, best first, once computed
     scores: Any = field(default_factory=dict)  # docnum -> score: a dict of those known, or
-    # with scored_all, a numpy array indexed by docnum with every record's score (0: no match)
+    # with scored_all, every record's score (0: no match): a numpy array indexed by docnum, or SparseScores
     scored_all: bool = False
     matching_pages: dict[str, list[int]] | None = None  # doc id -> page numbers, best first (with ranked)
     tops: dict[int, list[int]] = field(default_factory=dict)  # selection bits -> its best docnums
     best: Any = None  # search.whoosh.relax.BestMatch when the text was widened to its best matches
+
+
+class SparseScores(dict):
+    """Scores of the matching records only (search.whoosh.bulkscore's
+    score_sparse), read like the numpy array of every record's: 0.0 for a
+    record that does not match.
+
+    >>> scores = SparseScores({3: 1.5})
+    >>> scores[3], scores[4]
+    (1.5, 0.0)
+    """
+
+    def __missing__(self, docnum: int) -> float:
+        return 0.0
 
 
 class LRU:

@@ -36,15 +36,14 @@ from foiasearch.search import budget
 from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
                                    Results, display_title)
 from foiasearch.index.whoosh.wordforms import stem
-from foiasearch.search.whoosh.docsets import LRU, Matches
+from foiasearch.search.whoosh.docsets import LRU, Matches, from_bits
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
 from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text
-from foiasearch.search.whoosh.ranking import (Selection, docnum_array, find_matches, matching_pages, pages_by_coverage,
+from foiasearch.search.whoosh.ranking import (Selection, find_matches, matching_pages, pages_by_coverage,
                                               score_of)
 from foiasearch.search.whoosh.snippets import make_snippet, mark_text
 from foiasearch.search.whoosh.searcher_cache import SearcherCache, load_or_build
 from foiasearch.search.whoosh.refresh import BackgroundRefresh
-from foiasearch.search.whoosh.pagecounts import PageCounter
 from foiasearch.search.whoosh.spelling import Speller, closest_word
 from foiasearch.search.whoosh.understand import (bound_costs, check_expansion, check_nesting, replace_words,
                                                  resolve_facet_values, typed_words)
@@ -73,7 +72,7 @@ class SearchEngine:
         self.store: DocumentStore = location.open_store(readonly=True)
         self._searcher: Searcher = self.ix.searcher()
         self._view: SearcherCache | None = None
-        self._page_counter: PageCounter | None = None  # per searcher cache (search.whoosh.pagecounts)
+        self._page_counter = None  # a PageCounter per searcher cache (search.whoosh.pagecounts)
         self._lock = threading.Lock()
         self._refresh = BackgroundRefresh()
         # Keyed on (store version, id): anything the indexer commits to the
@@ -361,7 +360,7 @@ class SearchEngine:
             visible &= ~(view.values.select({"collection": list(hidden)}) or 0)
         if not visible:
             return None
-        best = max(docnum_array(visible).tolist(), key=lambda d: score_of(strict, d))
+        best = max(from_bits(visible), key=lambda d: score_of(strict, d))
         doc_id = searcher.stored_fields(best)["id"]
         doc = self.store.get_document(doc_id, with_pages=False)
         pages = list(self.store.iter_pages(doc_id, range(1, 51))) if doc else []
@@ -394,6 +393,8 @@ class SearchEngine:
             bits = sel.qbits if others is None else sel.qbits & others
         else:
             bits = sel.bits
+        from foiasearch.search.whoosh.pagecounts import PageCounter  # numpy: not for a one-shot search
+
         counter = self._page_counter
         if counter is None or counter.view is not sel.view:
             counter = self._page_counter = PageCounter(sel.searcher, sel.view)

@@ -13,9 +13,8 @@ Counts are of documents (doc records), never pages.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable
-
-import numpy as np
 
 from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.search.api import FacetValue
@@ -46,20 +45,21 @@ class ValueMap:
             name: {key: to_bits(docnums) for key, docnums in keys.items()} for name, keys in members.items()
         }
         self.postings = {name: sum(len(d) for d in keys.values()) for name, keys in members.items()}
-        # Every (document, value) pair of each facet as numpy arrays sorted by
+        # Every (document, value) pair of each facet as arrays sorted by
         # docnum, with each docnum's first pair: a large match is counted in
         # one pass over the pairs, a small one by its documents' slices.
         self.size = max(values, default=-1) + 1
-        self.pairs: dict[str, tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.pairs: dict[str, tuple[list[str], array, array, array]] = {}
         for name, keys in members.items():
             ordered = sorted(keys)
-            docs = np.fromiter((d for key in ordered for d in keys[key]), dtype=np.int64,
-                               count=self.postings[name])
-            vals = np.repeat(np.arange(len(ordered)), [len(keys[key]) for key in ordered])
-            by_doc = np.argsort(docs, kind="stable")
-            docs, vals = docs[by_doc], vals[by_doc]
-            starts = np.searchsorted(docs, np.arange(self.size + 1))
-            self.pairs[name] = (ordered, docs, vals, starts)
+            pairs = sorted((docnum, number) for number, key in enumerate(ordered) for docnum in keys[key])
+            starts = [0] * (self.size + 1)  # starts[d]: how many pairs belong to documents before d
+            for docnum, _ in pairs:
+                starts[docnum + 1] += 1
+            for docnum in range(self.size):
+                starts[docnum + 1] += starts[docnum]
+            self.pairs[name] = (ordered, array("q", [d for d, _ in pairs]), array("q", [v for _, v in pairs]),
+                                array("q", starts))
         self.all_docs = to_bits(values)
 
     @classmethod
@@ -105,9 +105,11 @@ class ValueMap:
     def count(self, facet: str, docnums: int | Iterable[int], limit: int | None = None) -> list[FacetValue]:
         """Values of ``facet`` over ``docnums`` (a bitset or docnums), most
         frequent first (years: newest first)."""
-        pairs = self.pairs.get(facet)
+        pairs = self._arrays(facet)
         if pairs is None:
             return []
+        import numpy as np
+
         keys, docs, vals, starts = pairs
         if isinstance(docnums, int):
             per_doc = len(docs) / max(1, self.doc_count)
@@ -126,21 +128,45 @@ class ValueMap:
             return self._ranked(facet, keys, counts, limit)
         return self._ranked(facet, keys, self._slices(vals, starts, docnums, len(keys)), limit)
 
-    def _slices(self, vals: np.ndarray, starts: np.ndarray, docnums: Iterable[int], size: int) -> np.ndarray:
-        """Counts per value over the pairs of ``docnums``."""
+    def _arrays(self, facet: str) -> tuple | None:
+        """The facet's (keys, docs, vals, starts) with numpy views of the
+        saved arrays (made once; not saved with the view)."""
+        viewed = self.__dict__.setdefault("_numpy_pairs", {})
+        found = viewed.get(facet)
+        if found is None and facet in self.pairs:
+            import numpy as np
+
+            keys, *arrays = self.pairs[facet]
+            found = viewed[facet] = (keys, *(np.frombuffer(a, dtype=np.int64) for a in arrays))
+        return found
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for computed in ("_numpy_pairs", "_total_counts", "_last_mask"):  # per process, rebuilt on use
+            state.pop(computed, None)
+        return state
+
+    def _slices(self, vals, starts, docnums: Iterable[int], size: int):
+        """Counts per value over the pairs of ``docnums`` (numpy arrays)."""
+        import numpy as np
+
         picked = [vals[starts[d]:starts[d + 1]] for d in docnums if 0 <= d < self.size]
         return np.bincount(np.concatenate(picked) if picked else np.zeros(0, np.int64), minlength=size)
 
-    def _totals(self, facet: str) -> np.ndarray:
+    def _totals(self, facet: str):
         """Counts per value over every document (kept: a view is read-only)."""
+        import numpy as np
+
         totals = self.__dict__.setdefault("_total_counts", {})
         found = totals.get(facet)
         if found is None:
-            _, _, vals, _ = self.pairs[facet]
-            found = totals[facet] = np.bincount(vals, minlength=len(self.pairs[facet][0]))
+            keys, _, vals, _ = self._arrays(facet)
+            found = totals[facet] = np.bincount(vals, minlength=len(keys))
         return found
 
-    def _ranked(self, facet: str, keys: list[str], counts: np.ndarray, limit: int | None) -> list[FacetValue]:
+    def _ranked(self, facet: str, keys: list[str], counts, limit: int | None) -> list[FacetValue]:
+        import numpy as np
+
         present = np.flatnonzero(counts)  # value indexes in key order
         if facet == "year":  # newest first
             order = present[::-1]
@@ -150,9 +176,11 @@ class ValueMap:
             order = order[:limit]
         return [self._value(facet, keys[i], int(counts[i])) for i in order.tolist()]
 
-    def _mask(self, bits: int) -> np.ndarray:
+    def _mask(self, bits: int):
         """``bits`` as a numpy bool array over every doc record's docnum; the
         last one is kept, as all facets of one search count the same bits."""
+        import numpy as np
+
         last = self.__dict__.get("_last_mask")
         if last is not None and last[0] == bits:
             return last[1]

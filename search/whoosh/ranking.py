@@ -24,18 +24,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-import numpy as np
+import heapq
+from typing import TYPE_CHECKING
+
 from whoosh import query as wq
 from whoosh.collectors import WrappingCollector
 from whoosh.searching import Searcher
 
 from foiasearch.search import budget
 from foiasearch.search.whoosh.bitquery import query_bits
-from foiasearch.search.whoosh.bulkscore import score_all
-from foiasearch.search.whoosh.docsets import Matches, from_bits
+from foiasearch.search.whoosh.bulkscore import score_all, score_sparse, sparse_worth_it
+from foiasearch.search.whoosh.docsets import Matches, SparseScores, from_bits, to_bits
 from foiasearch.search.relax import RELAX_BELOW, split_clauses
-from foiasearch.search.whoosh.relax import best_match
 from foiasearch.search.whoosh.searcher_cache import SearcherCache
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DIRECT_SCORING_LIMIT = 300  # selections this small are scored one by one along the matcher
 TOP_N_LIMIT = 1000  # a page deeper than this ranks every match once
@@ -51,10 +55,26 @@ def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, 
     query of words that fewer than RELAX_BELOW documents match in full is
     widened to its best matches (search.whoosh.relax): the full matches first,
     then those missing the fewest and least important words."""
-    scored = score_all(searcher, user_query, view.scoring)
+    scored = None
+    if sparse_worth_it(searcher, user_query):
+        # Few postings: plain Python, equal scores (a one-shot search then never imports numpy).
+        sparse = score_sparse(searcher, user_query, view.scoring)
+        if sparse is not None:
+            bits = to_bits(sparse)
+            strict = (bits & view.values.all_docs).bit_count()
+            if text is None or parse is None or strict >= RELAX_BELOW or not split_clauses(text):
+                return Matches(bits & view.values.all_docs, bits & view.page_bits, terms,
+                               scores=SparseScores(sparse), scored_all=True)
+            scored = _dense(sparse, searcher.doc_count_all())  # widened below: in bulk, with numpy
+    if scored is None:
+        scored = score_all(searcher, user_query, view.scoring)
     if scored is None:
         bits = query_bits(searcher, user_query)
         return Matches(bits & view.values.all_docs, bits & view.page_bits, terms)
+    import numpy as np
+
+    from foiasearch.search.whoosh.relax import best_match
+
     matched, scores = scored
     bits = int.from_bytes(np.packbits(matched, bitorder="little").tobytes(), "little")
     best = None
@@ -72,25 +92,59 @@ def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, 
                    best=best)
 
 
-def docnum_array(bits: int) -> np.ndarray:
+def _dense(sparse: dict[int, float], size: int) -> "tuple[np.ndarray, np.ndarray]":
+    """score_sparse's answer as score_all gives it: (matched, scores) per docnum."""
+    import numpy as np
+
+    matched, scores = np.zeros(size, bool), np.zeros(size)
+    if sparse:
+        docnums = np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))
+        matched[docnums] = True
+        scores[docnums] = np.fromiter(sparse.values(), dtype=np.float64, count=len(sparse))
+    return matched, scores
+
+
+def docnum_array(bits: int) -> "np.ndarray":
     """The docnums set in ``bits``, ascending, as a numpy array.
 
     >>> docnum_array(0b100101).tolist()
     [0, 2, 5]
     """
+    import numpy as np
+
     if bits <= 0:
         return np.zeros(0, dtype=np.int64)
     raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) >> 3, "little"), dtype=np.uint8)
     return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
 
 
-def best_first(docnums: np.ndarray, scores: np.ndarray, limit: int | None = None) -> list[int]:
+def best_of(bits: int, scores, limit: int | None = None) -> list[int]:
+    """The docnums in ``bits`` by descending score, ties by ascending
+    docnum (the first ``limit`` only, when given); ``scores`` is a numpy
+    array per docnum or a SparseScores.
+
+    >>> best_of(0b1010011000, SparseScores({3: .5, 4: 1., 7: .5, 9: 2.}), 3)
+    [9, 4, 3]
+    """
+    if isinstance(scores, SparseScores):
+        def key(docnum: int) -> tuple[float, int]:
+            return -scores[docnum], docnum
+
+        docnums = from_bits(bits)
+        return sorted(docnums, key=key) if limit is None else heapq.nsmallest(limit, docnums, key=key)
+    return best_first(docnum_array(bits), scores, limit)
+
+
+def best_first(docnums: "np.ndarray", scores: "np.ndarray", limit: int | None = None) -> list[int]:
     """``docnums`` by descending score, ties by ascending docnum; the first
     ``limit`` only (a partial sort) when given.
 
+    >>> import numpy as np
     >>> best_first(np.array([3, 4, 7, 9]), np.array([0, 0, 0, .5, 1., 0, 0, .5, 0, 2.]), 3)
     [9, 4, 3]
     """
+    import numpy as np
+
     values = scores[docnums]
     if limit is not None and len(docnums) > limit:
         # Everything at or above the limit-th best score, ties included, so
@@ -149,7 +203,7 @@ class Selection:
         """The best ``limit`` selected documents, best first (ties: lower docnum first)."""
         matches = self.matches
         if matches.scored_all:
-            return best_first(docnum_array(self.bits), matches.scores, limit)
+            return best_of(self.bits, matches.scores, limit)
         if self.bits.bit_count() <= DIRECT_SCORING_LIMIT:
             scored = score_docnums(self.searcher, self.user_query, from_bits(self.bits))
             ranked = sorted(scored, key=lambda d: (-scored[d], d))[:limit]
@@ -176,9 +230,9 @@ def rank_all(sel: Selection) -> None:
     if matches is None or matches.ranked is not None:
         return
     if matches.scored_all:
-        ranked = best_first(docnum_array(matches.bits), matches.scores)
+        ranked = best_of(matches.bits, matches.scores)
         pages: dict[str, list[int]] = defaultdict(list)
-        for docnum in best_first(docnum_array(matches.page_bits), matches.scores):
+        for docnum in best_of(matches.page_bits, matches.scores):
             parent, number = view.page_records[docnum]
             pages[parent].append(number)
         matches.matching_pages, matches.ranked = dict(pages), ranked
@@ -205,7 +259,7 @@ def matching_pages(searcher: Searcher, view: SearcherCache, matches: Matches, us
     if not hits:
         return {}
     if matches.scored_all:
-        score = matches.scores.item
+        score = matches.scores.__getitem__
     else:
         score = score_docnums(searcher, user_query, hits).get
     found: dict[str, list[int]] = defaultdict(list)

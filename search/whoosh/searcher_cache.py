@@ -98,7 +98,7 @@ class SearcherCache:
 
 
 VIEW_FILE_PREFIX = "view-"
-VIEW_FORMAT = 9  # bump when SearcherCache's fields change
+VIEW_FORMAT = 10  # bump when SearcherCache's fields change (10: arrays as array.array, not numpy)
 
 
 def view_file(folder: Path, reader) -> Path:
@@ -135,6 +135,15 @@ def load_or_build(reader, folder: Path | None) -> SearcherCache:
     return view
 
 
+def reader_generation(path: Path) -> str:
+    """The TOC generation a view file is named after.
+
+    >>> reader_generation(Path("cache/view-10-244.pickle"))
+    '244'
+    """
+    return path.name[: -len(".pickle")].rpartition("-")[2]
+
+
 def _trusted(path: Path) -> bool:
     """Unpickling runs code: load only our own file that nobody else can write."""
     try:
@@ -153,8 +162,11 @@ def _save(view: SearcherCache, path: Path) -> None:
             pickle.dump(view, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)  # readers see the whole file or none
         temporary = None
+        # Views of older index states go; another format's view of this same
+        # state stays (a side-by-side older checkout would rebuild it on
+        # every run, and remove this one in turn).
         for old in path.parent.glob(f"{VIEW_FILE_PREFIX}*.pickle"):
-            if old != path:
+            if old != path and not old.name.endswith(f"-{reader_generation(path)}.pickle"):
                 old.unlink(missing_ok=True)
     except (OSError, TypeError, pickle.PicklingError):
         return
