@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,8 @@ class IndexLocation:
         env = os.environ if env is None else env
         value = str(given or env.get(ENV_VAR) or DEFAULT_DIR)
         if value.startswith(URL_SCHEMES):
+            import hashlib  # only for a database URL: loading OpenSSL is 6 ms of a one-shot search
+
             cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "foiasearch"
             return cls(cache / hashlib.sha256(value.encode()).hexdigest()[:16], url=value)
         return cls(Path(value))

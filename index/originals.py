@@ -19,7 +19,6 @@ new worker). What is then served goes through :func:`open_original`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -81,6 +80,8 @@ def _matches_record(path: str, handle: BinaryIO, info: os.stat_result, size: int
     if sha256 and _VERIFIED.get(path) == _identity(info):
         return True
     if sha256:
+        import hashlib  # when a file is served: a search process need not load OpenSSL (6 ms)
+
         digest = hashlib.sha256()
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)

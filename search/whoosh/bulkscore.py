@@ -76,6 +76,12 @@ class ScoreCache:
     def __init__(self, budget: int = 2_000_000, lengths: dict | None = None) -> None:
         self.budget = budget
         self.lengths: dict = lengths if lengths is not None else {}
+        # (field, term) -> the first segment's scorer: the BM25F parameters
+        # (idf, average length, B, K1) are the whole searcher's, the same for
+        # every segment, and building a scorer per segment and term summed
+        # the field's length over every segment each time (a tenth of a
+        # first-time query at 20,000 documents in 32 segments).
+        self.scorers: dict = {}
         self._terms: OrderedDict = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
@@ -283,9 +289,12 @@ def _read_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int, form:
     cached = cache.get(key)
     if cached is not None:
         return None, cached
-    scorer = leaf.weighting.scorer(leaf, fieldname, btext)
-    if type(scorer) not in (BM25FScorer, WeightScorer):
-        raise _Unsupported(type(scorer).__name__)
+    scorer = cache.scorers.get((fieldname, btext))
+    if scorer is None:
+        scorer = leaf.weighting.scorer(leaf, fieldname, btext)
+        if type(scorer) not in (BM25FScorer, WeightScorer):
+            raise _Unsupported(type(scorer).__name__)
+        cache.scorers[(fieldname, btext)] = scorer
     ids: list[int] = []
     weights: list[float] = []
     # Deleted records included: the caller keeps live records only.

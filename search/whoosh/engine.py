@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import heapq
 import os
 import re
@@ -496,6 +495,8 @@ class SearchEngine:
         last update time and commit counter (index.build), hashed."""
         updated = self.store.get_meta("last_updated")
         commits = self.store.get_meta("store_commits")
+        import hashlib  # not at import: OpenSSL's loading is 6 ms of a one-shot search, which needs no fingerprint
+
         value = hashlib.sha256(f"{generation}\n{updated or ''}\n{commits or ''}".encode()).hexdigest()[:16]
         return Fingerprint(self.name, str(Path(self.location.root).resolve()), str(generation), updated, value)
 

@@ -21,7 +21,6 @@ True
 from __future__ import annotations
 
 import gc
-import logging
 import threading
 import time
 from typing import Any
@@ -30,7 +29,6 @@ from foiasearch.search.whoosh.query import TEXT_FIELDS
 from foiasearch.search.whoosh.searcher_cache import load_or_build
 from foiasearch.search.whoosh.spelling import Speller
 
-log = logging.getLogger(__name__)
 # How often a search may look for a new commit. An indexer commits every 5 s; taking up each
 # costs every worker process ~1.7 s of CPU at 20,000 documents, so not more often than this.
 CHECK_EVERY_S = 5.0
@@ -59,7 +57,7 @@ class BackgroundRefresh:
             if engine._searcher.up_to_date():
                 return
         except Exception as exc:  # noqa: BLE001 - a folder being rewritten: try again next time
-            log.warning("cannot tell whether the index changed: %s", exc)
+            _log().warning("cannot tell whether the index changed: %s", exc)
             return
         self._running = True
         threading.Thread(target=self._run, args=(engine,), name="foiasearch-refresh", daemon=True).start()
@@ -79,9 +77,17 @@ class BackgroundRefresh:
                 engine._speller_cache = (reader.generation(), speller)
                 gc.freeze()  # as SearchEngine._current does: the view is long-lived
         except Exception as exc:  # noqa: BLE001 - keep serving the current snapshot
-            log.warning("could not move to the index's new commit (will retry): %s", exc)
+            _log().warning("could not move to the index's new commit (will retry): %s", exc)
         finally:
             if collecting:
                 gc.enable()
             with engine._lock:
                 self._running = False
+
+
+def _log():
+    """This module's logger; logging is imported when there is something to
+    log (4 ms of a one-shot search, which never refreshes in the background)."""
+    import logging
+
+    return logging.getLogger(__name__)
