@@ -14,9 +14,10 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from whoosh.writing import NO_MERGE, SegmentWriter
+from whoosh.writing import NO_MERGE
 
 from foiasearch.index.location import IndexLocation
+from foiasearch.index.whoosh.leanwriter import LeanSegmentWriter
 from foiasearch.index.whoosh.merging import BackgroundMerge, remove_leftovers, segments_to_merge
 from foiasearch.index.whoosh.records import records_for
 from foiasearch.index.whoosh.schema import Analyzed, analyze, build_schema
@@ -180,7 +181,7 @@ class WhooshWriter:
             self.ix.close()
 
 
-class _Writer(SegmentWriter):
+class _Writer(LeanSegmentWriter):
     """Whoosh's writer, except that its clean-up after a commit spares the
     files of the merge under way (``keep``, a segment id): they are in no
     table of contents yet, and Whoosh deletes every segment file that is not."""

@@ -1,0 +1,169 @@
+"""Whoosh's segment writer with fewer Python calls per posting: same files.
+
+Profiled (cProfile on CPU time, 2,000 synthetic files, session 6), the
+writer process spent most of its time in Whoosh's pure-Python path per
+posting: ``PostingPool.add`` (an assertion pair and a size estimate per
+posting), ``doc_field_length`` at the segment flush (for every posting, the
+field's length read back through the column file just written, two
+``isinstance`` and a memoryview slice each), and the assertions of
+``W3PostingsWriter.add_posting``. :class:`LeanSegmentWriter` adds a
+document's postings to the pool field by field, keeps the field lengths in
+memory for its flush, and the postings writer skips its type checks (the
+values come from Whoosh's own formats). The segment written is the same,
+byte for byte in its postings, lengths and stored fields (tests/test_leanwriter.py
+compares the files of both writers).
+
+>>> import tempfile
+>>> from whoosh import fields, index
+>>> ix = index.create_in(tempfile.mkdtemp(), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT))
+>>> writer = LeanSegmentWriter(ix)
+>>> writer.add_document(id="a", body="opt out of the program"); writer.commit()
+>>> ix.searcher().document_number(id="a")
+0
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+# The size Whoosh's PostingPool counts for one posting besides its term and
+# value bytes (a tuple, a field name's str header, a docnum, a weight):
+# 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21; the field name's length comes on top.
+_POSTING_OVERHEAD = 150
+
+
+def _stored_length(length: int) -> int:
+    """What the lengths column reads back for ``length`` (W3PerDocReader)."""
+    byte = length_to_byte(length)
+    return byte_to_length(byte) if byte else 0
+
+
+class LeanSegmentWriter(SegmentWriter):
+    """A ``SegmentWriter`` whose ``add_document`` and segment flush take the
+    short path; a schema with spelling or vector fields, or a segment that
+    also takes another reader's documents (``add_reader``), goes through
+    Whoosh's own code."""
+
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self._lean = not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
+        self._lengths: dict[str, dict[int, int]] = {}
+
+    def add_reader(self, reader) -> None:
+        self._lean = False  # its documents' lengths are only in the column files
+        super().add_reader(reader)
+
+    def add_document(self, **fields) -> None:
+        if not self._lean or any(name.startswith("_") for name in fields):  # boosts, custom stored values
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    items = list(field.index(value))
+                    if items:
+                        # What PostingPool.add does one posting at a time, by columns.
+                        texts, freqs, weights, values = zip(*items)
+                        pool.fieldnames.add(fieldname)
+                        pool.current.extend(zip(repeat(fieldname), texts, repeat(docnum),
+                                                map(float, weights), values))  # float: as Whoosh's boost of 1.0
+                        pool.currentsize += (len(items) * (_POSTING_OVERHEAD + len(fieldname))
+                                             + 2 * sum(map(len, texts)) + sum(map(len, values)))
+                        if pool.currentsize > pool.limit:
+                            pool.save()
+                        if field.scorable:
+                            length = sum(freqs)
+                            self._lengths.setdefault(fieldname, {})[docnum] = _stored_length(length)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        if not self._lean or not self.codec.length_stats:
+            return super()._flush_segment()
+        self.perdocwriter.close()
+        if isinstance(self.fieldwriter, whoosh3.W3FieldWriter):
+            _write_postings(self.fieldwriter, self.schema, self._lengths, self.pool.iter_postings())
+        else:
+            self.fieldwriter.add_postings(self.schema, self.per_document_reader(), self.pool.iter_postings())
+        self.fieldwriter.close()
+
+
+def _write_postings(fieldwriter, schema, lengths: dict[str, dict[int, int]], postings) -> None:
+    """FieldWriter.add_postings for Whoosh's W3 codec, from sorted postings:
+    each posting goes straight to the field's postings writer, with its
+    field length from ``lengths`` (fieldname -> docnum -> length) instead of
+    the per-document reader, and no order checks (the pool sorted them)."""
+    start_field, start_term = fieldwriter.start_field, fieldwriter.start_term
+    finish_term, finish_field = fieldwriter.finish_term, fieldwriter.finish_field
+    lastfn = lasttext = None
+    add_posting = field_lengths = None
+    for fieldname, btext, docnum, weight, value in postings:
+        if fieldname != lastfn:
+            if lasttext is not None:
+                finish_term()
+            if lastfn is not None:
+                finish_field()
+            start_field(fieldname, schema[fieldname])
+            add_posting = fieldwriter._postwriter.add_posting
+            field_lengths = lengths.get(fieldname, {})
+            lastfn, lasttext = fieldname, None
+        if btext != lasttext:
+            if lasttext is not None:
+                finish_term()
+            start_term(btext)
+            lasttext = btext
+        add_posting(docnum, weight, value, field_lengths.get(docnum, 0))
+    if lasttext is not None:
+        finish_term()
+    if lastfn is not None:
+        finish_field()
+
+
+def _add_posting(self, id_, weight, vbytes, length=None):
+    """W3PostingsWriter.add_posting without its type assertions: a third of
+    its time, for values Whoosh's formats and readers made."""
+    if len(self._ids) >= self._blocklimit:
+        self._write_block()
+    self._ids.append(id_)
+    self._weights.append(weight)
+    if weight > self._maxweight:
+        self._maxweight = weight
+    if vbytes:
+        self._values.append(vbytes)
+    if length:
+        minlength = self._minlength
+        if minlength is None or length < minlength:
+            self._minlength = length
+        if length > self._maxlength:
+            self._maxlength = length
+
+
+_whoosh_add_posting = whoosh3.W3PostingsWriter.add_posting
+whoosh3.W3PostingsWriter.add_posting = _add_posting
+
+
+def checked_postings(enabled: bool = False) -> None:
+    """Whoosh's own add_posting, with its assertions, when ``enabled``
+    (bench/writer_cpu.py compares)."""
+    whoosh3.W3PostingsWriter.add_posting = _whoosh_add_posting if enabled else _add_posting

@@ -1,0 +1,71 @@
+"""The lean segment writer (index.whoosh.leanwriter) writes the same
+segment files as Whoosh's own writer, byte for byte, for the records the
+indexer makes: posts and multi-page releases, analysed in a worker or not,
+with the posting pool small enough to spill sorted runs to disk."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from whoosh import index
+from whoosh.writing import SegmentWriter
+
+from foiasearch.index.whoosh import leanwriter
+from foiasearch.index.whoosh.leanwriter import LeanSegmentWriter
+from foiasearch.index.whoosh.records import records_for
+from foiasearch.index.whoosh.schema import Analyzed, analyze, build_schema
+from tests.synthetic import synthetic_documents
+
+
+def _records(prepared: bool) -> list[dict]:
+    content = build_schema()["content"]
+    records = []
+    for doc in synthetic_documents(60):
+        for record in records_for(doc, [f"/corpus/{doc.kind}/{doc.id}.html", "/corpus/copy.html"]):
+            if prepared and "content" in record:
+                record["content"] = Analyzed(analyze(content, record["content"]))
+            records.append(record)
+    return records
+
+
+def _segment_files(folder, writer_class, records, limitmb: float) -> dict[str, bytes]:
+    folder.mkdir()
+    ix = index.create_in(str(folder), build_schema())
+    writer = writer_class(ix, compound=False, limitmb=limitmb)
+    segment = writer.newsegment.segment_id()
+    for record in records:
+        writer.add_document(**record)
+    spilled = bool(writer.pool.runs)
+    writer.commit()
+    assert spilled == (limitmb < 1)
+    return {name.replace(segment, "SEGMENT"): (folder / name).read_bytes()
+            for name in os.listdir(folder) if segment in name}
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+@pytest.mark.parametrize("limitmb", [0.02, 32])  # 0.02: the pool spills sorted runs to disk
+def test_same_segment_files_as_whoosh(tmp_path, prepared, limitmb):
+    records = _records(prepared)
+    assert any(record["rtype"] == "page" for record in records) and len(records) > 60
+    try:
+        leanwriter.checked_postings(True)  # Whoosh's own postings writer, as it ships
+        whoosh_files = _segment_files(tmp_path / "whoosh", SegmentWriter, records, limitmb)
+    finally:
+        leanwriter.checked_postings(False)
+    lean_files = _segment_files(tmp_path / "lean", LeanSegmentWriter, records, limitmb)
+    assert sorted(lean_files) == sorted(whoosh_files)
+    assert any(name.endswith(".pst") for name in lean_files)
+    for name, data in whoosh_files.items():
+        assert lean_files[name] == data, name
+
+
+def test_other_documents_take_whooshs_path(tmp_path):
+    """A boost or a custom stored value goes through Whoosh's add_document."""
+    ix = index.create_in(str(tmp_path), build_schema())
+    writer = LeanSegmentWriter(ix)
+    writer.add_document(id="a", rtype="doc", parent="a", title="Opt out", _title_boost=3.0)
+    writer.add_document(id="b", rtype="doc", parent="b", title="Opt out")
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "b"]
