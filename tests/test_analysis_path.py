@@ -34,3 +34,14 @@ def test_same_items_as_whoosh_on_a_release_page():
 def test_same_items_as_whoosh_on_any_text(pieces):
     text = "".join(pieces)
     assert analyze(FIELD, text) == whoosh_items(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["title", "subject", "author", "sender", "tag"]),
+       st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=20))
+def test_same_items_for_the_other_fields_workers_analyse(name, pieces):
+    """The title (boosted), subject, names and keywords: analysed in the
+    workers too (index.whoosh.writer.prepare), as add_document would."""
+    field = build_schema()[name]
+    text = "".join(pieces)
+    assert analyze(field, text) == list(field.index(text))

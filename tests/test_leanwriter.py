@@ -1,6 +1,6 @@
 """The lean segment writer (index.whoosh.leanwriter) writes the same
 segment files as Whoosh's own writer, byte for byte, for the records the
-indexer makes: posts and multi-page releases, analysed in a worker or not,
+indexer makes (posts and multi-page releases), analysed in a worker or not,
 with the posting pool small enough to spill sorted runs to disk."""
 
 from __future__ import annotations
@@ -14,18 +14,20 @@ from whoosh.writing import SegmentWriter
 from foiasearch.index.whoosh import leanwriter
 from foiasearch.index.whoosh.leanwriter import LeanSegmentWriter
 from foiasearch.index.whoosh.records import records_for
-from foiasearch.index.whoosh.schema import Analyzed, analyze, build_schema
+from foiasearch.index.whoosh.schema import Analyzed, build_schema
+from foiasearch.index.whoosh.writer import WhooshWriter, with_prepared
+from foiasearch.ingest.document import IngestResult
 from tests.synthetic import synthetic_documents
 
 
 def _records(prepared: bool) -> list[dict]:
-    content = build_schema()["content"]
+    """The records of synthetic documents; with ``prepared``, their texts
+    analysed as the extraction workers do (index.whoosh.writer.prepare)."""
     records = []
     for doc in synthetic_documents(60):
+        ready = WhooshWriter.prepare(IngestResult("ok", documents=[doc]))[doc.part] if prepared else None
         for record in records_for(doc, [f"/corpus/{doc.kind}/{doc.id}.html", "/corpus/copy.html"]):
-            if prepared and "content" in record:
-                record["content"] = Analyzed(analyze(content, record["content"]))
-            records.append(record)
+            records.append(with_prepared(record, ready))
     return records
 
 
@@ -48,9 +50,11 @@ def _segment_files(folder, writer_class, records, limitmb: float) -> dict[str, b
 def test_same_segment_files_as_whoosh(tmp_path, prepared, limitmb):
     records = _records(prepared)
     assert any(record["rtype"] == "page" for record in records) and len(records) > 60
+    analysed = {name for record in records for name, value in record.items() if isinstance(value, Analyzed)}
+    assert {"content", "title", "tag", "url"} <= analysed and "path" not in analysed if prepared else not analysed
     try:
         leanwriter.checked_postings(True)  # Whoosh's own postings writer, as it ships
-        whoosh_files = _segment_files(tmp_path / "whoosh", SegmentWriter, records, limitmb)
+        whoosh_files = _segment_files(tmp_path / "whoosh", SegmentWriter, _records(False), limitmb)
     finally:
         leanwriter.checked_postings(False)
     lean_files = _segment_files(tmp_path / "lean", LeanSegmentWriter, records, limitmb)

@@ -30,6 +30,8 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from foiasearch.index.whoosh.schema import Analyzed
+
 # The size Whoosh's PostingPool counts for one posting besides its term and
 # value bytes (a tuple, a field name's str header, a docnum, a weight):
 # 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21; the field name's length comes on top.
@@ -73,7 +75,8 @@ class LeanSegmentWriter(SegmentWriter):
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    items = list(field.index(value))
+                    # A value analysed in a worker (index.whoosh.schema.Analyzed), whatever the field.
+                    items = value.items if value.__class__ is Analyzed else list(field.index(value))
                     if items:
                         # What PostingPool.add does one posting at a time, by columns.
                         texts, freqs, weights, values = zip(*items)

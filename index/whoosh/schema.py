@@ -63,9 +63,9 @@ def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float,
     >>> analyze(field, "Detainers and detainer") == list(fields.TEXT.index(field, "Detainers and detainer"))
     True
     """
+    if isinstance(field, fields.TEXT) and field.analyzer is TEXT_ANALYZER and type(field.format) is formats.Positions:
+        return _positions_items(field, text)  # content, and the title and subject (index.whoosh.writer.prepare)
     if isinstance(field, PreAnalyzedText):
-        if field.analyzer is TEXT_ANALYZER and isinstance(field.format, formats.Positions):
-            return _positions_items(field, text)
         return list(fields.TEXT.index(field, text))
     return list(field.index(text))
 

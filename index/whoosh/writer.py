@@ -33,7 +33,34 @@ WRITER_POOL_MB = 32
 # second on an idle 2-core machine): the small segments of its last commits.
 FINAL_MERGE_RECORDS = 2_000
 
-_CONTENT_FIELD = build_schema()["content"]
+_SCHEMA = build_schema()
+# The fields a worker analyses: indexed text that is neither stored nor a
+# column (those take the text itself). Not "path": the writer knows the paths.
+_PREPARED_FIELDS = frozenset(name for name, field in _SCHEMA.items()
+                             if field.indexed and not field.stored and not field.column_type and name != "path")
+
+
+def _analyzed_fields(record: dict[str, Any]) -> dict[str, tuple[str | None, Analyzed]]:
+    """field -> (text, its postings) for the record's prepared fields."""
+    return {name: (None if name == "content" else value, Analyzed(analyze(_SCHEMA[name], value)))
+            for name, value in record.items() if name in _PREPARED_FIELDS and isinstance(value, str)}
+
+
+def with_prepared(record: dict[str, Any], prepared: dict[int, dict] | None) -> dict[str, Any]:
+    """``record`` with the analyses a worker made for it (``prepared``, one
+    document's part of :meth:`WhooshWriter.prepare`) in place of its texts.
+
+    >>> ready = WhooshWriter.prepare(IngestResult("ok", documents=[Document(kind="post", title="Opt out")]))
+    >>> record = with_prepared({"title": "Opt out", "subject": "not the worker's", "path": "/a"}, ready[""])
+    >>> [name for name, value in record.items() if isinstance(value, Analyzed)]
+    ['title']
+    """
+    ready = prepared.get(record.get("page", 0)) if prepared else None
+    if ready:
+        for name, (text, analyzed) in ready.items():
+            if text is None or record.get(name) == text:
+                record[name] = analyzed
+    return record
 
 
 class WhooshWriter:
@@ -65,16 +92,16 @@ class WhooshWriter:
         return analysis_outdated(location)
 
     @staticmethod
-    def prepare(result: IngestResult) -> dict[str, dict[int, Analyzed]]:
-        """Analyse the content of every document and page now, in the
-        extraction worker: part -> {0: document text, n: page n}."""
-        analyzed = {}
-        for doc in result.documents:
-            texts = {0: doc.text}
-            if doc.kind == "release":
-                texts.update((page.number, page.text) for page in doc.pages)
-            analyzed[doc.part] = {n: Analyzed(analyze(_CONTENT_FIELD, text)) for n, text in texts.items()}
-        return analyzed
+    def prepare(result: IngestResult) -> dict[str, dict[int, dict[str, tuple[str | None, Analyzed]]]]:
+        """Analyse, in the extraction worker, the text of every record a
+        document makes: part -> {0: doc record, n: page n} -> field ->
+        (its text, Analyzed). The text is None for ``content``, which is the
+        document's or page's text by construction; for the other fields
+        :meth:`replace` uses the analysis only when the record it writes
+        has that very text (the paths, and a collection named after them,
+        are only known to the writer)."""
+        return {doc.part: {record.get("page", 0): _analyzed_fields(record) for record in records_for(doc, [])}
+                for doc in result.documents}
 
     def busy(self) -> bool:
         """True while a background merge runs (commits go on meanwhile)."""
@@ -95,10 +122,7 @@ class WhooshWriter:
     def replace(self, doc: Document, prepared: dict[int, Any] | None = None) -> None:
         self.remove(doc.id)
         for record in records_for(doc, doc.paths):
-            number = record.get("page", 0)
-            if prepared and number in prepared:
-                record["content"] = prepared[number]
-            self._writer.add_document(**record)
+            self._writer.add_document(**with_prepared(record, prepared))
 
     def commit(self, background_merge: bool = True) -> None:
         """Commit the changes, with the merged segment of a finished
