@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from foiasearch.ingest.document import Actor, Document, Email
 from foiasearch.ingest.gazetteer import Gazetteer, default_gazetteer
@@ -237,6 +238,9 @@ def _is_name_like(tokens: list[str]) -> bool:
     return any(len(t.rstrip(".")) > 1 for t in core)
 
 
+# A release prints the same senders and recipients on many pages, and each is
+# read twice (the printed header, then the e-mail found by ingest.foia).
+@lru_cache(maxsize=4096)
 def person_from_email(value: str) -> str | None:
     """Normalise a printed e-mail participant to "First Last", or None.
 
