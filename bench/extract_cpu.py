@@ -3,13 +3,17 @@ of the indexing pool spends on a file (hash, parse, enrich, analyse), by
 file type, for two checkouts (each with its own ``.venv``), in rounds that
 alternate between them so that both see the same machine load.
 
-    python bench/extract_cpu.py /work/wt/speed-before . FOLDER --files 400 --rounds 3
+    python bench/extract_cpu.py /work/wt/speed-before . FOLDER --files 400 --rounds 3 [--backend postgresql]
 
 Each checkout extracts the same files (the first ``--files`` of each type
 under FOLDER, sorted) in one process of its own, after one warm-up file;
 CPU time of that process (user + system), not wall: on a shared machine
 wall time is mostly waiting for a core. Prints a Markdown table of the
 medians, in ms per file, and the ratio after/before.
+
+``--backend`` is the search backend the workers prepare for: ``whoosh``
+(the default) analyses the text in the worker, ``postgresql`` leaves that to
+the server, so its figures are extraction alone.
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ PROBE = """
 import json, os, sys, time
 from foiasearch.index.extract import extract
 from foiasearch.ingest.options import IngestOptions
-folder, count = sys.argv[1], int(sys.argv[2])
+folder, count, backend = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
-options = IngestOptions(ocr=False)
+options = IngestOptions(ocr=False, extra={"backend": backend})
 for suffix in {os.path.splitext(p)[1] for p in paths}:  # each type's imports and first use, untimed
     extract(next(p for p in paths if p.endswith(suffix)), options)
 out = {}
@@ -41,8 +45,8 @@ print(json.dumps(out))
 """
 
 
-def measure(tree: Path, folder: Path, files: int) -> dict[str, float]:
-    done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", PROBE, str(folder), str(files)],
+def measure(tree: Path, folder: Path, files: int, backend: str = "whoosh") -> dict[str, float]:
+    done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", PROBE, str(folder), str(files), backend],
                           cwd=tree, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -54,13 +58,15 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="files to extract (e.g. a bench/gen_corpus.py corpus)")
     parser.add_argument("--files", type=int, default=400, help="files of each type")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backend", choices=("whoosh", "postgresql"), default="whoosh",
+                        help="what the workers prepare for (postgresql: extraction alone)")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
     for _ in range(args.rounds):
         for name, tree in (("before", args.before), ("after", args.after)):
-            runs[name].append(measure(tree.resolve(), args.folder.resolve(), args.files))
+            runs[name].append(measure(tree.resolve(), args.folder.resolve(), args.files, args.backend))
     print(f"extraction CPU per file (ms), {args.rounds} rounds alternating, medians; "
-          f"before: {args.before}, after: {args.after}\n")
+          f"before: {args.before}, after: {args.after}; backend: {args.backend}\n")
     print("| file type | before | after | after/before |\n|---|---|---|---|")
     for suffix in sorted(runs["before"][0]):
         before = statistics.median(r[suffix] for r in runs["before"])
