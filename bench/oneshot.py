@@ -5,6 +5,11 @@ beside ``recollq`` on the same corpus.
     .venv/bin/python bench/oneshot.py 2000 /work/ix-20k:/work/corpus-20k --runs 30
     .venv/bin/python bench/oneshot.py 2000 --tree before=/tmp/before --tree after=. --recoll
 
+Each reader runs the tree's ``.venv/bin/foiasearch`` script, the command the
+README's install (``make demo``: an editable install) gives users, from a
+folder outside the tree (``--module``: ``python -m foiasearch`` from the
+tree instead, as before session 6).
+
 Each INDEX is a number of synthetic documents (bench.gen_corpus: generated
 and indexed with the first tree, kept under ``--keep``) or an index folder,
 optionally with ``:CORPUS``, the folder it was built from (for
@@ -58,6 +63,14 @@ def python_of(tree: Path) -> str:
     return str(python)
 
 
+def script_of(tree: Path) -> str:
+    """The ``foiasearch`` command of a tree's editable install."""
+    script = tree / ".venv" / "bin" / "foiasearch"
+    if not script.exists():
+        raise SystemExit(f"{tree}: no .venv/bin/foiasearch (pip install -e . in that tree)")
+    return str(script)
+
+
 def prepare(spec: str, tree: Path, keep: Path) -> tuple[str, Path, Path | None]:
     """(label, index folder, corpus or None) for one INDEX argument."""
     if spec.isdigit():
@@ -100,6 +113,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="runs per reader and index")
     parser.add_argument("--recoll", action="store_true", help="also recollq, on indexes with a known corpus")
     parser.add_argument("--keep", type=Path, help="keep generated corpora and indexes here")
+    parser.add_argument("--module", action="store_true",
+                        help="run python -m foiasearch in the tree, not the installed foiasearch script")
     args = parser.parse_args()
     trees = [(label, Path(path).resolve()) for label, _, path in (t.partition("=") for t in args.tree)] \
         or [("foiasearch", ROOT)]
@@ -114,6 +129,7 @@ def main() -> None:
         label, index, corpus = prepare(spec, trees[0][1], keep)
         # (command, folder to run it in: ``python -m`` puts the current folder first on sys.path)
         readers = {name: ([python_of(tree), "-m", "foiasearch", "search", "{q}", "--index", str(index)], tree)
+                   if args.module else ([script_of(tree), "search", "{q}", "--index", str(index.resolve())], keep)
                    for name, tree in trees}
         if args.recoll and corpus is not None:
             readers["recollq"] = (["recollq", "-c", str(recoll_config(corpus, keep)), "-n", "10", "{q}"], None)

@@ -153,14 +153,17 @@ def sparse_worth_it(searcher, query: wq.Query) -> bool:
     terms' postings (document frequencies summed over the query's terms,
     every segment) are few, or numpy is not loaded yet and they are not many."""
     reader = searcher.reader()
+    limit = SPARSE_ALWAYS if "numpy" in sys.modules else SPARSE_WITHOUT_NUMPY
     postings = 0
     try:
         for fieldname, text in query.iter_all_terms():
-            if fieldname in reader.schema and (fieldname, text) in reader:
-                postings += reader.doc_frequency(fieldname, text)
+            if fieldname in reader.schema:
+                postings += reader.doc_frequency(fieldname, text)  # 0 for a term not in the index
+                if postings >= limit:  # counted no further: a lookup per segment and term
+                    return False
     except Exception:  # a query that cannot list its terms: score_all decides
         return False
-    return postings < SPARSE_ALWAYS or ("numpy" not in sys.modules and postings < SPARSE_WITHOUT_NUMPY)
+    return True
 
 
 def _scores(leaf, query: wq.Query, cache: ScoreCache, offset: int) -> Scored:
