@@ -52,9 +52,12 @@ Scored = "tuple[np.ndarray, np.ndarray]"  # (matched: bool per docnum, score per
 # score_sparse's bounds (postings of the query's terms, all segments): below
 # SPARSE_ALWAYS plain Python is as fast as numpy's whole-index arrays; below
 # SPARSE_WITHOUT_NUMPY it is still faster than importing numpy (about 50 ms,
-# a fifth of a one-shot CLI search) in a process that has not yet.
+# a fifth of a one-shot CLI search), but only once: at 20,000 documents it
+# is 10-30 ms slower per query than the arrays, so a process (a web worker,
+# a batch run) that has used that allowance imports numpy for the next one.
 SPARSE_ALWAYS = 2_000
 SPARSE_WITHOUT_NUMPY = 60_000
+_without_numpy = {"spent": False}  # whether this process has scored a larger query sparsely
 
 
 class ScoreCache:
@@ -151,9 +154,11 @@ def score_sparse(searcher, query: wq.Query, cache: ScoreCache) -> dict[int, floa
 def sparse_worth_it(searcher, query: wq.Query) -> bool:
     """Whether :func:`score_sparse` is the cheaper way for ``query``: its
     terms' postings (document frequencies summed over the query's terms,
-    every segment) are few, or numpy is not loaded yet and they are not many."""
+    every segment) are few; or numpy is not loaded yet, they are not many,
+    and this process has not done so before (a one-shot search's one query)."""
     reader = searcher.reader()
-    limit = SPARSE_ALWAYS if "numpy" in sys.modules else SPARSE_WITHOUT_NUMPY
+    once = "numpy" not in sys.modules and not _without_numpy["spent"]
+    limit = SPARSE_WITHOUT_NUMPY if once else SPARSE_ALWAYS
     postings = 0
     try:
         for fieldname, text in query.iter_all_terms():
@@ -163,6 +168,8 @@ def sparse_worth_it(searcher, query: wq.Query) -> bool:
                     return False
     except Exception:  # a query that cannot list its terms: score_all decides
         return False
+    if postings >= SPARSE_ALWAYS:
+        _without_numpy["spent"] = True
     return True
 
 
