@@ -409,11 +409,17 @@ def load_backend(index: IndexLocation) -> None:
     """Import the code of ``index``'s backend without opening anything. A
     threaded server calls this before its first request: Whoosh's import
     briefly puts stand-in modules in sys.modules (index.whoosh.importing),
-    which another thread importing at that moment could pick up."""
+    which another thread importing at that moment could pick up. A backend
+    module's ``preload()`` imports what a one-shot search does without but a
+    server's searches use (the Whoosh engine's: numpy), so that no request
+    pays for that import."""
     import importlib
 
     if index.backend in BACKENDS:
-        importlib.import_module(BACKENDS[index.backend].partition(":")[0])
+        module = importlib.import_module(BACKENDS[index.backend].partition(":")[0])
+        preload = getattr(module, "preload", None)
+        if preload is not None:
+            preload()
 
 
 def with_result_cache(backend: SearchBackend, entries: int, max_bytes: int | None = None) -> SearchBackend:

@@ -52,6 +52,17 @@ from foiasearch.search.whoosh.understand import (bound_costs, check_expansion, c
 LISTED_CACHE = 2048  # documents kept as a result list shows them (about 5 kB each)
 
 
+def preload() -> None:
+    """What a long-lived process (a server: search.api.load_backend) imports
+    before its first search: numpy, for bulk scoring and facet counts. A
+    one-shot search does without it (search.whoosh.bulkscore.score_sparse).
+
+    >>> preload(); import sys; "numpy" in sys.modules
+    True
+    """
+    import numpy  # noqa: F401
+
+
 
 
 class SearchEngine:
