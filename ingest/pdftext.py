@@ -205,8 +205,9 @@ class TextReader(PDFTextDevice):
 # must follow it for pdfminer's tokenizer to end it there: whole numbers,
 # decimals, operators, names without # escapes, strings without escapes or
 # nested parentheses, hex strings, << >> [ ] { } ' ". Anything else
-# (comments, escapes, a token cut by the end of the data) is left to
-# pdfminer's own tokenizer.
+# (comments, escapes, a token cut by the end of the data, a hex string
+# whose next byte is not in the buffer yet) is left to pdfminer's own
+# tokenizer.
 _FAST_TOKEN = re.compile(rb"""\s*(?:
     (?P<int>[-+]?\d+)(?=[^\d.])
   | (?P<float>[-+]?(?:\d+\.\d*|\.\d+))(?=\D)
@@ -214,7 +215,7 @@ _FAST_TOKEN = re.compile(rb"""\s*(?:
   | /(?P<name>[^\#/%\[\]()<>{}\s]*)(?=[/%\[\]()<>{}\s])
   | \((?P<str>[^()\\]*)\)
   | (?P<sym><<|>>|[\[\]{}'"])
-  | <(?P<hex>[0-9A-Fa-f\s]*)>(?!>)
+  | <(?P<hex>[0-9A-Fa-f\s]*)>(?=[^>])
 )""", re.VERBOSE)
 _PARSE_MAIN = PSBaseParser._parse_main
 # What opens and closes an array, a dictionary and a procedure.

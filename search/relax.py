@@ -15,6 +15,8 @@ The backends apply it in search.whoosh.relax and search.postgres.relax.
 
 >>> [(c.text, c.optional) for c in split_clauses('detainee "opt out" title:ice died')]
 [('detainee', True), ('"opt out"', False), ('title:ice', False), ('died', True)]
+>>> [c.text for c in split_clauses('actor:"Secure Communities (S-Comm)" opt out')]
+['actor:"Secure Communities (S-Comm)"', 'opt', 'out']
 >>> split_clauses("detainee OR died"), split_clauses("detainee -died")
 (None, None)
 >>> needed(3), needed(4), round(weight(100, 1), 2), round(weight(100, 90), 2)
@@ -29,7 +31,10 @@ from dataclasses import dataclass
 
 RELAX_BELOW = 3  # strict matches fewer than this: add the best partial ones after them
 COVERAGE_SCALE = 10_000.0  # coverage dominates the score; the backend's score orders documents that cover the same
-_CLAUSE = re.compile(r'"[^"]*"?|\S+')
+# A clause: a quoted phrase, a field with a quoted value (``actor:"Secure
+# Communities"``, one clause, not two), or a run of non-spaces.
+_CLAUSE = re.compile(r'(?:[\w.-]+:)?"[^"]*"?|\S+')
+_QUOTED = re.compile(r'"[^"]*"?')
 _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
 
 
@@ -44,9 +49,10 @@ def split_clauses(text: str) -> list[Clause] | None:
     operators or grouping, whose meaning must stay exact."""
     clauses = []
     for raw in _CLAUSE.findall(text):
-        if _OPERATOR.match(raw) or (raw.startswith("-") and len(raw) > 1) or (not raw.startswith('"') and any(c in raw for c in "()[]{}")):
+        unquoted = _QUOTED.sub("", raw)  # grouping inside a quoted value is text, not syntax
+        if _OPERATOR.match(raw) or (raw.startswith("-") and len(raw) > 1) or any(c in unquoted for c in "()[]{}"):
             return None
-        bare = not raw.startswith('"') and ":" not in raw and not any(c in raw for c in "*?~^")
+        bare = unquoted == raw and ":" not in raw and not any(c in raw for c in "*?~^")
         clauses.append(Clause(raw, bare))
     return clauses
 

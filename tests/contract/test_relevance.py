@@ -36,6 +36,10 @@ def test_phrases_and_fields_stay_required(backend):
     assert {(h.id, tuple(h.missing)) for h in results.hits} == {(MEMO.id, ("governor",)),
                                                                  (ILLINOIS.id, ("fingerprints",))}
     assert backend.search(Query("kind:post fingerprints sheriff")).total == 1  # FINGERPRINTS: a post with one word
+    for field in ('actor:"Pat Quinn"', 'tag:"Secure Communities"'):  # a quoted value is one clause, not two
+        results = backend.search(Query(f"{field} fingerprints governor"))
+        assert {(h.id, tuple(h.missing)) for h in results.hits} == {(MEMO.id, ("governor",)),
+                                                                     (ILLINOIS.id, ("fingerprints",))}, field
 
 
 def test_filters_apply_to_best_matches_and_their_count(backend):
