@@ -9,6 +9,7 @@ import os
 
 import pytest
 from whoosh import index
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from foiasearch.index.whoosh import leanwriter
@@ -24,7 +25,8 @@ def _records(prepared: bool) -> list[dict]:
     """The records of synthetic documents; with ``prepared``, their texts
     analysed as the extraction workers do (index.whoosh.writer.prepare)."""
     records = []
-    for doc in synthetic_documents(60):
+    for number, doc in enumerate(synthetic_documents(60)):
+        doc.id = f"{number:064x}"
         ready = WhooshWriter.prepare(IngestResult("ok", documents=[doc]))[doc.part] if prepared else None
         for record in records_for(doc, [f"/corpus/{doc.kind}/{doc.id}.html", "/corpus/copy.html"]):
             records.append(with_prepared(record, ready))
@@ -73,3 +75,44 @@ def test_other_documents_take_whooshs_path(tmp_path):
     writer.commit()
     with ix.searcher() as searcher:
         assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "b"]
+
+
+def test_a_merge_writes_the_same_segment_as_whooshs(tmp_path):
+    """Segments merged through add_reader (index.whoosh.merging), some of
+    their records deleted: the same merged segment as Whoosh's own merge."""
+    ix = index.create_in(str(tmp_path), build_schema())
+    records = _records(True)
+    for start in range(0, len(records), 25):  # one segment per commit
+        writer = LeanSegmentWriter(ix)
+        for record in records[start:start + 25]:
+            writer.add_document(**record)
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_by_term("parent", records[30]["parent"])
+    writer.delete_by_term("parent", records[60]["parent"])
+    writer.commit(merge=False)
+    assert len(ix._segments()) > 3 and ix.doc_count() < ix.doc_count_all()
+
+    def merged(writer_class) -> dict[str, bytes]:
+        writer = writer_class(ix, _lk=False, compound=False)
+        readers = [SegmentReader(writer.storage, writer.schema, segment) for segment in writer.segments]
+        try:
+            for reader in readers:
+                writer.add_reader(reader)
+            segment = writer._finalize_segment()
+        finally:
+            for reader in readers:
+                reader.close()
+        name = segment.segment_id()
+        return {file.replace(name, "SEGMENT"): (tmp_path / file).read_bytes()
+                for file in os.listdir(tmp_path) if name in file}
+
+    try:
+        leanwriter.checked_postings(True)
+        whoosh_files = merged(SegmentWriter)
+    finally:
+        leanwriter.checked_postings(False)
+    lean_files = merged(LeanSegmentWriter)
+    assert sorted(lean_files) == sorted(whoosh_files) and any(name.endswith(".pst") for name in lean_files)
+    for name, data in whoosh_files.items():
+        assert lean_files[name] == data, name

@@ -9,9 +9,11 @@ field's length read back through the column file just written, two
 ``W3PostingsWriter.add_posting``. :class:`LeanSegmentWriter` adds a
 document's postings to the pool field by field, keeps the field lengths in
 memory for its flush, and the postings writer skips its type checks (the
-values come from Whoosh's own formats). The segment written is the same,
-byte for byte in its postings, lengths and stored fields (tests/test_leanwriter.py
-compares the files of both writers).
+values come from Whoosh's own formats). A merge (``add_reader``, the
+background merges of index.whoosh.merging) streams the segments' postings,
+sorted already, into the flush instead of sorting them again in the pool.
+The segments written are the same, byte for byte (tests/test_leanwriter.py
+compares the files of both writers, for new records and for merges).
 
 >>> import tempfile
 >>> from whoosh import fields, index
@@ -24,6 +26,7 @@ compares the files of both writers).
 
 from __future__ import annotations
 
+import heapq
 from itertools import repeat
 
 from whoosh.codec import whoosh3
@@ -54,10 +57,20 @@ class LeanSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self._lean = not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
         self._lengths: dict[str, dict[int, int]] = {}
+        self._streams: list = []  # the sorted postings of readers added (add_reader)
 
     def add_reader(self, reader) -> None:
-        self._lean = False  # its documents' lengths are only in the column files
-        super().add_reader(reader)
+        """Whoosh's add_reader (a merge), except that the reader's postings,
+        which come sorted, are merged with the rest at the flush instead of
+        going through the sorting pool one by one (each sized, and pickled
+        to a run file and back when the pool is full): a third of a merge's
+        time. The reader must stay open until the segment is finalized."""
+        self._check_state()
+        basedoc = self.docnum
+        names = set(self.schema.names()) | {name for name in reader.indexed_field_names() if name in self.schema}
+        docmap = self.write_per_doc(names, reader)
+        self._streams.append(self._process_posts(reader.iter_postings(), basedoc, docmap))
+        self._added = True
 
     def add_document(self, **fields) -> None:
         if not self._lean or any(name.startswith("_") for name in fields):  # boosts, custom stored values
@@ -102,14 +115,36 @@ class LeanSegmentWriter(SegmentWriter):
         self.docnum += 1
 
     def _flush_segment(self) -> None:
-        if not self._lean or not self.codec.length_stats:
+        if not self._lean or not self.codec.length_stats or not isinstance(self.fieldwriter, whoosh3.W3FieldWriter):
+            for stream in self._streams:  # Whoosh's own flush: every posting through the pool
+                for posting in stream:
+                    self.pool.add(posting)
             return super()._flush_segment()
         self.perdocwriter.close()
-        if isinstance(self.fieldwriter, whoosh3.W3FieldWriter):
-            _write_postings(self.fieldwriter, self.schema, self._lengths, self.pool.iter_postings())
+        postings = self.pool.iter_postings()
+        if not self._streams:
+            _write_postings(self.fieldwriter, self.schema, self._lengths, postings)
         else:
-            self.fieldwriter.add_postings(self.schema, self.per_document_reader(), self.pool.iter_postings())
+            # Documents copied from readers have their lengths in the columns just written.
+            reader = self.per_document_reader()
+            try:
+                lengths = _column_lengths(reader, self.schema)
+                # Each stream is sorted and the docnums of each come after the last's: one merge.
+                _write_postings(self.fieldwriter, self.schema, lengths, heapq.merge(postings, *self._streams))
+            finally:
+                reader.close()
         self.fieldwriter.close()
+
+
+def _column_lengths(reader, schema) -> dict[str, dict[int, int]]:
+    """fieldname -> docnum -> length, as ``reader.doc_field_length`` gives
+    them, for every document of a per-document reader (one load per field)."""
+    lengths = {}
+    for name, field in schema.items():
+        if field.scorable and reader.has_column(whoosh3._lenfield(name)):
+            column = reader._cached_reader(whoosh3._lenfield(name), whoosh3.LENGTHS_COLUMN)
+            lengths[name] = {docnum: byte_to_length(byte) for docnum, byte in enumerate(column.load()) if byte}
+    return lengths
 
 
 def _write_postings(fieldwriter, schema, lengths: dict[str, dict[int, int]], postings) -> None:

@@ -119,7 +119,8 @@ class BackgroundMerge:
 
     def __init__(self, ix, pick) -> None:
         from whoosh.index import FileIndex
-        from whoosh.writing import SegmentWriter
+
+        from foiasearch.index.whoosh.leanwriter import LeanSegmentWriter
 
         self.error: BaseException | None = None
         self.segment = None  # the merged segment, once written
@@ -130,7 +131,7 @@ class BackgroundMerge:
         # its own.
         storage = _MergeStorage(ix.storage.folder)
         own = FileIndex(storage, schema=ix.schema, indexname=ix.indexname)
-        self._writer = SegmentWriter(own, _lk=False, limitmb=_POOL_MB)
+        self._writer = LeanSegmentWriter(own, _lk=False, limitmb=_POOL_MB)
         self.merging = list(pick(self._writer.segments))  # as the TOC showed them: deletions included
         self.protected = self._writer.newsegment.segment_id()
         self._thread = threading.Thread(target=self._run, name="whoosh-merge", daemon=True)
@@ -154,15 +155,19 @@ class BackgroundMerge:
             # The loops of a merge go through these iterators: stop() ends
             # it within one document or posting.
             writer.pool.iter_postings = _stoppable(writer.pool.iter_postings, self._stop)
-            for segment in self.merging:
-                reader = SegmentReader(writer.storage, writer.schema, segment)
-                reader.iter_docs = _stoppable(reader.iter_docs, self._stop)
-                reader.iter_postings = _stoppable(reader.iter_postings, self._stop)
-                try:
+            readers = []
+            try:
+                for segment in self.merging:
+                    reader = SegmentReader(writer.storage, writer.schema, segment)
+                    readers.append(reader)
+                    reader.iter_docs = _stoppable(reader.iter_docs, self._stop)
+                    reader.iter_postings = _stoppable(reader.iter_postings, self._stop)
                     writer.add_reader(reader)
-                finally:
+                # The lean writer reads the segments' postings at the flush: readers open until then.
+                self.segment = writer._finalize_segment()
+            finally:
+                for reader in readers:
                     reader.close()
-            self.segment = writer._finalize_segment()
             writer._tempstorage.destroy()
             writer.is_closed = True
         except BaseException as error:  # raised by wait(), in the indexer's thread
