@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -99,6 +100,29 @@ def _unpack(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8")
 
 
+def _create(path: Path) -> None:
+    """A new store at ``path`` with every table, or nothing there: written
+    beside it, then linked into place. Created in place, a run killed
+    between two of its tables left a store without "meta", on which every
+    search of the web app failed (an indexer killed in its first second)."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.new")
+    try:
+        db = sqlite3.connect(temporary)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # kept in the file
+            db.executescript(SCHEMA)
+            db.commit()
+        finally:
+            db.close()
+        try:
+            os.link(temporary, path)  # never over a store another process created meanwhile
+        except FileExistsError:
+            pass
+    finally:
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 class DocumentStore:
     """SQLite-backed store. One writer process; any number of readers (WAL)."""
 
@@ -108,10 +132,12 @@ class DocumentStore:
             uri = f"file:{path}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
         else:
+            if not os.path.exists(path):
+                _create(Path(path))
             self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
+            self.db.executescript(SCHEMA)  # tables added since the store was created
             self.db.commit()
 
     def close(self) -> None:
