@@ -16,6 +16,7 @@ import pytest
 
 from tests.reader_corpus import build_reader_corpus
 from tests.test_web_browser import base_url, browser  # noqa: F401 (fixtures: the app on loopback, chromium)
+from tests.test_web_browser import playwright_api
 from tests.test_web_browser import pytestmark  # noqa: F401 (skips without chromium)
 
 PHONE = {"width": 390, "height": 844}
@@ -235,6 +236,7 @@ def test_phone_filters_from_the_top_and_44px_targets(phone, base_url, ids):
 
 # -- saved searches ---------------------------------------------------------------------------
 def test_saving_stays_on_the_results_and_deleting_asks_first(page, base_url):
+    expect = playwright_api.expect
     page.goto(f"{base_url}/?q=opt+out&tag=ICE")
     page.fill("#save-name", "reader-test")
     page.get_by_role("button", name="Save").click()
@@ -244,8 +246,10 @@ def test_saving_stays_on_the_results_and_deleting_asks_first(page, base_url):
     assert "reader-test" in page.locator(".saved-notice").inner_text()
     page.goto(f"{base_url}/saved")
     page.get_by_role("button", name="Delete reader-test").click()
-    assert page.get_by_role("heading", name="Delete the saved search “reader-test”?").is_visible()
+    # expect() waits for the page each click loads; a bare count() could read the page before it
+    expect(page.get_by_role("heading", name="Delete the saved search “reader-test”?")).to_be_visible()
     page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("button", name="Delete reader-test")).to_be_visible()
     assert page.locator("#saved-reader-test").count() == 1  # nothing deleted
     page.get_by_role("button", name="Delete reader-test").click()
     page.get_by_role("button", name="Delete it").click()
