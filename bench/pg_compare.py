@@ -13,7 +13,14 @@ agency``), then the faceted texts again (repeated).
 ``--index-rounds N`` indexes the corpus N times per side, the sides taking
 turns (the order rotates each round), each time into a new database; the
 table gives the median of each side's runs and the ratio of the medians.
-``--index-only`` leaves out the query rounds.
+``--same`` first checks that every side gives the same answers on its
+database: totals, hit ids in order, every facet's values and counts and
+the exemption page counts of the plain and faceted texts, with facet
+selections and a hidden collection taken from the index's own values.
+``--index-only`` leaves out the query rounds. ``--database URL`` (no
+``--corpus``) skips the server and the indexing: every side queries that
+existing database (sides of one schema version; e.g. an index of 100,000
+documents built once and kept).
 
 PYTHON is the interpreter of a checkout's virtualenv (its editable install
 maps foiasearch.* to that checkout), ROOT the checkout. The server's CPU is
@@ -66,6 +73,43 @@ print(json.dumps(out))
 """
 
 
+# Every answer a side gives to the bench texts, as JSON (``--same``).
+ANSWERS = r"""
+import json, sys
+from foiasearch.search.api import Query, open_backend
+texts, out = json.loads(sys.argv[2]), []
+with open_backend(sys.argv[1]) as backend:
+    front = backend.search(Query(""), facets=True, facet_limit=3).facets
+    picks = [{name: [front[name][0].value]} for name in ("tag", "actor", "year", "kind", "exemption") if front.get(name)]
+    queries = [Query(t) for t in texts] + [Query(f"{t} OR agency") for t in texts] + [Query("", f) for f in picks]
+    queries += [Query(t, f) for t in texts[:10] for f in picks] + [Query(texts[0], {**picks[0], **picks[-1]})]
+    queries += [Query(t, hidden_collections=("nothing",)) for t in texts[:5]] + [Query(t, page=2) for t in texts[:5]]
+    for query in queries:
+        r = backend.search(query, facets=True)
+        out.append({"query": repr(query), "total": r.total, "all_words": r.all_words_total,
+                    "hits": [(h.id, h.matching_pages, h.snippet, h.missing) for h in r.hits],
+                    "facets": {n: [(v.value, v.count, v.key, v.type) for v in vs] for n, vs in r.facets.items()},
+                    "pages": backend.page_counts(query)})
+print(json.dumps(out))
+"""
+
+
+def same_answers(sides: list[tuple[str, str, str]], urls: dict[str, str], texts: list[str]) -> None:
+    """Print whether every side answers the bench queries as the first does."""
+    answers = {}
+    for name, python, root in sides:
+        done = subprocess.run([python, "-c", ANSWERS, urls[name], json.dumps(texts)], cwd=root,
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{root}: the answers probe failed:\n{done.stderr[-3000:]}")
+        answers[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    ref = sides[0][0]
+    for name in answers:
+        differ = [a["query"] for a, b in zip(answers[ref], answers[name]) if a != b]
+        print(f"same answers, {name} against {ref}: {len(answers[name]) - len(differ)} of {len(answers[name])} "
+              f"queries identical" + (f"; differ: {differ[:5]}" if differ else ""), flush=True)
+
+
 def server_cpu(data: Path) -> float:
     """CPU seconds of the server's finished children (connections' backends) and the postmaster."""
     pid = int((data / "postmaster.pid").read_text().split()[0])
@@ -95,25 +139,32 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--side", action="append", required=True, help="NAME:PYTHON:ROOT (first: the reference)")
-    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--database", help="query this existing database on every side (no indexing)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--index-rounds", type=int, default=1, help="first index runs per side, alternating")
     parser.add_argument("--index-only", action="store_true", help="no query rounds")
+    parser.add_argument("--same", action="store_true", help="first check that the sides give the same answers")
     args = parser.parse_args()
+    if bool(args.corpus) == bool(args.database):
+        parser.error("give either --corpus DIR or --database URL")
     sides = [tuple(s.split(":", 2)) for s in args.side]
     names = [s[0] for s in sides]
     texts = distinct_queries()
-    cluster = Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS})
+    cluster = Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS}) if args.corpus else None
     try:
-        urls: dict[str, str] = {}
+        urls: dict[str, str] = {name: args.database for name in names} if args.database else {}
         indexed: dict[str, list[dict]] = {name: [] for name in names}
-        for round_ in range(args.index_rounds):
+        for round_ in range(args.index_rounds if cluster else 0):
             for name, python, root in sides[round_ % len(sides):] + sides[:round_ % len(sides)]:
                 urls[name] = cluster.create_database(f"{name}_{round_}")
                 indexed[name].append(index_once(python, root, args.corpus, urls[name], cluster.data))
                 print(f"{name}: indexed {indexed[name][-1]}; load {os.getloadavg()[0]:.1f}", flush=True)
         measures = ("wall", "client", "main", "server")
-        indexing = {n: {k: statistics.median(r[k] for r in indexed[n]) for k in measures} for n in names}
+        indexing = {n: {k: statistics.median(r[k] for r in indexed[n]) if indexed[n] else 0.0 for k in measures}
+                    for n in names}
+        if args.same:
+            same_answers(sides, urls, texts)
         runs: dict[str, list[dict]] = {name: [] for name in names}
         for round_ in range(0 if args.index_only else args.rounds):
             order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
@@ -128,7 +179,7 @@ def main() -> None:
         print(f"\n| measure | {' | '.join(names)} | " + " | ".join(f"{n}/{ref}" for n in names[1:]) + " |")
         print("|---" * (1 + 2 * len(names) - 1) + "|")
         of = f", median of {args.index_rounds}" if args.index_rounds > 1 else ""
-        rows = [(f"first index: {k} (s{of})", {n: indexing[n][k] for n in names}) for k in measures]
+        rows = [(f"first index: {k} (s{of})", {n: indexing[n][k] for n in names}) for k in measures if cluster]
         for key in () if args.index_only else ("plain", "faceted", "faceted again"):
             for q in (0.5, 0.95):
                 rows.append((f"{key}: wall p{int(q * 100)} (ms, median of {args.rounds} rounds)",
@@ -137,7 +188,8 @@ def main() -> None:
             print(f"| {label} | " + " | ".join(f"{values[n]:.1f}" for n in names) + " | "
                   + " | ".join(f"{values[n] / values[ref]:.2f}" if values[ref] else "" for n in names[1:]) + " |")
     finally:
-        cluster.destroy()
+        if cluster:
+            cluster.destroy()
 
 
 if __name__ == "__main__":

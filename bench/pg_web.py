@@ -19,6 +19,9 @@ through its own writer and schema; its sides read that database
 documents (built in DIR once, then reused), served by the sides named in
 ``--whoosh-sides`` (default: the first), as sides "NAME on Whoosh".
 
+``--database URL`` serves an existing database on every side instead (no
+server, no writing; sides of one schema version).
+
 ``--statements PAGES`` counts instead, per side, the PostgreSQL statements
 of a search page (the mix's first PAGES pages through the app in process,
 result cache off) and their wall time, most time first.
@@ -150,17 +153,21 @@ def main() -> None:
                         help="instead of load runs: statements per search page over the mix's first PAGES pages")
     parser.add_argument("--one-database", action="store_true",
                         help="the checkouts share one schema version: every side reads the first side's database")
+    parser.add_argument("--database", help="every side serves this existing database (no server, no writing)")
+    parser.add_argument("--data", type=Path, help="with --database: its server's data folder, for its CPU (/proc)")
     parser.add_argument("--whoosh", type=Path, help="also serve a Whoosh index of the same documents (built here)")
     parser.add_argument("--whoosh-sides", default="", help="sides (names, separated by ;) that serve it too")
     args = parser.parse_args()
 
     sides = list(args.side)
-    cluster = Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS})
+    cluster = None if args.database else Cluster.primary(settings={"shared_buffers": SHARED_BUFFERS})
     try:
         first = sides[0]
         databases: dict[str, str] = {}  # checkout -> its database
         for side in sides:
-            if args.one_database and databases:
+            if args.database:
+                databases[side["root"]] = args.database
+            elif args.one_database and databases:
                 databases[side["root"]] = next(iter(databases.values()))
             elif side["root"] not in databases:
                 url = databases[side["root"]] = cluster.create_database(f"web{len(databases)}")
@@ -184,11 +191,12 @@ def main() -> None:
             return
         found: dict[str, list[dict]] = {side["name"]: [] for side in sides}
         loads = []
+        data = cluster.data if cluster else args.data
         for round_number in range(args.rounds):
             shift = round_number % len(sides)
             for side in sides[shift:] + sides[:shift]:
                 name = side["name"]
-                database = server_cpu(cluster.data)
+                database = server_cpu(data) if data else 0.0
                 done = subprocess.run(
                     [side["python"], "-c", PROBE, side["root"], targets[name], json.dumps(paths[name]),
                      str(args.seconds)], cwd=side["root"], env={**os.environ, **side["env"]},
@@ -197,13 +205,14 @@ def main() -> None:
                     sys.exit(f"{name}: load run failed:\n{done.stderr[-2000:]}")
                 time.sleep(1)  # the workers' connections end and their backends are reaped
                 figures = json.loads(done.stdout.strip().splitlines()[-1])
-                figures["db_cpu"] = server_cpu(cluster.data) - database
+                figures["db_cpu"] = server_cpu(data) - database if data else 0.0
                 found[name].append(figures)
                 loads.append(os.getloadavg()[0])
                 print(f"round {round_number + 1} {name}: {figures['rps']:.0f} req/s", file=sys.stderr)
         report(args, sides, found, loads)
     finally:
-        cluster.destroy()
+        if cluster:
+            cluster.destroy()
 
 
 def report(args, sides: list[dict], found: dict[str, list[dict]], loads: list[float]) -> None:

@@ -272,7 +272,20 @@ MIGRATIONS: list[str] = [
     UPDATE documents SET id = id || '', kind = kind || '', title = title || '';
     CLUSTER documents USING documents_sort_date;
     """,
+    # 7: a number per document, for facet counts in the web worker
+    # (search.postgres.ordinals): the database returns the numbers of a
+    # query's matches, 4 bytes each, and the worker counts every facet from
+    # arrays it loads once per generation, and picks the ranking candidates
+    # of a common word (the page's rows are then read by number). A volatile
+    # default fills the existing rows in one rewrite, in their (clustered) order.
+    """
+    CREATE SEQUENCE documents_num AS integer;
+    ALTER TABLE documents ADD COLUMN num integer NOT NULL DEFAULT nextval('documents_num');
+    ALTER SEQUENCE documents_num OWNED BY documents.num;
+    CREATE UNIQUE INDEX documents_num_key ON documents (num);
+    """,
 ]
+ORDINALS = 7  # the schema version that has documents.num (search.postgres.ordinals)
 
 
 def schema_version(conn: psycopg.Connection, target: Target) -> int:
@@ -301,6 +314,12 @@ def ensure_schema(target: Target) -> None:
             for version, script in enumerate(MIGRATIONS[done:], start=done + 1):
                 conn.execute(script)
                 conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+    if 0 < done < len(MIGRATIONS):
+        # A migration that rewrote documents (CLUSTER, a new column) left its
+        # visibility map empty: counts read every row until a VACUUM, and
+        # autovacuum sees no dead rows to come for.
+        with connect(target, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE) documents")
 
 
 def tidy(target: Target) -> None:

@@ -85,7 +85,8 @@ INSERT INTO ready_words
 SELECT DISTINCT w FROM incoming_documents i, unnest(tsvector_to_array(to_tsvector('simple', i.title || ' ' || left(i.body, %s)))) w
 WHERE length(w) BETWEEN 3 AND 30
 """
-INSERT_DOCUMENTS = f"INSERT INTO documents ({READY_COLUMNS}) SELECT {READY_COLUMNS} FROM ready_documents"
+# num: numbered once, in ready_documents (its default is documents' own sequence).
+INSERT_DOCUMENTS = f"INSERT INTO documents ({READY_COLUMNS}, num) SELECT {READY_COLUMNS}, num FROM ready_documents"
 INSERT_TEXTS = "INSERT INTO document_texts (id, data, body) SELECT id, data, body FROM ready_texts"
 INSERT_PAGES = f"INSERT INTO pages ({PAGE_READY}) SELECT {PAGE_READY} FROM ready_pages"
 VOCABULARY = "INSERT INTO vocabulary (word) SELECT word FROM ready_words ORDER BY word ON CONFLICT DO NOTHING"

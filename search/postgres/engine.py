@@ -22,8 +22,10 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -31,8 +33,8 @@ from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.store import PostgresStore
-from foiasearch.index.postgres.schema import (CONFIG, DatabaseUnavailable, Target, configure, connect, exists,
-                                              lost_connection, target_of)
+from foiasearch.index.postgres.schema import (CONFIG, ORDINALS, DatabaseUnavailable, Target, configure, connect,
+                                              exists, lost_connection, schema_version, target_of)
 from foiasearch.index.originals import Original, in_place, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
@@ -40,8 +42,9 @@ from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, In
                                    Results, display_title)
 from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
+from foiasearch.search.postgres.ordinals import PACKED, Ordinals
 from foiasearch.search.postgres.relax import Plan, widen
-from foiasearch.search.postgres.sql import Compiled, compile_filters, compile_text
+from foiasearch.search.postgres.sql import OPAQUE, Compiled, Leaf, compile_filters, compile_text, filter_keys, leaf_tree
 from foiasearch.search.resultcache import request_memo
 
 HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
@@ -54,6 +57,7 @@ HIT_COLUMNS = "d.id, d.kind, d.title"  # and the score: rows of (id, kind, title
 EVERYTHING = "(TRUE) AND TRUE AND TRUE"  # _Selection.where without words, filters or hidden collections
 REMEMBERED = 64  # statements over matches remembered per backend (PostgresBackend._matching)
 CANDIDATES = 300  # matches ranked for the first pages of a common word (PostgresBackend._page)
+LEAVES = 256  # conditions whose matches a backend keeps per generation (PostgresBackend._leaf)
 
 
 class _Selection:
@@ -62,11 +66,14 @@ class _Selection:
     def __init__(self, query: Query, text: Compiled | None = None) -> None:
         self.query = query
         self.text: Compiled = text or compile_text(query.text)
+        # Its words as AND/OR/NOT of conditions, each matched once per generation (_leaf).
+        self.tree = leaf_tree(query.text) if text is None else OPAQUE
         self.best: Plan | None = None  # widened to best matches (search.postgres.relax)
         self.strict_total: int | None = None  # then: the matches holding every word
         filters, self.filter_params = compile_filters(query.filters)
         # Private collections the asker may not see: as if not in the index.
         hidden = [f"collection:{clean(c).strip().lower()}" for c in query.hidden_collections if clean(c).strip()]
+        self.hidden = hidden
         self.visible = ("NOT (d.fkeys && %s::text[])", [hidden]) if hidden else ("TRUE", [])
         self.where = f"({self.text.where}) AND {self.visible[0]} AND {filters}"
         self.params = self.text.params + self.visible[1] + self.filter_params
@@ -112,6 +119,10 @@ class PostgresBackend:
         self._remembered_lock = threading.Lock()
         self._generation = -1
         self._everyone: int | None = None
+        self._ordinals: Ordinals | None = None  # facet keys per document number (search.postgres.ordinals)
+        self._ordinals_lock = threading.Lock()
+        self._numbered: bool | None = None  # the schema has documents.num (migration 7)
+        self._leaves: OrderedDict[tuple, np.ndarray] = OrderedDict()  # (generation, Leaf) -> its matches
         self.pool = ConnectionPool(self.target.url, min_size=1, max_size=size, open=True, timeout=10,
                                    kwargs={"connect_timeout": 5},
                                    configure=lambda conn: (configure(conn, self.target), conn.commit()))
@@ -132,15 +143,22 @@ class PostgresBackend:
             stopped()
         settings = ([("statement_timeout", f"{max(1, int(left * 1000))}ms")] if left is not None else []) + (
             [("enable_seqscan", "off"), ("jit", "off")] if matching else [])
+        with self._connection() as conn:
+            if not settings:
+                return conn.execute(sql, list(params)).fetchall()
+            with conn.pipeline():  # the settings and the statement in one round trip
+                conn.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
+                             [v for pair in settings for v in pair])
+                cursor = conn.execute(sql, list(params))
+            return cursor.fetchall()
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection; a statement past the time budget is its
+        QueryTooSlow, a lost or unreachable server one line (DatabaseUnavailable)."""
         try:
             with self.pool.connection() as conn:
-                if not settings:
-                    return conn.execute(sql, list(params)).fetchall()
-                with conn.pipeline():  # the settings and the statement in one round trip
-                    conn.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
-                                 [v for pair in settings for v in pair])
-                    cursor = conn.execute(sql, list(params))
-                return cursor.fetchall()
+                yield conn
         except psycopg.errors.QueryCanceled:
             stopped()
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
@@ -197,11 +215,85 @@ class PostgresBackend:
         query.validate()
         return _Selection(query)
 
-    def _selection(self, query: Query) -> _Selection:
-        """``query``'s selection, widened to its best matches when few documents hold every word."""
+    def _selection(self, query: Query, matches: bool = False) -> _Selection:
+        """``query``'s selection, widened to its best matches when few documents hold every word.
+        ``matches``: the numbers of its matches are wanted (facet counts): read
+        them first, and its counts come from them."""
         sel = self._select(query)
         self._refresh()
+        if matches and sel.tree == OPAQUE and self._numbers() is not None:
+            self._text_matches(sel)
         return widen(self, sel, _Selection) or sel
+
+    # -- facet counts in the worker (search.postgres.ordinals) --------------------------
+    def _numbers(self) -> Ordinals | None:
+        """The facet keys of every document of the current generation (read
+        once per generation, in one snapshot); None on a schema without
+        documents.num (a replica whose primary has not migrated yet): then
+        facets are counted in SQL."""
+        if self._numbered is None:
+            with self._connection() as conn:
+                self._numbered = schema_version(conn, self.target) >= ORDINALS
+        if not self._numbered:
+            return None
+        ords = self._ordinals
+        if ords is not None and ords.generation >= self._generation:
+            return ords
+        with self._ordinals_lock:  # one load per generation, whatever the threads
+            if self._ordinals is None or self._ordinals.generation < self._generation:
+                left = remaining()
+                with self._connection() as conn:
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    if left is not None:  # within the request's time budget, as every statement
+                        conn.execute("SELECT set_config('statement_timeout', %s, true)", [f"{max(1, int(left * 1000))}ms"])
+                    self._ordinals = Ordinals.load(conn)
+                    conn.rollback()
+            return self._ordinals
+
+    def _text_matches(self, sel: _Selection) -> bytes | None:
+        """The numbers of the documents matching ``sel``'s words (packed: search.postgres.ordinals),
+        remembered for the generation like any statement over matches."""
+        return self._matching(f"SELECT {PACKED.format('d.num')} FROM documents d WHERE {sel.text.where}",
+                              sel.text.params)[0][0]
+
+    def _leaf(self, leaf: Leaf, ords: Ordinals) -> np.ndarray:
+        """The documents matching one condition of words, kept for the generation:
+        a site's queries share words ("X OR agency" and "Y OR agency"), and each
+        word's matches are read from their rows once, not once per query."""
+        key = (ords.generation, leaf.sql, repr(leaf.params))  # params may hold lists
+        with self._remembered_lock:
+            if key in self._leaves:
+                self._leaves.move_to_end(key)
+                return self._leaves[key]
+        mask = ords.mask_of(self._rows(f"SELECT {PACKED.format('d.num')} FROM documents d WHERE {leaf.sql}",
+                                       leaf.params, matching=True)[0][0])
+        with self._remembered_lock:
+            self._leaves[key] = mask
+            while len(self._leaves) > LEAVES or (self._leaves and next(iter(self._leaves))[0] < ords.generation):
+                self._leaves.popitem(last=False)
+        return mask
+
+    def _matches(self, tree, ords: Ordinals) -> np.ndarray:
+        if isinstance(tree, Leaf):
+            return self._leaf(tree, ords)
+        if tree[0] == "not":
+            return ords.present & ~self._matches(tree[1], ords)
+        masks = [self._matches(t, ords) for t in tree[1]]
+        return np.logical_and.reduce(masks) if tree[0] == "and" else np.logical_or.reduce(masks)
+
+    def _mask(self, sel: _Selection, ords: Ordinals, leave_out: str | None = None) -> np.ndarray:
+        """The documents matching ``sel`` (its facet selection ``leave_out`` left out) in ``ords``."""
+        if sel.text.where == "TRUE" or sel.tree is None:
+            mask = ords.everything()
+        elif sel.tree != OPAQUE:
+            mask = self._matches(sel.tree, ords) & ords.present
+        else:
+            mask = ords.mask_of(self._text_matches(sel))
+        if sel.hidden:
+            mask &= ~ords.any_of(sel.hidden)
+        for name, keys in filter_keys(sel.query.filters, leave_out):
+            mask &= ords.any_of(keys)
+        return mask
 
     # -- searching -------------------------------------------------------------------
     def check(self, query: Query) -> Query:
@@ -210,9 +302,9 @@ class PostgresBackend:
 
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
-        sel = self._selection(query)
+        sel = self._selection(query, matches=facets)
         offset = (query.page - 1) * query.per_page
-        total = self._count(sel)
+        total = self._count(sel, matches=facets)
         rows = self._page(sel, total, query.per_page, offset) if total > offset else []
         results = Results(query, total, self._hits(sel, rows), all_words_total=sel.strict_total)
         if facets:
@@ -224,9 +316,16 @@ class PostgresBackend:
                 results.suggestion = suggestion
         return results
 
-    def _count(self, sel: _Selection) -> int:
+    def _count(self, sel: _Selection, matches: bool = False) -> int:
+        """Documents matching ``sel``: from the numbers of its matches when they
+        are wanted (``matches``) or already read, else counted in SQL (a count
+        skips the rows of all-visible pages, the numbers are read from them)."""
         if sel.everything:
             return self._all_documents()
+        if matches or sel.tree != OPAQUE:  # words: from their kept matches
+            ords = self._numbers()
+            if ords is not None:
+                return int(self._mask(sel, ords).sum())
         return self._matching(f"SELECT count(*) FROM documents d WHERE {sel.where}", sel.params)[0][0]
 
     def _all_documents(self) -> int:
@@ -248,6 +347,17 @@ class PostgresBackend:
             return self._matching(f"SELECT {columns} FROM documents d WHERE {sel.where} ORDER BY {sel.order} "
                                   "LIMIT %s OFFSET %s", sel.score_params + sel.params + [limit, offset])
         newest = f"SELECT d.id FROM documents d WHERE {sel.where} ORDER BY {ORDER['newest']}"
+        ords = self._numbers() if sel.ranked and sel.tree != OPAQUE else None
+        if ords is not None:
+            # The same candidates from the worker's arrays: no row is tested in SQL,
+            # and the candidates' rows are read by number.
+            where = self._mask(sel, ords)
+            # head @@ (a || b) is head @@ a OR head @@ b: each word's head matches are kept.
+            heads = where & np.logical_or.reduce([self._leaf(Leaf(f"d.head @@ {q}", tuple(p)), ords)
+                                                  for q, p in sel.text.rank_parts])
+            chosen = np.union1d(ords.first(where, CANDIDATES), ords.first(heads, CANDIDATES))
+            return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) ORDER BY {sel.order} "
+                                  "LIMIT %s OFFSET %s", sel.score_params + [chosen.tolist(), limit, offset])
         if sel.ranked:
             # head first: tested row by row on the newest rows, it is in the row (schema
             # migration 5); the match itself is read from TOAST only for rows it passes.
@@ -310,12 +420,22 @@ class PostgresBackend:
         """Counts per facet value: OR within a facet, AND across. A facet with a
         selection is counted without it (its other values stay on offer)."""
         selected = sorted(n for n, v in sel.query.filters.items() if any(x.strip() for x in v))
-        groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
-        groups += [(*sel.without(name), [name], None) for name in selected]
         counted: dict[str, list[FacetValue]] = {name: [] for name in FACET_NAMES}
-        for where, params, names, matched in groups:
-            for facet, value, key, type_, count in self._key_counts(where, params, names, matched):
-                counted[facet].append(FacetValue(value, count, key, type_))
+        ords = self._numbers()
+        if ords is not None:
+            groups = [(self._mask(sel, ords), [n for n in FACET_NAMES if n not in selected])]
+            groups += [(self._mask(sel, ords, leave_out=name), [name]) for name in selected]
+            for mask, names in groups:
+                for key, count in ords.counts(mask).items():
+                    label = ords.labels.get(key)
+                    if label and label[0] in names:
+                        counted[label[0]].append(FacetValue(label[1], count, key[len(label[0]) + 1:], label[2]))
+        else:
+            groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
+            groups += [(*sel.without(name), [name], None) for name in selected]
+            for where, params, names, matched in groups:
+                for facet, value, key, type_, count in self._key_counts(where, params, names, matched):
+                    counted[facet].append(FacetValue(value, count, key, type_))
         for name, values in counted.items():
             if name == "year":
                 values.sort(key=lambda v: v.value, reverse=True)
@@ -381,9 +501,12 @@ class PostgresBackend:
             return {}
         where, params = sel.without(facet)
         self._refresh()
-        rows = self._matching(f"SELECT c.key, c.n FROM ({self._counts(where, params, None)}) c "
-                              "WHERE c.key LIKE 'exemption:%%' OR c.key LIKE 'page:%%'", params)
-        counts = dict(rows)
+        ords = self._numbers()
+        if ords is not None:
+            counts = ords.counts(self._mask(sel, ords, leave_out=facet))
+        else:
+            counts = dict(self._matching(f"SELECT c.key, c.n FROM ({self._counts(where, params, None)}) c "
+                                         "WHERE c.key LIKE 'exemption:%%' OR c.key LIKE 'page:%%'", params))
         cited = [key.split(":", 1)[1] for key, n in counts.items() if key.startswith("exemption:") and n > 0]
         return {key: counts.get(f"page:{key}", 0) for key in cited}  # a cited exemption on no page: 0
 

@@ -45,6 +45,7 @@ class Compiled:
     rank_params: list = field(default_factory=list)
     page_terms: list[tuple[str, list]] = field(default_factory=list)  # extra page-level conditions over p
     boost: tuple[str, list] | None = None  # added to the rank (a best match's coverage, search.postgres.relax)
+    rank_parts: list[tuple[str, list]] = field(default_factory=list)  # rank is their OR
 
     def page_condition(self) -> tuple[str, list] | None:
         """What makes a page of a matching document a page hit (over ``p``)."""
@@ -243,17 +244,85 @@ def compile_text(text: str) -> Compiled:
     if compiler.rank:
         result.rank = "(" + " || ".join(q for q, _ in compiler.rank) + ")"
         result.rank_params = [v for _, p in compiler.rank for v in p]
+        result.rank_parts = list(compiler.rank)
     result.page_terms = compiler.page_terms
     return result
 
 
-def compile_filters(filters: dict[str, list[str]], leave_out: str | None = None) -> tuple[str, list]:
-    """Facet selections: OR within a facet (array overlap), AND across."""
-    parts, params = [], []
+def filter_keys(filters: dict[str, list[str]], leave_out: str | None = None) -> list[tuple[str, list[str]]]:
+    """(facet, its selected 'facet:key' keys) per facet with a selection, by name.
+
+    >>> filter_keys({"tag": ["ICE", " "], "year": ["2011"], "kind": [""]}, leave_out="year")
+    [('tag', ['tag:ice'])]
+    """
+    found = []
     for name, values in sorted(filters.items()):
         keys = [f"{name}:{clean(v).strip().lower()}" for v in values if clean(v).strip()]
-        if name == leave_out or not keys:
-            continue
-        parts.append("d.fkeys && %s::text[]")
-        params.append(keys)
-    return (" AND ".join(parts) or "TRUE"), params
+        if name != leave_out and keys:
+            found.append((name, keys))
+    return found
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One condition over ``d`` of a query's words whose matches a web worker
+    keeps per generation (search.postgres.ordinals); ``nullable``: it may be
+    NULL for a row (a date range on an undated document), so NOT of it is
+    not the complement of its matches."""
+
+    sql: str
+    params: tuple
+    nullable: bool = False
+
+
+OPAQUE = "opaque"  # a query text that is not AND/OR/NOT of leaves: its condition is evaluated whole
+
+
+def leaf_tree(text: str):
+    """A query text as ("and" | "or", [trees]), ("not", tree) and Leaf
+    conditions, combined as compile_text combines them; None for a text
+    with nothing to search, OPAQUE when NOT covers a nullable condition.
+
+    >>> leaf_tree("county (sheriff OR -agency)")[1][1]
+    ('or', [Leaf(sql="d.tsv @@ plainto_tsquery('fs_english', %s)", params=('sheriff',), nullable=False), ('not', Leaf(sql="d.tsv @@ plainto_tsquery('fs_english', %s)", params=('agency',), nullable=False))])
+    >>> leaf_tree("-date:2011") == OPAQUE, leaf_tree("&") is None
+    (True, True)
+    """
+    text = clean(text).strip()
+    return _tree(_Compiler(), parse(text)) if text else None
+
+
+def _tree(compiler: _Compiler, node: Node | None):
+    if node is None:
+        return None
+    if isinstance(node, Not):
+        inner = _tree(compiler, node.child)
+        if inner is None or inner == OPAQUE:
+            return inner
+        return OPAQUE if _nullable(inner) else ("not", inner)
+    if isinstance(node, (And, Or)):
+        parts = [p for p in (_tree(compiler, c) for c in node.children) if p is not None]
+        if OPAQUE in parts:
+            return OPAQUE
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else ("and" if isinstance(node, And) else "or", parts)
+    compiled = compiler.node(node)
+    if compiled is None:
+        return None
+    sql, params = _condition(compiled)
+    plain_text = isinstance(node, Text) and (node.field in (None, "content") or node.field in TEXT_COLUMNS
+                                             or node.field in FACET_NAMES)  # conditions on NOT NULL columns
+    return Leaf(sql, tuple(params), nullable=not plain_text)
+
+
+def _nullable(tree) -> bool:
+    if isinstance(tree, Leaf):
+        return tree.nullable
+    return any(_nullable(t) for t in (tree[1] if tree[0] != "not" else [tree[1]]))
+
+
+def compile_filters(filters: dict[str, list[str]], leave_out: str | None = None) -> tuple[str, list]:
+    """Facet selections: OR within a facet (array overlap), AND across."""
+    selected = filter_keys(filters, leave_out)
+    return (" AND ".join("d.fkeys && %s::text[]" for _ in selected) or "TRUE"), [keys for _, keys in selected]
