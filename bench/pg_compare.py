@@ -180,7 +180,7 @@ def main() -> None:
         print("|---" * (1 + 2 * len(names) - 1) + "|")
         of = f", median of {args.index_rounds}" if args.index_rounds > 1 else ""
         rows = [(f"first index: {k} (s{of})", {n: indexing[n][k] for n in names}) for k in measures if cluster]
-        for key in () if args.index_only else ("plain", "faceted", "faceted again"):
+        for key in () if args.index_only or not args.rounds else ("plain", "faceted", "faceted again"):
             for q in (0.5, 0.95):
                 rows.append((f"{key}: wall p{int(q * 100)} (ms, median of {args.rounds} rounds)",
                              {n: statistics.median(percentile(r[key], q) for r in runs[n]) for n in names}))

@@ -217,7 +217,7 @@ def main() -> None:
 
 def report(args, sides: list[dict], found: dict[str, list[dict]], loads: list[float]) -> None:
     reference = statistics.median(f["rps"] for f in found[sides[0]["name"]])
-    print(f"\n{args.docs} documents, {args.rounds} rounds of {args.seconds} s per side, wrk x8, "
+    print(f"\n{args.database or f'{args.docs} documents'}, {args.rounds} rounds of {args.seconds} s per side, wrk x8, "
           f"`serve --workers 2`; load average (1 min) after each run: {min(loads):.1f}-{max(loads):.1f}\n")
     print("| side | req/s (median of rounds) | p50 / p99 ms | not 2xx | serve CPU ms/req | database CPU ms/req "
           "| req/s ratio | 2xx pages/s |")

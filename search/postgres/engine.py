@@ -426,10 +426,8 @@ class PostgresBackend:
             groups = [(self._mask(sel, ords), [n for n in FACET_NAMES if n not in selected])]
             groups += [(self._mask(sel, ords, leave_out=name), [name]) for name in selected]
             for mask, names in groups:
-                for key, count in ords.counts(mask).items():
-                    label = ords.labels.get(key)
-                    if label and label[0] in names:
-                        counted[label[0]].append(FacetValue(label[1], count, key[len(label[0]) + 1:], label[2]))
+                for facet, key, value, type_, count in ords.values(ords.counts(mask), names):
+                    counted[facet].append(FacetValue(value, count, key, type_))
         else:
             groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
             groups += [(*sel.without(name), [name], None) for name in selected]
@@ -503,7 +501,7 @@ class PostgresBackend:
         self._refresh()
         ords = self._numbers()
         if ords is not None:
-            counts = ords.counts(self._mask(sel, ords, leave_out=facet))
+            counts = ords.found(ords.counts(self._mask(sel, ords, leave_out=facet)))
         else:
             counts = dict(self._matching(f"SELECT c.key, c.n FROM ({self._counts(where, params, None)}) c "
                                          "WHERE c.key LIKE 'exemption:%%' OR c.key LIKE 'page:%%'", params))

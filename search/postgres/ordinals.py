@@ -15,8 +15,10 @@ no statement over the matches at all.
 >>> ords = Ordinals.of(7, nums=[1, 2, 5], postings={"tag:ice": [1, 5], "kind:post": [1, 2, 5], "page:b6": [5, 5]},
 ...                    labels={"tag:ice": ("tag", "ICE", None), "kind:post": ("kind", "post", None)})
 >>> mask = ords.everything() & ~ords.any_of(["tag:ice"])
->>> int(mask.sum()), ords.counts(ords.everything())["page:b6"], ords.counts(mask)
+>>> int(mask.sum()), ords.count(ords.counts(ords.everything()), "page:b6"), ords.found(ords.counts(mask))
 (1, 2, {'kind:post': 1})
+>>> list(ords.values(ords.counts(ords.everything()), ["tag"]))
+[('tag', 'ice', 'ICE', None, 2)]
 >>> ords.mask_of(ords.packed([2, 5, 99])).nonzero()[0].tolist()  # 99: written after the load, not counted
 [2, 5]
 >>> ords.first(mask | ords.any_of(["tag:ice"]), 2).tolist()  # nums are given newest first
@@ -56,10 +58,11 @@ class Ordinals:
     newest: np.ndarray  # the documents' numbers, newest first (date DESC NULLS LAST, id)
     keys: list[str]
     key_ids: dict[str, int]
-    entry_doc: np.ndarray  # per occurrence: the document's number
-    entry_key: np.ndarray  # per occurrence: the key's index in keys
+    entry_doc: np.ndarray  # per occurrence, grouped by key: the document's number
+    starts: np.ndarray  # where each key's occurrences start in entry_doc
     postings: dict[str, np.ndarray]  # key -> its documents' numbers
     labels: dict[str, tuple[str, str, str | None]]  # 'facet:key' -> (facet, value, type)
+    by_facet: dict[str, np.ndarray]  # facet -> the indexes of its labelled keys
 
     @classmethod
     def of(cls, generation: int, nums: Iterable[int], postings: dict[str, Iterable[int]],
@@ -71,11 +74,15 @@ class Ordinals:
         arrays = {k: np.asarray(list(v) if not isinstance(v, np.ndarray) else v, dtype=np.int64)
                   for k, v in postings.items()}
         arrays = {k: v[v < size] for k, v in arrays.items()}  # written between the statements of a load
-        keys = sorted(arrays)
-        entry_doc = np.concatenate([arrays[k] for k in keys]) if keys else np.zeros(0, dtype=np.int64)
-        entry_key = np.repeat(np.arange(len(keys), dtype=np.int32), [arrays[k].size for k in keys])
-        return cls(generation, present, nums, keys, {k: i for i, k in enumerate(keys)}, entry_doc, entry_key,
-                   arrays, dict(labels))
+        keys = sorted(k for k, v in arrays.items() if v.size)
+        entry_doc = (np.concatenate([arrays[k] for k in keys]) if keys else np.zeros(0)).astype(np.int32)
+        starts = np.cumsum([0] + [arrays[k].size for k in keys[:-1]]).astype(np.int64)
+        by_facet: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            if key in labels:
+                by_facet.setdefault(labels[key][0], []).append(i)
+        return cls(generation, present, nums, keys, {k: i for i, k in enumerate(keys)}, entry_doc, starts,
+                   arrays, dict(labels), {f: np.asarray(ids, dtype=np.int64) for f, ids in by_facet.items()})
 
     @classmethod
     def load(cls, conn) -> "Ordinals":
@@ -117,10 +124,31 @@ class Ordinals:
         """The numbers of the ``count`` newest documents among ``mask``."""
         return self.newest[mask[self.newest]][:count]
 
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        """Documents ('page:KEY': pages) per key among ``mask``, keys counted at least once."""
-        found = np.bincount(self.entry_key[mask[self.entry_doc]], minlength=len(self.keys))
-        return {self.keys[i]: int(found[i]) for i in np.flatnonzero(found)}
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """Documents ('page:KEY': pages) among ``mask`` per key (by index in keys):
+        each key's occurrences are one run of entry_doc, summed by reduceat."""
+        if not self.keys:
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(mask[self.entry_doc].view(np.uint8), self.starts, dtype=np.int64)
+
+    def count(self, counts: np.ndarray, key: str) -> int:
+        i = self.key_ids.get(key)
+        return int(counts[i]) if i is not None else 0
+
+    def found(self, counts: np.ndarray) -> dict[str, int]:
+        """Every key counted at least once, with its count."""
+        return {self.keys[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+    def values(self, counts: np.ndarray, facets: Iterable[str]):
+        """(facet, key, value, type, count) of the labelled keys of ``facets`` counted at least once."""
+        for facet in facets:
+            ids = self.by_facet.get(facet)
+            if ids is None:
+                continue
+            for i in ids[counts[ids] > 0].tolist():
+                key = self.keys[i]
+                _, value, type_ = self.labels[key]
+                yield facet, key[len(facet) + 1:], value, type_, int(counts[i])
 
 
 __all__ = ["Ordinals", "PACKED", "unpack"]
