@@ -358,6 +358,14 @@ class PostgresBackend:
             chosen = np.union1d(ords.first(where, CANDIDATES), ords.first(heads, CANDIDATES))
             return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) ORDER BY {sel.order} "
                                   "LIMIT %s OFFSET %s", sel.score_params + [chosen.tolist(), limit, offset])
+        if (not sel.ranked and sel.order == ORDER["newest"] and sel.tree != OPAQUE
+                and (ords := self._numbers()) is not None):
+            # The newest first (the default order without words): the page's numbers from
+            # the worker's arrays, its rows read by number. In SQL a rare facet value
+            # walked the date index past every newer document (0.4 s at 100,000).
+            nums = ords.first(self._mask(sel, ords), offset + limit)[offset:]
+            return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) ORDER BY {sel.order}",
+                                  sel.score_params + [nums.tolist()])
         if sel.ranked:
             # head first: tested row by row on the newest rows, it is in the row (schema
             # migration 5); the match itself is read from TOAST only for rows it passes.
