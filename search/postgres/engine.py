@@ -58,6 +58,8 @@ EVERYTHING = "(TRUE) AND TRUE AND TRUE"  # _Selection.where without words, filte
 REMEMBERED = 64  # statements over matches remembered per backend (PostgresBackend._matching)
 CANDIDATES = 300  # matches ranked for the first pages of a common word (PostgresBackend._page)
 LEAVES = 256  # conditions whose matches a backend keeps per generation (PostgresBackend._leaf)
+LOAD_TIMEOUT = "60s"
+LOAD_WAIT = 5  # seconds close() waits for a loader thread  # reading the facet keys of every document (PostgresBackend._load_numbers)
 
 
 class _Selection:
@@ -122,6 +124,9 @@ class PostgresBackend:
         self._ordinals: Ordinals | None = None  # facet keys per document number (search.postgres.ordinals)
         self._ordinals_lock = threading.Lock()
         self._numbered: bool | None = None  # the schema has documents.num (migration 7)
+        self._loader: threading.Thread | None = None  # reading the ordinals (_numbers)
+        self._searches = 0  # searches made: arrays are read from the second on
+        self._closed = False
         self._leaves: OrderedDict[tuple, np.ndarray] = OrderedDict()  # (generation, Leaf) -> its matches
         self.pool = ConnectionPool(self.target.url, min_size=1, max_size=size, open=True, timeout=10,
                                    kwargs={"connect_timeout": 5},
@@ -226,29 +231,46 @@ class PostgresBackend:
         return widen(self, sel, _Selection) or sel
 
     # -- facet counts in the worker (search.postgres.ordinals) --------------------------
-    def _numbers(self) -> Ordinals | None:
-        """The facet keys of every document of the current generation (read
-        once per generation, in one snapshot); None on a schema without
-        documents.num (a replica whose primary has not migrated yet): then
-        facets are counted in SQL."""
+    def _numbers(self, wait: bool = False) -> Ordinals | None:
+        """The facet keys of every document of the current generation, or None:
+        then facets are counted in SQL. They are read in a thread of their own
+        (1-2 s at 100,000 documents, longer than a request may take on a busy
+        server), from a backend's second search on (a one-shot search would
+        not wait for them), after every commit; a schema without documents.num
+        (a replica of a primary not migrated yet) has none. ``wait``: wait
+        for them (tests, benchmarks)."""
         if self._numbered is None:
             with self._connection() as conn:
                 self._numbered = schema_version(conn, self.target) >= ORDINALS
-        if not self._numbered:
-            return None
         ords = self._ordinals
-        if ords is not None and ords.generation >= self._generation:
-            return ords
-        with self._ordinals_lock:  # one load per generation, whatever the threads
-            if self._ordinals is None or self._ordinals.generation < self._generation:
-                left = remaining()
-                with self._connection() as conn:
-                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    if left is not None:  # within the request's time budget, as every statement
-                        conn.execute("SELECT set_config('statement_timeout', %s, true)", [f"{max(1, int(left * 1000))}ms"])
-                    self._ordinals = Ordinals.load(conn)
-                    conn.rollback()
-            return self._ordinals
+        if not self._numbered or (ords is not None and ords.generation >= self._generation):
+            return ords if self._numbered else None
+        with self._ordinals_lock:
+            if not wait and self._searches < 2 or self._closed:
+                return None
+            if self._loader is None or not self._loader.is_alive():
+                self._loader = threading.Thread(target=self._load_numbers, name="foiasearch-ordinals", daemon=True)
+                self._loader.start()
+            loader = self._loader
+        if not wait:
+            return None
+        loader.join()
+        ords = self._ordinals
+        return ords if ords is not None and ords.generation >= self._generation else None
+
+    def _load_numbers(self) -> None:
+        """Read the current generation's facet keys in one snapshot (the loader thread)."""
+        try:
+            with self._connection() as conn:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # not waiting for ever on a locked table: the next search tries again
+                conn.execute("SELECT set_config('statement_timeout', %s, true)", [LOAD_TIMEOUT])
+                ords = Ordinals.load(conn)
+        except Exception:  # the server gone or busy: searches count in SQL meanwhile
+            return
+        with self._ordinals_lock:
+            if self._ordinals is None or ords.generation > self._ordinals.generation:
+                self._ordinals = ords
 
     def _text_matches(self, sel: _Selection) -> bytes | None:
         """The numbers of the documents matching ``sel``'s words (packed: search.postgres.ordinals),
@@ -302,6 +324,7 @@ class PostgresBackend:
 
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
+        self._searches += 1
         sel = self._selection(query, matches=facets)
         offset = (query.page - 1) * query.per_page
         total = self._count(sel, matches=facets)
@@ -636,6 +659,11 @@ class PostgresBackend:
         return _fingerprint(self, *self._refresh())
 
     def close(self) -> None:
+        with self._ordinals_lock:
+            self._closed = True
+            loader = self._loader
+        if loader is not None:
+            loader.join(LOAD_WAIT)  # its connection goes back to the pool before the pool closes
         self.pool.close()
 
     def __enter__(self) -> "PostgresBackend":
