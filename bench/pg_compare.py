@@ -82,6 +82,8 @@ from foiasearch.search.api import Query, open_backend
 texts, out = json.loads(sys.argv[2]), []
 with open_backend(sys.argv[1]) as backend:
     front = backend.search(Query(""), facets=True, facet_limit=3).facets
+    if hasattr(backend, "_numbers"):  # the worker's arrays (else the first searches count in SQL)
+        backend._numbers(wait=True)
     picks = [{name: [front[name][0].value]} for name in ("tag", "actor", "year", "kind", "exemption") if front.get(name)]
     queries = [Query(t) for t in texts] + [Query(f"{t} OR agency") for t in texts] + [Query("", f) for f in picks]
     queries += [Query(t, f) for t in texts[:10] for f in picks] + [Query(texts[0], {**picks[0], **picks[-1]})]
