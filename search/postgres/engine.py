@@ -23,9 +23,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 from pathlib import Path
 
-import numpy as np
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -42,9 +42,14 @@ from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, In
                                    Results, display_title)
 from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
-from foiasearch.search.postgres.ordinals import PACKED, Ordinals
 from foiasearch.search.postgres.relax import Plan, widen
-from foiasearch.search.postgres.sql import OPAQUE, Compiled, Leaf, compile_filters, compile_text, filter_keys, leaf_tree
+from foiasearch.search.postgres.sql import (OPAQUE, PACKED, Compiled, Leaf, compile_filters, compile_text, filter_keys,
+                                            leaf_tree)
+
+if TYPE_CHECKING:  # numpy and the arrays are imported by the loader thread: a one-shot search never needs them
+    import numpy as np
+
+    from foiasearch.search.postgres.ordinals import Ordinals
 from foiasearch.search.resultcache import request_memo
 
 HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
@@ -265,6 +270,8 @@ class PostgresBackend:
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 # not waiting for ever on a locked table: the next search tries again
                 conn.execute("SELECT set_config('statement_timeout', %s, true)", [LOAD_TIMEOUT])
+                from foiasearch.search.postgres.ordinals import Ordinals
+
                 ords = Ordinals.load(conn)
         except Exception:  # the server gone or busy: searches count in SQL meanwhile
             return
@@ -301,7 +308,7 @@ class PostgresBackend:
         if tree[0] == "not":
             return ords.present & ~self._matches(tree[1], ords)
         masks = [self._matches(t, ords) for t in tree[1]]
-        return np.logical_and.reduce(masks) if tree[0] == "and" else np.logical_or.reduce(masks)
+        return ords.all_of(masks) if tree[0] == "and" else ords.any_mask(masks)
 
     def _mask(self, sel: _Selection, ords: Ordinals, leave_out: str | None = None) -> np.ndarray:
         """The documents matching ``sel`` (its facet selection ``leave_out`` left out) in ``ords``."""
@@ -376,9 +383,9 @@ class PostgresBackend:
             # and the candidates' rows are read by number.
             where = self._mask(sel, ords)
             # head @@ (a || b) is head @@ a OR head @@ b: each word's head matches are kept.
-            heads = where & np.logical_or.reduce([self._leaf(Leaf(f"d.head @@ {q}", tuple(p)), ords)
-                                                  for q, p in sel.text.rank_parts])
-            chosen = np.union1d(ords.first(where, CANDIDATES), ords.first(heads, CANDIDATES))
+            heads = where & ords.any_mask([self._leaf(Leaf(f"d.head @@ {q}", tuple(p)), ords)
+                                           for q, p in sel.text.rank_parts])
+            chosen = ords.union(ords.first(where, CANDIDATES), ords.first(heads, CANDIDATES))
             return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) ORDER BY {sel.order} "
                                   "LIMIT %s OFFSET %s", sel.score_params + [chosen.tolist(), limit, offset])
         if (not sel.ranked and sel.order == ORDER["newest"] and sel.tree != OPAQUE

@@ -32,9 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Numbers travel as one bytea of big-endian int4 per row (int4send), not as
-# rows or arrays: 100,000 numbers are 400 kB and one np.frombuffer.
-PACKED = "string_agg(int4send({}), ''::bytea)"
+from foiasearch.search.postgres.sql import PACKED
+
 LOAD_KEYS = (f"SELECT k, {PACKED.format('d.num')} FROM documents d, unnest(d.fkeys || d.epages) k GROUP BY k")
 LOAD_NUMS = "SELECT string_agg(int4send(d.num), ''::bytea ORDER BY d.date DESC NULLS LAST, d.id) FROM documents d"
 LOAD_LABELS = "SELECT key, facet, value, type FROM facet_labels"
@@ -123,6 +122,18 @@ class Ordinals:
     def first(self, mask: np.ndarray, count: int) -> np.ndarray:
         """The numbers of the ``count`` newest documents among ``mask``."""
         return self.newest[mask[self.newest]][:count]
+
+    @staticmethod
+    def all_of(masks: list[np.ndarray]) -> np.ndarray:
+        return np.logical_and.reduce(masks)
+
+    @staticmethod
+    def any_mask(masks: list[np.ndarray]) -> np.ndarray:
+        return np.logical_or.reduce(masks)
+
+    @staticmethod
+    def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.union1d(a, b)
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Documents ('page:KEY': pages) among ``mask`` per key (by index in keys):
