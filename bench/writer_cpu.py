@@ -42,6 +42,10 @@ def measure(index_dir: str, docs: int, per_commit: int) -> dict[str, float]:
     for doc in documents:
         ready = prepare(IngestResult("ok", documents=[doc]))
         prepared.append(ready[doc.part] if ready else None)
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as the indexer does (index.build): the documents held here are not collected at each commit
     with tempfile.TemporaryDirectory() as folder:
         location = IndexLocation(Path(folder) / "ix")
         location.root.mkdir()
