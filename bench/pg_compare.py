@@ -110,6 +110,8 @@ def same_answers(sides: list[tuple[str, str, str]], urls: dict[str, str], texts:
     ref = sides[0][0]
     for name in answers:
         differ = [a["query"] for a, b in zip(answers[ref], answers[name]) if a != b]
+        if len(answers[name]) != len(answers[ref]):
+            differ.append(f"{len(answers[name])} answers against {len(answers[ref])}")
         print(f"same answers, {name} against {ref}: {len(answers[name]) - len(differ)} of {len(answers[name])} "
               f"queries identical" + (f"; differ: {differ[:5]}" if differ else ""), flush=True)
 

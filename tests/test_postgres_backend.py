@@ -164,7 +164,8 @@ def test_a_query_over_its_time_budget_is_stopped_by_the_server(mixed_folder, pg_
         assert client.get("/?q=detainers").status_code == 200
 
 
-QUERIES = ["", "the", "secure communities", "opt OR detainers", "-detainers", "county", "tag:ICE OR program"]
+QUERIES = ["", "the", "secure communities", "opt OR detainers", "-detainers", "county", "tag:ICE OR program",
+           "detainers -date:2011", "-bates:X county"]  # the last two run whole in SQL (sql.OPAQUE)
 
 
 def test_facet_counts_of_most_of_the_index_equal_counting_every_match(mixed_folder, pg_url):

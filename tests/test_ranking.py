@@ -10,6 +10,7 @@ difference in any query shape fails a test.
 from __future__ import annotations
 
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -137,19 +138,44 @@ def test_sparse_scores_are_the_bulk_scores_exactly(searcher, text):
         assert sparse == {int(d): float(scores[d]) for d in np.flatnonzero(matched)}
 
 
-@pytest.mark.parametrize("sparse_below", [0, 10**9])
-def test_results_are_the_same_through_either_scoring_path(index_root, monkeypatch, sparse_below):
-    """Whole results (order, scores, pages, totals) do not depend on the path."""
+def test_results_are_the_same_through_either_scoring_path(index_root, monkeypatch):
+    """Whole results (order, scores, pages, totals) do not depend on the path,
+    and the sparse run did score most queries sparsely."""
+    from foiasearch.search.whoosh import ranking
+
+    scored_sparsely = []
+
+    def counting(*args, **kwargs):
+        answer = bulkscore.score_sparse(*args, **kwargs)
+        scored_sparsely.append(answer is not None)
+        return answer
+
     def results():
         with SearchEngine.open(str(index_root)) as engine:
             return [(r.total, [(h.id, h.score, h.matching_pages, h.snippet) for h in r.hits])
                     for text in QUERIES for r in [engine.search(Query(text, per_page=15))]]
 
+    monkeypatch.setattr(ranking, "score_sparse", counting)
     monkeypatch.setattr(bulkscore, "SPARSE_ALWAYS", 0)
     monkeypatch.setattr(bulkscore, "SPARSE_WITHOUT_NUMPY", 0)
     dense = results()
-    monkeypatch.setattr(bulkscore, "SPARSE_ALWAYS", sparse_below)
+    assert not any(scored_sparsely)
+    monkeypatch.setattr(bulkscore, "SPARSE_ALWAYS", 10**9)
     assert results() == dense
+    assert sum(scored_sparsely) > len(QUERIES) // 2
+
+
+def test_sparse_scoring_without_numpy_once_per_process(searcher, monkeypatch):
+    """Without numpy loaded, one query of up to SPARSE_WITHOUT_NUMPY postings
+    goes sparse (a one-shot search's), and only once; with numpy, below SPARSE_ALWAYS."""
+    query = parse_text("county OR detainer")
+    monkeypatch.setattr(bulkscore, "SPARSE_ALWAYS", 1)
+    monkeypatch.setattr(bulkscore, "SPARSE_WITHOUT_NUMPY", 10**9)
+    monkeypatch.setattr(bulkscore, "_without_numpy", {"spent": False})
+    assert not bulkscore.sparse_worth_it(searcher, query)  # numpy is loaded here: over SPARSE_ALWAYS
+    monkeypatch.delitem(sys.modules, "numpy")
+    assert bulkscore.sparse_worth_it(searcher, query) and bulkscore._without_numpy["spent"]
+    assert not bulkscore.sparse_worth_it(searcher, query)  # spent: the next large query takes numpy
 
 
 def test_cached_terms_give_the_same_scores(searcher):

@@ -19,7 +19,9 @@ import itertools
 import json
 import os
 import re
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
@@ -63,8 +65,16 @@ EVERYTHING = "(TRUE) AND TRUE AND TRUE"  # _Selection.where without words, filte
 REMEMBERED = 64  # statements over matches remembered per backend (PostgresBackend._matching)
 CANDIDATES = 300  # matches ranked for the first pages of a common word (PostgresBackend._page)
 LEAVES = 256  # conditions whose matches a backend keeps per generation (PostgresBackend._leaf)
-LOAD_TIMEOUT = "60s"
-LOAD_WAIT = 5  # seconds close() waits for a loader thread  # reading the facet keys of every document (PostgresBackend._load_numbers)
+LEAF_BYTES = 64 * 2**20  # and at most this many bytes of them: a mask is as long as the highest document number
+LOAD_TIMEOUT = "60s"  # reading the facet keys of every document (PostgresBackend._load_numbers)
+LOAD_RETRY = 30.0  # seconds before a failed read of them is tried again
+LOAD_WAIT = 5  # seconds close() waits for a loader thread
+log = logging.getLogger(__name__)
+
+
+def _budget_spent() -> bool:
+    left = remaining()
+    return left is not None and left <= 0
 
 
 class _Selection:
@@ -130,10 +140,12 @@ class PostgresBackend:
         self._ordinals_lock = threading.Lock()
         self._numbered: bool | None = None  # the schema has documents.num (migration 7)
         self._loader: threading.Thread | None = None  # reading the ordinals (_numbers)
+        self._load_failed = -LOAD_RETRY  # time.monotonic() of the last failed read
         self._searches = 0  # searches made: arrays are read from the second on
         self._closed = False
         self._leaves: OrderedDict[tuple, np.ndarray] = OrderedDict()  # (generation, Leaf) -> its matches
-        self.pool = ConnectionPool(self.target.url, min_size=1, max_size=size, open=True, timeout=10,
+        # One connection more than searches at once: the loader thread's (_load_numbers).
+        self.pool = ConnectionPool(self.target.url, min_size=1, max_size=size + 1, open=True, timeout=10,
                                    kwargs={"connect_timeout": 5},
                                    configure=lambda conn: (configure(conn, self.target), conn.commit()))
 
@@ -172,6 +184,10 @@ class PostgresBackend:
         except psycopg.errors.QueryCanceled:
             stopped()
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
+            if isinstance(exc.__context__, psycopg.errors.QueryCanceled) or _budget_spent():
+                # The server stopped the statement for the budget, and leaving the
+                # pipeline (_rows) raised its own error over that one.
+                stopped()
             raise lost_connection(self.target, exc) from exc
         except Exception as exc:  # psycopg_pool.PoolTimeout
             if type(exc).__name__ == "PoolTimeout":
@@ -251,7 +267,7 @@ class PostgresBackend:
         if not self._numbered or (ords is not None and ords.generation >= self._generation):
             return ords if self._numbered else None
         with self._ordinals_lock:
-            if not wait and self._searches < 2 or self._closed:
+            if not wait and (self._searches < 2 or time.monotonic() - self._load_failed < LOAD_RETRY) or self._closed:
                 return None
             if self._loader is None or not self._loader.is_alive():
                 self._loader = threading.Thread(target=self._load_numbers, name="foiasearch-ordinals", daemon=True)
@@ -273,7 +289,10 @@ class PostgresBackend:
                 from foiasearch.search.postgres.ordinals import Ordinals
 
                 ords = Ordinals.load(conn)
-        except Exception:  # the server gone or busy: searches count in SQL meanwhile
+        except Exception as exc:  # the server gone or busy: searches count in SQL meanwhile
+            self._load_failed = time.monotonic()
+            log.warning("foiasearch: facet counts in SQL for %.0f s: reading the documents' facet keys failed: %s",
+                        LOAD_RETRY, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             return
         with self._ordinals_lock:
             if self._ordinals is None or ords.generation > self._ordinals.generation:
@@ -298,7 +317,8 @@ class PostgresBackend:
                                        leaf.params, matching=True)[0][0])
         with self._remembered_lock:
             self._leaves[key] = mask
-            while len(self._leaves) > LEAVES or (self._leaves and next(iter(self._leaves))[0] < ords.generation):
+            while (len(self._leaves) > LEAVES or sum(m.nbytes for m in self._leaves.values()) > LEAF_BYTES
+                   or (self._leaves and next(iter(self._leaves))[0] < ords.generation)):
                 self._leaves.popitem(last=False)
         return mask
 
@@ -386,16 +406,19 @@ class PostgresBackend:
             heads = where & ords.any_mask([self._leaf(Leaf(f"d.head @@ {q}", tuple(p)), ords)
                                            for q, p in sel.text.rank_parts])
             chosen = ords.union(ords.first(where, CANDIDATES), ords.first(heads, CANDIDATES))
-            return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) ORDER BY {sel.order} "
-                                  "LIMIT %s OFFSET %s", sel.score_params + [chosen.tolist(), limit, offset])
+            # The hidden collections tested again: a number stands for one document only while
+            # the schema lives.
+            return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) AND {sel.visible[0]} "
+                                  f"ORDER BY {sel.order} LIMIT %s OFFSET %s",
+                                  sel.score_params + [chosen.tolist()] + sel.visible[1] + [limit, offset])
         if (not sel.ranked and sel.order == ORDER["newest"] and sel.tree != OPAQUE
                 and (ords := self._numbers()) is not None):
             # The newest first (the default order without words): the page's numbers from
             # the worker's arrays, its rows read by number. In SQL a rare facet value
             # walked the date index past every newer document (0.4 s at 100,000).
             nums = ords.first(self._mask(sel, ords), offset + limit)[offset:]
-            return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) ORDER BY {sel.order}",
-                                  sel.score_params + [nums.tolist()])
+            return self._matching(f"SELECT {columns} FROM documents d WHERE d.num = ANY(%s) AND {sel.visible[0]} "
+                                  f"ORDER BY {sel.order}", sel.score_params + [nums.tolist()] + sel.visible[1])
         if sel.ranked:
             # head first: tested row by row on the newest rows, it is in the row (schema
             # migration 5); the match itself is read from TOAST only for rows it passes.

@@ -79,11 +79,12 @@ class ScoreCache:
     def __init__(self, budget: int = 2_000_000, lengths: dict | None = None) -> None:
         self.budget = budget
         self.lengths: dict = lengths if lengths is not None else {}
-        # (field, term) -> the first segment's scorer: the BM25F parameters
-        # (idf, average length, B, K1) are the whole searcher's, the same for
-        # every segment, and building a scorer per segment and term summed
-        # the field's length over every segment each time (a tenth of a
-        # first-time query at 20,000 documents in 32 segments).
+        # (field, term) -> its BM25F parameters (idf, K1, B, average length),
+        # or None for a field scored by its weight: they are the whole
+        # searcher's, the same for every segment, and building a scorer per
+        # segment and term summed the field's length over every segment each
+        # time (a tenth of a first-time query at 20,000 documents in 32
+        # segments). Four floats, not the scorer, which holds its searcher.
         self.scorers: dict = {}
         self._terms: OrderedDict = OrderedDict()
         self._held = 0
@@ -265,17 +266,17 @@ def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -
     read = _read_term(leaf, fieldname, text, cache, offset)
     if read is None or read[0] is None:
         return None if read is None else read[1]
-    key, scorer, ids, weights = read
+    key, bm25, ids, weights = read
     np = _np()
     docnums = np.array(ids, dtype=np.int64)
     tf = np.array(weights, dtype=np.float64)
-    if type(scorer) is WeightScorer:  # a field without lengths (tags, kinds): the weight is the score
+    if bm25 is None:  # a field without lengths (tags, kinds): the weight is the score
         cache.put(key, docnums, tf)
         return docnums, tf
     lengths = np.frombuffer(_field_lengths(leaf.reader(), fieldname, cache.lengths, offset), dtype=np.float64)
     lengths = lengths[docnums]
     # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), the same operations in the same order.
-    idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+    idf, k1, b, avgfl = bm25
     values = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
     cache.put(key, docnums, values)
     return docnums, values
@@ -283,8 +284,8 @@ def _term_postings(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -
 
 def _read_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int, form: str = "numpy"):
     """None when the segment lacks the term; (None, cached) when ``cache``
-    holds its scores in ``form``; else (cache key, scorer, docnums, weights)
-    read from its postings."""
+    holds its scores in ``form``; else (cache key, BM25F parameters or None,
+    docnums, weights) read from its postings."""
     schema = leaf.schema
     if fieldname not in schema:
         return None
@@ -299,12 +300,14 @@ def _read_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int, form:
     cached = cache.get(key)
     if cached is not None:
         return None, cached
-    scorer = cache.scorers.get((fieldname, btext))
-    if scorer is None:
+    if (fieldname, btext) in cache.scorers:
+        bm25 = cache.scorers[(fieldname, btext)]
+    else:
         scorer = leaf.weighting.scorer(leaf, fieldname, btext)
         if type(scorer) not in (BM25FScorer, WeightScorer):
             raise _Unsupported(type(scorer).__name__)
-        cache.scorers[(fieldname, btext)] = scorer
+        bm25 = None if type(scorer) is WeightScorer else (scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
+        cache.scorers[(fieldname, btext)] = bm25
     ids: list[int] = []
     weights: list[float] = []
     # Deleted records included: the caller keeps live records only.
@@ -312,7 +315,7 @@ def _read_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int, form:
         check_budget()
         ids.extend(block_ids)
         weights.extend(block_weights)
-    return key, scorer, ids, weights
+    return key, bm25, ids, weights
 
 
 def _field_lengths(reader, fieldname: str, cache: dict, offset: int) -> array:
@@ -407,18 +410,18 @@ def _sparse_term(leaf, fieldname: str, text, cache: ScoreCache, offset: int) -> 
         return {}
     if read[0] is None:
         return dict(zip(*read[1]))
-    key, scorer, ids, weights = read
-    if type(scorer) is WeightScorer:
+    key, bm25, ids, weights = read
+    if bm25 is None:
         values = [float(w) for w in weights]
     else:
         lengths = _field_lengths(leaf.reader(), fieldname, cache.lengths, offset)
-        idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+        idf, k1, b, avgfl = bm25
         # bm25 as _term_postings computes it over arrays, operation by operation.
         k1_1, one_b = k1 + 1, 1 - b
         values = [idf * ((tf * k1_1) / (tf + k1 * (one_b + b * lengths[d] / avgfl)))
                   for d, tf in zip(ids, map(float, weights))]
-    ids = list(ids)
-    cache.put(key, ids, values)
+    # Kept as arrays of machine numbers: a quarter of the memory of lists.
+    cache.put(key, array("q", ids), array("d", values))
     return dict(zip(ids, values))
 
 

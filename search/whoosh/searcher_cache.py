@@ -162,11 +162,16 @@ def _save(view: SearcherCache, path: Path) -> None:
             pickle.dump(view, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)  # readers see the whole file or none
         temporary = None
-        # Views of older index states go; another format's view of this same
-        # state stays (a side-by-side older checkout would rebuild it on
-        # every run, and remove this one in turn).
+        # Views of older index states go; a newer state's view stays (a
+        # process still on this state must not delete what the next process
+        # reads), and so does another format's view of this same state (a
+        # side-by-side older checkout would rebuild it on every run).
+        mine = reader_generation(path)  # "None" for an index without segments
         for old in path.parent.glob(f"{VIEW_FILE_PREFIX}*.pickle"):
-            if old != path and not old.name.endswith(f"-{reader_generation(path)}.pickle"):
+            generation = reader_generation(old)
+            if old == path or generation == mine:
+                continue
+            if not (mine.isdigit() and generation.isdigit()) or int(generation) < int(mine):
                 old.unlink(missing_ok=True)
     except (OSError, TypeError, pickle.PicklingError):
         return
