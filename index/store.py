@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -105,7 +106,9 @@ def _create(path: Path) -> None:
     beside it, then linked into place. Created in place, a run killed
     between two of its tables left a store without "meta", on which every
     search of the web app failed (an indexer killed in its first second)."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.new")
+    # A unique name (a PID is reused in containers: a killed run's file, a
+    # second name of a store linked into place, must never be reopened).
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(6)}.new")
     try:
         db = sqlite3.connect(temporary)
         try:
@@ -118,6 +121,9 @@ def _create(path: Path) -> None:
             os.link(temporary, path)  # never over a store another process created meanwhile
         except FileExistsError:
             pass
+        except OSError:  # a file system without hard links: a rename, unless one appeared meanwhile
+            if not path.exists():
+                os.replace(temporary, path)
     finally:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             leftover.unlink(missing_ok=True)

@@ -116,3 +116,28 @@ def test_a_merge_writes_the_same_segment_as_whooshs(tmp_path):
     assert sorted(lean_files) == sorted(whoosh_files) and any(name.endswith(".pst") for name in lean_files)
     for name, data in whoosh_files.items():
         assert lean_files[name] == data, name
+
+
+@pytest.mark.parametrize("how", [{"optimize": True}, {}])
+def test_whooshs_own_merge_policies_through_the_lean_writer(tmp_path, how):
+    """Whoosh's merge policies (a plain commit merges small segments, optimize
+    merges all) close each reader as soon as add_reader returns; the lean
+    writer reads its postings at the flush, so the close waits for it."""
+    from whoosh import query as wq
+
+    ix = index.create_in(str(tmp_path), build_schema())
+    records = _records(False)
+    for start in range(0, 60, 10):  # six small segments, unmerged
+        writer = LeanSegmentWriter(ix)
+        for record in records[start:start + 10]:
+            writer.add_document(**record)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        expected = sorted(searcher.stored_fields(n)["id"] for n in searcher.document_numbers())
+        pages = len(searcher.search(wq.Term("rtype", "page"), limit=None))
+        assert pages > 0
+    LeanSegmentWriter(ix).commit(**how)
+    with ix.searcher() as searcher:
+        assert len(ix._segments()) < 6
+        assert sorted(searcher.stored_fields(n)["id"] for n in searcher.document_numbers()) == expected
+        assert len(searcher.search(wq.Term("rtype", "page"), limit=None)) == pages

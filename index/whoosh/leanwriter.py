@@ -48,16 +48,18 @@ def _stored_length(length: int) -> int:
 
 
 class LeanSegmentWriter(SegmentWriter):
-    """A ``SegmentWriter`` whose ``add_document`` and segment flush take the
-    short path; a schema with spelling or vector fields, or a segment that
-    also takes another reader's documents (``add_reader``), goes through
-    Whoosh's own code."""
+    """A ``SegmentWriter`` whose ``add_document``, ``add_reader`` and segment
+    flush take the short path; a schema with spelling or vector fields goes
+    through Whoosh's own code. A reader added is read at the flush: closed
+    before it (Whoosh's merge policies close it as soon as ``add_reader``
+    returns), it is closed after the flush instead."""
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self._lean = not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
         self._lengths: dict[str, dict[int, int]] = {}
         self._streams: list = []  # the sorted postings of readers added (add_reader)
+        self._closes_after_flush: list = []  # reader.close of readers closed before the flush
 
     def add_reader(self, reader) -> None:
         """Whoosh's add_reader (a merge), except that the reader's postings,
@@ -71,6 +73,25 @@ class LeanSegmentWriter(SegmentWriter):
         docmap = self.write_per_doc(names, reader)
         self._streams.append(self._process_posts(reader.iter_postings(), basedoc, docmap))
         self._added = True
+        close = reader.close
+
+        def close_after_flush() -> None:
+            if self._streams:
+                self._closes_after_flush.append(close)
+            else:
+                close()
+        reader.close = close_after_flush
+
+    def _close_readers(self) -> None:
+        self._streams = []
+        while self._closes_after_flush:
+            self._closes_after_flush.pop()()
+
+    def cancel(self) -> None:
+        try:
+            super().cancel()
+        finally:
+            self._close_readers()
 
     def add_document(self, **fields) -> None:
         if not self._lean or any(name.startswith("_") for name in fields):  # boosts, custom stored values
@@ -115,6 +136,12 @@ class LeanSegmentWriter(SegmentWriter):
         self.docnum += 1
 
     def _flush_segment(self) -> None:
+        try:
+            self._flush_postings()
+        finally:
+            self._close_readers()
+
+    def _flush_postings(self) -> None:
         if not self._lean or not self.codec.length_stats or not isinstance(self.fieldwriter, whoosh3.W3FieldWriter):
             for stream in self._streams:  # Whoosh's own flush: every posting through the pool
                 for posting in stream:
