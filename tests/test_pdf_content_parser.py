@@ -79,24 +79,25 @@ def corpus_pdfs() -> list:
     return files
 
 
+def read_corpus_pdf(path) -> str:
+    """A PDF's metadata, page texts and image cover as JSON (its one-line error if unreadable)."""
+    try:
+        with pdf._open_file(path) as handle:
+            pages, info, _ = pdf.read_pdf(handle, ("baz", "usersecret", "openpassword"))
+    except pdf.IngestError as exc:
+        return str(exc)
+    return json.dumps([info, [(p.text, round(p.image_cover, 4)) for p in pages]])
+
+
 @needs_shared_corpus
 def test_same_text_as_pdfminers_interpreter_on_the_corpus(monkeypatch):
     """Every PDF of the corpus, page by page, against pdfminer's own
     interpreter driving the same device."""
     files = corpus_pdfs()
-
-    def read(path):
-        try:
-            with pdf._open_file(path) as handle:
-                pages, _, _ = pdf.read_pdf(handle, ("baz", "usersecret", "openpassword"))
-        except pdf.IngestError as exc:
-            return str(exc)
-        return json.dumps([(p.text, round(p.image_cover, 4)) for p in pages])
-
-    ours = {path: read(path) for path in files}
+    ours = {path: read_corpus_pdf(path) for path in files}
     monkeypatch.setattr(pdf, "TextInterpreter", PDFPageInterpreter)
     for path in files:
-        assert read(path) == ours[path], path
+        assert read_corpus_pdf(path) == ours[path], path
 
 
 def _file_tokens(parser_class, data: bytes, start: int = 0) -> list:
@@ -145,19 +146,10 @@ def test_file_parser_reads_the_corpus_as_pdfminers_parser_does(monkeypatch):
     """Every PDF of the corpus: the same page texts and metadata with
     pdfminer's own PDFParser reading the file's objects."""
     files = corpus_pdfs()
-
-    def read(path):
-        try:
-            with pdf._open_file(path) as handle:
-                pages, info, _ = pdf.read_pdf(handle, ("baz", "usersecret", "openpassword"))
-        except pdf.IngestError as exc:
-            return str(exc)
-        return json.dumps([info, [(p.text, round(p.image_cover, 4)) for p in pages]])
-
-    ours = {path: read(path) for path in files}
+    ours = {path: read_corpus_pdf(path) for path in files}
     monkeypatch.setattr(pdf, "FileParser", PDFParser)
     for path in files:
-        assert read(path) == ours[path], path
+        assert read_corpus_pdf(path) == ours[path], path
     for path in files:
         if path.stat().st_size < 2**20:  # token by token: the larger files cost seconds each
             data = path.read_bytes()
