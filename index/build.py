@@ -266,7 +266,8 @@ class Indexer:
         except OSError:
             return None  # let the worker report why it cannot be read
         if record and (self._awaiting_ocr or self._stale):
-            linked = set(self.store.doc_ids_of(absolute))
+            # A skip check: the links as the store read the folder will do.
+            linked = set(self.store.doc_ids_of(absolute, current=False))
             if linked & self._awaiting_ocr or linked & self._stale:
                 return None
         if (record and record.status == FAILED and record.reason.startswith(LIMIT_REASONS)

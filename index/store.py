@@ -187,7 +187,8 @@ class DocumentStore:
         self.db.execute("DELETE FROM file_docs WHERE path=?", (_key(path),))
         return ids
 
-    def doc_ids_of(self, path: str) -> list[str]:
+    def doc_ids_of(self, path: str, current: bool = True) -> list[str]:
+        # ``current``: one process writes this store, so its links are always current.
         return [r[0] for r in self.db.execute("SELECT doc_id FROM file_docs WHERE path=?", (_key(path),))]
 
     def doc_ids_by_hash(self, sha256: str) -> list[str] | None:

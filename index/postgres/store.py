@@ -92,8 +92,7 @@ class PostgresStore:
         next SNAPSHOT_FILES files of its folder (the indexer asks in that order)."""
         key = _key(path)
         if not self._snapshots:
-            rows = self._rows(SNAPSHOT, [[key]])
-            return _record(rows[0][:-1]) if rows[0][1] is not None else None, rows[0][-1]
+            return self._current(key)
         if key not in self._snapshot:
             if len(self._snapshot) >= SNAPSHOT_LIMIT:
                 self._snapshot.clear()  # only a cache: bounded memory on a large re-index
@@ -140,14 +139,21 @@ class PostgresStore:
         self._files[_key(path)] = (None, [])
         return ids
 
-    def doc_ids_of(self, path: str) -> list[str]:
+    def _current(self, key: str) -> tuple[FileRecord | None, list[str]]:
+        """One file's record and document ids as they are now (one query)."""
+        rows = self._rows(SNAPSHOT, [[key]])
+        return _record(rows[0][:-1]) if rows[0][1] is not None else None, rows[0][-1]
+
+    def doc_ids_of(self, path: str, current: bool = True) -> list[str]:
+        """``current``: a known file's links as they are now, not as they were
+        at its folder's read (another indexer may have linked it since): a
+        query per file; without it, the folder's read answers."""
         key = _key(path)
         if key in self._files and self._files[key][1] is not None:
             return list(self._files[key][1])
         links = self._committed(path)[1]
-        if links and self._snapshots:  # a known file: its links as they are now, not at the folder's read
-            rows = self._rows(SNAPSHOT, [[key]])
-            links = rows[0][-1] if rows else []
+        if links and current and self._snapshots:
+            links = self._current(key)[1]
         return list(links)
 
     def paths_of(self, doc_id: str) -> list[str]:

@@ -191,6 +191,7 @@ class BackgroundMerge:
 
     def _discard(self) -> None:
         writer = self._writer
+        writer._close_readers()  # those closed while the lean writer waited for its flush
         if not writer.is_closed:
             writer.is_closed = True
             try:

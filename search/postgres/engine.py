@@ -36,7 +36,7 @@ from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.store import PostgresStore
 from foiasearch.index.postgres.schema import (CONFIG, ORDINALS, DatabaseUnavailable, Target, configure, connect,
-                                              exists, lost_connection, schema_version, target_of)
+                                              exists, lost_connection, one_line, schema_version, target_of)
 from foiasearch.index.originals import Original, in_place, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
@@ -241,14 +241,10 @@ class PostgresBackend:
         query.validate()
         return _Selection(query)
 
-    def _selection(self, query: Query, matches: bool = False) -> _Selection:
-        """``query``'s selection, widened to its best matches when few documents hold every word.
-        ``matches``: the numbers of its matches are wanted (facet counts): read
-        them first, and its counts come from them."""
+    def _selection(self, query: Query) -> _Selection:
+        """``query``'s selection, widened to its best matches when few documents hold every word."""
         sel = self._select(query)
         self._refresh()
-        if matches and sel.tree == OPAQUE and self._numbers() is not None:
-            self._text_matches(sel)
         return widen(self, sel, _Selection) or sel
 
     # -- facet counts in the worker (search.postgres.ordinals) --------------------------
@@ -292,7 +288,7 @@ class PostgresBackend:
         except Exception as exc:  # the server gone or busy: searches count in SQL meanwhile
             self._load_failed = time.monotonic()
             log.warning("foiasearch: facet counts in SQL for %.0f s: reading the documents' facet keys failed: %s",
-                        LOAD_RETRY, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                        LOAD_RETRY, one_line(exc))
             return
         with self._ordinals_lock:
             if self._ordinals is None or ords.generation > self._ordinals.generation:
@@ -352,7 +348,7 @@ class PostgresBackend:
     def search(self, query: Query, facets: bool = False, facet_limit: int | None = None,
                suggest: bool = False) -> Results:
         self._searches += 1
-        sel = self._selection(query, matches=facets)
+        sel = self._selection(query)
         offset = (query.page - 1) * query.per_page
         total = self._count(sel, matches=facets)
         rows = self._page(sel, total, query.per_page, offset) if total > offset else []
