@@ -69,7 +69,7 @@ _SIGN_OFF = re.compile(
 )
 # Offices of a known agency: "ICE Office of Public Affairs".
 _AGENCY_OFFICE = led_by(
-    "[A-Z]", r"\b(?P<agency>ICE|DHS|CBP|USCIS|DOJ|FBI|EOIR|ERO|HSI)[ \t]+(?P<office>Office[ \t]+of[ \t]+(?:the[ \t]+)?"
+    "[CDEFHIU]", r"\b(?P<agency>ICE|DHS|CBP|USCIS|DOJ|FBI|EOIR|ERO|HSI)[ \t]+(?P<office>Office[ \t]+of[ \t]+(?:the[ \t]+)?"
     r"[A-Z][\w-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w-]*)*)"
 )
 # A county named as a jurisdiction: "Alder County", not "Lowndes County Jail".
@@ -326,6 +326,8 @@ class _Extractor:
         self._organisations_in(_titlecase_caps(self.text), one_line=True)
 
     def _agency_offices(self) -> None:
+        if "Office" not in self.text:  # every match has it: no scan (issue 18)
+            return
         for m in _AGENCY_OFFICE.finditer(self.text):
             if not self._overlaps(m.start(), m.end()):
                 office = re.sub(r"\s+", " ", m.group("office"))
@@ -333,6 +335,8 @@ class _Extractor:
                 self._claim(m.start(), m.end())
 
     def _counties(self) -> None:
+        if "County" not in self.text:  # every match has it: no scan (issue 18)
+            return
         for m in _COUNTY.finditer(self.text):
             words = m.group("name").split()
             if words[0] in _ORG_LEAD or words[0] in ("Are", "Is", "Was", "Your", "Our") or words[0] in _STOP and words[0] not in ("Cook", "Los", "San", "Santa", "New"):

@@ -64,34 +64,41 @@ def exemption_spans(text: str, context: str | None = None) -> list[tuple[int, in
     [(9, 15, 'b6'), (20, 23, 'b7C')]
     """
     context = text if context is None else context
-    foia, illinois = _about_foia(context)
     spans = []
     for match in _FEDERAL.finditer(text):
         if match.group(1) and not _cites_552(text, match.start()):
             continue
         number = match.group(1) or match.group(3)
         sub = match.group(2) or match.group(4) or match.group(5) or ""
-        if number not in _COMMON and not foia:
+        if number not in _COMMON and not _about_foia(context):
             continue
         if match.group(3) and number not in _COMMON | {"1", "2", "3", "4", "8", "9"}:
             continue
         spans.append((match.start(), match.end(), f"b{number}{sub.upper()}"))
-    if illinois:
-        for match in _ILLINOIS.finditer(text):
-            base = f"IL-7(1)({match.group(1)})"
-            romans = _ROMAN.findall(match.group(2)) + _ROMAN.findall(match.group(3))
-            codes = [f"{base}({r})" for r in romans] or [base]
-            spans += [(match.start(), match.end(), code) for code in codes]
+    for match in _ILLINOIS.finditer(text):
+        if not _about_illinois(context):
+            break
+        base = f"IL-7(1)({match.group(1)})"
+        romans = _ROMAN.findall(match.group(2)) + _ROMAN.findall(match.group(3))
+        codes = [f"{base}({r})" for r in romans] or [base]
+        spans += [(match.start(), match.end(), code) for code in codes]
     return sorted(spans)
 
 
+# The context searches run only when a citation needs them (most pages cite
+# none: a post's text was searched for nothing, issue 18), and once per
+# document: a 10-page release asks with the same document text for every
+# page (a string keeps its hash, so the cache finds it at once).
 @lru_cache(maxsize=4)
-def _about_foia(context: str) -> tuple[bool, bool]:
-    """Whether ``context`` is about FOIA, and about Illinois's FOIA. Asked
-    once per page with the same document text as context: a 10-page release
-    was searched 10 times over (a string keeps its hash, so the cache finds
-    it at once)."""
-    return bool(_FOIA_CONTEXT.search(context)), bool(_ILLINOIS_CONTEXT.search(context))
+def _about_foia(context: str) -> bool:
+    """Whether ``context`` is about FOIA (rarer federal codes count there)."""
+    return _FOIA_CONTEXT.search(context) is not None
+
+
+@lru_cache(maxsize=4)
+def _about_illinois(context: str) -> bool:
+    """Whether ``context`` is about Illinois's FOIA (bare section numbers count there)."""
+    return _ILLINOIS_CONTEXT.search(context) is not None
 
 
 def _cites_552(text: str, start: int) -> bool:

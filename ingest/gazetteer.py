@@ -57,7 +57,10 @@ _INITIAL_GAP = re.compile(r"\.[ \t]?")
 # Two initials in a row, as any joined run starts (a quick test for none):
 # letters other than a-z, a superset of the single-letter tokens that
 # ``isupper`` ("É", "Ⅰ").
-_INITIALS = re.compile(r"[^\W\d_a-z]\.[ \t]?[^\W\d_a-z]")
+# Written dot first (the letter before it checked by a lookbehind): ``re``
+# then skips from dot to dot instead of trying every position, 20x faster
+# on a post's text that has none (issue 18).
+_INITIALS = re.compile(r"\.(?<=[^\W\d_a-z]\.)[ \t]?[^\W\d_a-z]")
 
 
 def _token_stream(text: str) -> list[tuple[int, int, str]]:
@@ -201,8 +204,15 @@ class Gazetteer:
 
 @lru_cache(maxsize=256)
 def _context_regex(word: str) -> re.Pattern:
+    """``word`` at the start of a word (in any case unless it is all capitals).
+    The lookahead for its first letter lets ``re`` skip to the places it
+    may start, instead of trying the lookbehind at every position.
+
+    >>> bool(_context_regex("immigra").search("Immigration")), bool(_context_regex("ICE").search("PRICE"))
+    (True, False)
+    """
     flags = 0 if word.isupper() else re.IGNORECASE
-    return re.compile(r"(?<!\w)" + re.escape(word), flags)
+    return re.compile(f"(?={re.escape(word[:1])})(?<!\\w){re.escape(word)}", flags)
 
 
 def _context_ok(entry: Entry, text: str, seen: dict[str, bool]) -> bool:

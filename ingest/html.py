@@ -145,6 +145,17 @@ def lead_paragraph(tree: lxml.html.HtmlElement, title: str) -> str:
     return ""
 
 
+# lxml.html's parser picks each element's class in a Python method (forms and
+# their fields get classes of their own), called every time Python code
+# touches an element: thousands of calls per page from trafilatura's passes.
+# This parser gives every element lxml.html's HtmlElement by a lookup in C
+# (issue 18); nothing here or in trafilatura uses the form classes' extras.
+_PARSER = lxml.html.HTMLParser()
+_PARSER.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Parse decoded HTML; never raises for bad markup.
 
@@ -156,7 +167,7 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if not text.strip():
         raise IngestError("no text: the page is empty")
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.document_fromstring(text, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise IngestError(f"unparseable HTML: {exc}") from None
     return tree
@@ -164,7 +175,7 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
 
 def main_text(tree: lxml.html.HtmlElement) -> tuple[str, str]:
     """``(article body, comment thread)`` of a parsed page."""
-    if sum(1 for _ in tree.iter()) > MAX_TRAFILATURA_ELEMENTS:
+    if _nodes(tree) > MAX_TRAFILATURA_ELEMENTS:
         return _simple_main_text(tree)
     fast = _marks_its_article(tree)
     result = _trafilatura(tree, fast)
@@ -173,6 +184,21 @@ def main_text(tree: lxml.html.HtmlElement) -> tuple[str, str]:
     if result is None:
         return "", ""
     return clean_text(result.text or ""), clean_text(result.comments or "")
+
+
+# What tree.iter() walks (elements, comments, processing instructions),
+# counted in C instead of one Python object per node.
+_NODES = lxml.etree.XPath(
+    "count(descendant-or-self::*|descendant::comment()|descendant::processing-instruction())")
+
+
+def _nodes(tree: lxml.html.HtmlElement) -> int:
+    """How many nodes ``tree.iter()`` yields.
+
+    >>> _nodes(parse_html("<p>a<!-- c --><b>b</b></p>"))  # html, body, p, comment, b
+    5
+    """
+    return int(_NODES(tree))
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, fast: bool):

@@ -1,0 +1,105 @@
+"""Extraction output of two checkouts, compared field by field: the check
+that a speed change to ``ingest/`` left every document the same.
+
+    python bench/extract_diff.py BEFORE AFTER FOLDER [FOLDER ...] [--files 300]
+
+Each checkout (with its own ``.venv``) runs ``ingest.pipeline.process_file``
+over the same files (every file under each FOLDER, sorted; ``--files``
+keeps the first N of each extension per folder) and prints each result as
+JSON: the status, the reason and every field of every document
+(``Document.to_dict()``). The two outputs are compared per file and per
+field; the script prints one line per difference (at most ``--show``) and
+a summary line, ``N files, M documents, K differences``, and exits 1 when
+there is any difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# Run inside a checkout's interpreter: one JSON line per file.
+PROBE = """
+import json, os, sys
+from pathlib import Path
+from foiasearch.ingest.options import IngestOptions
+from foiasearch.ingest.pipeline import process_file
+count = int(sys.argv[1])
+options = IngestOptions(ocr=False)
+for folder in sys.argv[2:]:
+    paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
+    taken = {}
+    for path in paths:
+        suffix = os.path.splitext(path)[1].lower()
+        taken[suffix] = taken.get(suffix, 0) + 1
+        if count and taken[suffix] > count:
+            continue
+        try:
+            result = process_file(Path(path), options)
+            out = {"status": result.status, "reason": result.reason,
+                   "documents": [doc.to_dict() for doc in result.documents]}
+        except Exception as exc:  # the same failure both sides is no difference
+            out = {"status": "raised", "reason": f"{type(exc).__name__}: {exc}", "documents": []}
+        print(json.dumps({"path": path, **out}, ensure_ascii=False, default=str), flush=True)
+"""
+
+
+def dump(tree: Path, folders: list[Path], files: int) -> dict[str, dict]:
+    """``{path: {"status", "reason", "documents"}}`` as ``tree`` extracts them."""
+    done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", PROBE, str(files),
+                           *map(str, folders)], cwd=tree, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"extract_diff: {tree} failed: {done.stderr.strip().splitlines()[-1:]}")
+    rows = (json.loads(line) for line in done.stdout.splitlines() if line.startswith("{"))
+    return {row.pop("path"): row for row in rows}
+
+
+def differences(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
+    """One line per file missing on a side, per status or reason, and per
+    document field that differs."""
+    found = []
+    for path in sorted(before.keys() | after.keys()):
+        if path not in before or path not in after:
+            found.append(f"{path}: only in {'after' if path in after else 'before'}")
+            continue
+        old, new = before[path], after[path]
+        for key in ("status", "reason"):
+            if old[key] != new[key]:
+                found.append(f"{path}: {key} {old[key]!r} -> {new[key]!r}")
+        if len(old["documents"]) != len(new["documents"]):
+            found.append(f"{path}: {len(old['documents'])} -> {len(new['documents'])} documents")
+            continue
+        for number, (a, b) in enumerate(zip(old["documents"], new["documents"])):
+            for field in sorted(a.keys() | b.keys()):
+                if a.get(field) != b.get(field):
+                    found.append(f"{path} #{number}: {field} {str(a.get(field))[:80]!r} -> {str(b.get(field))[:80]!r}")
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("folders", type=Path, nargs="+", help="files to extract")
+    parser.add_argument("--files", type=int, default=0, help="first N files of each extension per folder (0: all)")
+    parser.add_argument("--show", type=int, default=20, help="differences printed at most")
+    args = parser.parse_args()
+    missing = [str(f) for f in args.folders if not f.is_dir()]
+    if missing:
+        sys.exit(f"extract_diff: no such folder: {', '.join(missing)}")
+    folders = [f.resolve() for f in args.folders]
+    before = dump(args.before.resolve(), folders, args.files)
+    after = dump(args.after.resolve(), folders, args.files)
+    found = differences(before, after)
+    for line in found[:args.show]:
+        print(line)
+    documents = sum(len(row["documents"]) for row in after.values())
+    print(f"{len(after)} files, {documents} documents, {len(found)} differences")
+    sys.exit(1 if found else 0)
+
+
+if __name__ == "__main__":
+    main()

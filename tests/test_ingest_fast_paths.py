@@ -1,0 +1,105 @@
+"""Issue 18: the quicker ways extraction does its work give exactly what the
+plain ways gave (a pattern rewritten so that ``re`` can skip ahead, a
+count done in C, a search done only when needed, a parser whose element
+classes are picked in C)."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from hypothesis import given, settings, strategies as st
+
+from foiasearch.ingest import foia
+from foiasearch.ingest.document import Document, Page
+from foiasearch.ingest.gazetteer import _INITIALS, _context_regex
+from foiasearch.ingest.html import _nodes, document_from_html, main_text, parse_html
+from foiasearch.ingest.htmlmeta import page_meta
+
+
+@given(st.text(alphabet="AaBbÉéⅠ1_ .\t\n-", max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_the_initials_test_finds_what_the_letter_first_pattern_found(text):
+    letter_first = re.compile(r"[^\W\d_a-z]\.[ \t]?[^\W\d_a-z]")
+    assert (_INITIALS.search(text) is None) == (letter_first.search(text) is None)
+
+
+@given(st.sampled_from(["ICE", "immigra", "Cook County", "S-Comm", "détenu", "ß"]),
+       st.text(alphabet="ICEicePRs-mMgraoCk Ctyun\tdéÉßSS_1", max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_a_context_word_is_found_where_the_lookbehind_pattern_found_it(word, text):
+    plain = re.compile(r"(?<!\w)" + re.escape(word), 0 if word.isupper() else re.IGNORECASE)
+    assert [m.span() for m in _context_regex(word).finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<!-- c -->", "<?pi x?>", "text ",
+                                 "<br>", "<b>", "</b>", "&amp;", "<form><input name=q></form>"]), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_the_node_count_is_what_iterating_the_tree_counts(parts):
+    tree = parse_html("<html><body>" + "".join(parts) + "</body></html>")
+    assert _nodes(tree) == sum(1 for _ in tree.iter())
+
+
+FORM_PAGE = """<html lang="en"><head><title>Opt out | Watch</title></head><body>
+<nav><a href="/">Home</a></nav><article><h1>Opt out</h1>
+<p>Illinois told ICE that the state would leave Secure Communities, a letter shows.</p>
+<form action="/subscribe"><label for="e">E-mail</label><input id="e" name="e">
+<select name="s"><option>Weekly</option></select><textarea name="t">Note</textarea></form>
+<p>The county's sheriff said the detainers would stop at the end of the month.</p>
+</article><div class="comments"><p>A reader wrote that this was overdue and welcome news.</p></div>
+</body></html>"""
+
+
+def test_pages_read_the_same_with_lxml_htmls_own_element_classes():
+    ours = parse_html(FORM_PAGE)
+    theirs = lxml.html.document_fromstring(FORM_PAGE)
+    assert {type(el) for el in ours.iter()} <= {lxml.html.HtmlElement, lxml.html.HtmlComment,
+                                                lxml.html.HtmlProcessingInstruction}
+    assert any(type(el) is lxml.html.FormElement for el in theirs.iter())  # what lxml.html would have used
+    assert page_meta(ours) == page_meta(theirs)
+    assert main_text(ours) == main_text(theirs)
+    doc = document_from_html(FORM_PAGE)
+    assert doc.title == "Opt out" and "Secure Communities" in doc.text and "sheriff" in doc.text
+
+
+def _eager_spans(text: str, context: str) -> list[tuple[int, int, str]]:
+    """exemption_spans as it was: both context searches first, every time."""
+    about = foia._FOIA_CONTEXT.search(context) is not None
+    illinois = foia._ILLINOIS_CONTEXT.search(context) is not None
+    spans = []
+    for match in foia._FEDERAL.finditer(text):
+        if match.group(1) and not foia._cites_552(text, match.start()):
+            continue
+        number = match.group(1) or match.group(3)
+        sub = match.group(2) or match.group(4) or match.group(5) or ""
+        if number not in foia._COMMON and not about:
+            continue
+        if match.group(3) and number not in foia._COMMON | {"1", "2", "3", "4", "8", "9"}:
+            continue
+        spans.append((match.start(), match.end(), f"b{number}{sub.upper()}"))
+    if illinois:
+        for match in foia._ILLINOIS.finditer(text):
+            base = f"IL-7(1)({match.group(1)})"
+            romans = foia._ROMAN.findall(match.group(2)) + foia._ROMAN.findall(match.group(3))
+            spans += [(match.start(), match.end(), code) for code in [f"{base}({r})" for r in romans] or [base]]
+    return sorted(spans)
+
+
+@given(st.lists(st.sampled_from(["(b)(3)", "(b)(6)", "b7C", "b2", "7(1)(c)", "7(1)(d)(v) and (vi)", "140/",
+                                 "Rule 12", "552", "FOIA", "ILCS", "withheld", "letter", " ", "\n", ","]),
+                max_size=12),
+       st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_exemptions_found_with_the_context_asked_late_are_those_found_with_it_asked_first(parts, own_context):
+    text = "".join(parts)
+    context = text if own_context else "A letter about " + text[::-1]
+    assert foia.exemption_spans(text, context) == _eager_spans(text, context)
+
+
+def test_a_post_without_citations_is_not_searched_for_foia_context():
+    foia._about_foia.cache_clear()
+    foia._about_illinois.cache_clear()
+    doc = Document(kind="post", pages=[Page(1, "The sheriff wrote to ICE about detainers under FOIA.")])
+    foia.annotate(doc)
+    assert doc.exemptions == []
+    assert foia._about_foia.cache_info().currsize == 0 and foia._about_illinois.cache_info().currsize == 0
