@@ -26,12 +26,19 @@ server, no writing; sides of one schema version).
 of a search page (the mix's first PAGES pages through the app in process,
 result cache off) and their wall time, most time first.
 
+``--mix both`` adds a row per side with no page asked twice (a long mix
+without its repeats; each of wrk's threads takes its own share): beside the
+mixed row it shows what the site's caches are worth.
+
 Per side: median requests/s, latency p50/p99 (ms) and answers that were not
 2xx over the rounds (a 429 "busy" answer is cheap: compare the last column,
 search pages answered 2xx per second over all rounds, too), and CPU milliseconds per answered request: the serve
 process tree's (its workers) and the database server's (its connections'
 backends, from /proc: Linux only). CPU per request is the figure to compare
-on a loaded machine; the load average is printed with the table.
+on a loaded machine; the load average is printed with the table. The last
+columns: the share of answers the page cache served (``X-Cache: hit``,
+web.pagecache; 0% for a checkout without it) and the answers that were not
+2xx by status.
 """
 
 from __future__ import annotations
@@ -51,14 +58,18 @@ sys.path.insert(0, str(ROOT))
 from bench.pg_compare import server_cpu  # noqa: E402
 from bench.pg_scale import SHARED_BUFFERS  # noqa: E402
 
+DISTINCT_DRAWN = 20_000  # pages drawn for --mix distinct; some 5,000-9,000 differ, more than a run asks for
+
 # Run in a side's interpreter: one load run; prints the figures and the serve tree's CPU seconds as JSON.
+# The load driver is this checkout's (bench.web_load: its hit and status counts); the server the side's.
 PROBE = r"""
 import json, resource, sys
-sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[5])
 from bench.web_load import drive
 paths = json.loads(sys.argv[3])
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
-figures = drive(sys.argv[2], paths, workers=2, clients=8, seconds=int(sys.argv[4]))
+figures = drive(sys.argv[2], paths, workers=2, clients=8, seconds=int(sys.argv[4]), split=sys.argv[6] == "1",
+                repo=sys.argv[1])
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
 figures["cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 print(json.dumps(figures))
@@ -126,12 +137,17 @@ def write_index(python: str, root: str, url: str, docs: int) -> float:
     return time.perf_counter() - started
 
 
-def side_paths(side: dict, target: str) -> list[str]:
-    """bench/run.py's web mix for ``target``, made by the side's own checkout (its schema)."""
+def side_paths(side: dict, target: str, count: int = 400) -> list[str]:
+    """bench/run.py's web mix for ``target`` (``count`` pages), made by the side's own checkout (its schema)."""
     done = subprocess.run([side["python"], "-c", "import json, sys; sys.path.insert(0, sys.argv[1]); "
-                           "from bench.run import web_paths; print(json.dumps(web_paths(sys.argv[2])))",
-                           side["root"], target], cwd=side["root"], capture_output=True, text=True, check=True)
+                           "from bench.run import web_paths; print(json.dumps(web_paths(sys.argv[2], int(sys.argv[3]))))",
+                           side["root"], target, str(count)], cwd=side["root"], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def distinct_paths(side: dict, target: str) -> list[str]:
+    """The same kind of mix with every page once: a long mix without its repeats."""
+    return list(dict.fromkeys(side_paths(side, target, DISTINCT_DRAWN)))
 
 
 def parse_side(text: str) -> dict:
@@ -157,6 +173,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="with --database: its server's data folder, for its CPU (/proc)")
     parser.add_argument("--whoosh", type=Path, help="also serve a Whoosh index of the same documents (built here)")
     parser.add_argument("--whoosh-sides", default="", help="sides (names, separated by ;) that serve it too")
+    parser.add_argument("--mix", choices=("mixed", "distinct", "both"), default="mixed",
+                        help="mixed: bench/run.py's 400 pages in a loop (repeats, as people browse); distinct: "
+                             "every page once (what a cache cannot help); both: a row of each per side")
     args = parser.parse_args()
 
     sides = list(args.side)
@@ -185,6 +204,14 @@ def main() -> None:
                 targets[name] = str(args.whoosh)
         # Each side's mix from its own index with its own code (the same documents: the same mix).
         paths = {side["name"]: side_paths(side, targets[side["name"]]) for side in sides}
+        if args.mix != "mixed":
+            distinct = []
+            for side in sides:
+                row = {**side, "name": f"{side['name']}, no repeats", "split": True}
+                paths[row["name"]] = distinct_paths(side, targets[side["name"]])
+                targets[row["name"]] = targets[side["name"]]
+                distinct.append(row)
+            sides = distinct if args.mix == "distinct" else [row for pair in zip(sides, distinct) for row in pair]
         if args.statements:
             for side in sides:
                 statements(side, targets[side["name"]], paths[side["name"]][:args.statements])
@@ -199,7 +226,8 @@ def main() -> None:
                 database = server_cpu(data) if data else 0.0
                 done = subprocess.run(
                     [side["python"], "-c", PROBE, side["root"], targets[name], json.dumps(paths[name]),
-                     str(args.seconds)], cwd=side["root"], env={**os.environ, **side["env"]},
+                     str(args.seconds), str(ROOT), "1" if side.get("split") else "0"],
+                    cwd=side["root"], env={**os.environ, **side["env"]},
                     capture_output=True, text=True)
                 if done.returncode:
                     sys.exit(f"{name}: load run failed:\n{done.stderr[-2000:]}")
@@ -220,8 +248,8 @@ def report(args, sides: list[dict], found: dict[str, list[dict]], loads: list[fl
     print(f"\n{args.database or f'{args.docs} documents'}, {args.rounds} rounds of {args.seconds} s per side, wrk x8, "
           f"`serve --workers 2`; load average (1 min) after each run: {min(loads):.1f}-{max(loads):.1f}\n")
     print("| side | req/s (median of rounds) | p50 / p99 ms | not 2xx | serve CPU ms/req | database CPU ms/req "
-          "| req/s ratio | 2xx pages/s |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| req/s ratio | 2xx pages/s | page cache hits | not 2xx: 400 / 429 / 5xx |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for side in sides:
         runs = found[side["name"]]
         rps = statistics.median(f["rps"] for f in runs)
@@ -231,7 +259,17 @@ def report(args, sides: list[dict], found: dict[str, list[dict]], loads: list[fl
               f"| {statistics.median(f['p50'] for f in runs):.0f} / {statistics.median(f['p99'] for f in runs):.0f} "
               f"| {sum(f['bad'] for f in runs)} | {1000 * sum(f['cpu'] for f in runs) / answered:.1f} "
               f"| {1000 * sum(f['db_cpu'] for f in runs) / answered:.1f} | {rps / reference:.2f} "
-              f"| {(answered - sum(f['bad'] for f in runs)) / (args.seconds * len(runs)):.1f} |")
+              f"| {(answered - sum(f['bad'] for f in runs)) / (args.seconds * len(runs)):.1f} "
+              f"| {_hit_rate(runs)} | {_statuses(runs)} |")
+
+
+def _hit_rate(runs: list[dict]) -> str:
+    answers = sum(f.get("answers", 0) for f in runs)
+    return f"{100 * sum(f.get('hits', 0) for f in runs) / answers:.0f}%" if answers else "n/a"
+
+
+def _statuses(runs: list[dict]) -> str:
+    return " / ".join(str(sum(f.get("statuses", {}).get(code, 0) for f in runs)) for code in ("400", "429", "5xx"))
 
 
 if __name__ == "__main__":

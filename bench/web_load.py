@@ -163,13 +163,16 @@ def load(index_dir: Path, requests: int, workers: int, clients: int, seconds: in
 
 
 def drive(index_dir: Path, paths: list[str], workers: int = 2, clients: int = 8, seconds: int = 10,
-          warm: bool = False) -> dict:
+          warm: bool = False, split: bool = False, repo: Path = REPO) -> dict:
     """Start ``foiasearch serve`` on ``index_dir`` and request ``paths`` in a
     loop with ``clients`` connections (wrk for ``seconds`` when installed,
     else one pass of a thread pool). Returns the tool, requests/s, latency
-    p50 and p99 in ms, and how many answers were not 2xx."""
+    p50 and p99 in ms, how many answers were not 2xx, and with wrk how many the
+    page cache served (``hits`` of ``answers``) and the non-2xx by status.
+    ``split``: no path twice in a run shorter than the list (see _wrk);
+    ``repo``: the checkout whose ``foiasearch serve`` runs (this one's by default)."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(repo)}
     server = subprocess.Popen([sys.executable, "-m", "foiasearch", "serve", "--index", str(index_dir),
                                "--port", str(port), "--workers", str(workers)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -182,7 +185,7 @@ def drive(index_dir: Path, paths: list[str], workers: int = 2, clients: int = 8,
             with ThreadPoolExecutor(workers * 2) as pool:
                 list(pool.map(lambda p: _get(port, p), texts * (workers * 2)))
         if shutil.which("wrk"):
-            return _wrk(port, paths, clients, seconds)
+            return _wrk(port, paths, clients, seconds, split)
         return _threads(port, paths, clients)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -217,27 +220,50 @@ def _threads(port: int, paths: list[str], clients: int) -> dict:
             "bad": sum(1 for status, _ in answers if not 200 <= status < 300)}
 
 
+WRK_THREADS = 2
 _WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _wrk(port: int, paths: list[str], clients: int, seconds: int) -> dict:
+def _wrk(port: int, paths: list[str], clients: int, seconds: int, split: bool = False) -> dict:
+    """One wrk run over ``paths`` in a loop (each of wrk's threads walks the
+    whole list from its start; ``split``: thread n takes every other path
+    from the n-th, so a list longer than the run sees each path once).
+    Counts the answers the site's page cache served (``X-Cache: hit``)."""
     script = Path(tempfile.mkdtemp()) / "mix.lua"
     lua_paths = ",\n".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
+    step = WRK_THREADS if split else 1
     script.write_text(
-        f"local paths = {{\n{lua_paths}\n}}\nlocal i = 0\n"
-        "request = function()\n  i = (i % #paths) + 1\n  return wrk.format('GET', paths[i])\nend\n"
+        f"local paths = {{\n{lua_paths}\n}}\nlocal threads, made = {{}}, 0\n"
+        f"setup = function(thread)\n  thread:set('first', made * {int(split)})\n  made = made + 1\n"
+        "  table.insert(threads, thread)\nend\n"
+        "init = function(args)\n  i = first or 0\n  hits, answers, c400, c429, c5xx = 0, 0, 0, 0, 0\nend\n"
+        f"request = function()\n  local path = paths[(i % #paths) + 1]\n  i = i + {step}\n"
+        "  return wrk.format('GET', path)\nend\n"
+        "response = function(status, headers, body)\n  answers = answers + 1\n"
+        "  if headers['X-Cache'] == 'hit' then hits = hits + 1 end\n"
+        "  if status == 400 then c400 = c400 + 1 elseif status == 429 then c429 = c429 + 1 "
+        "elseif status >= 500 then c5xx = c5xx + 1 end\nend\n"
         "done = function(summary, latency, requests)\n"
-        "  io.write(string.format('non-2xx: %d\\n', summary.errors.status))\nend\n")
-    result = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency",
+        "  local h, a, b, r, x = 0, 0, 0, 0, 0\n"
+        "  for _, t in ipairs(threads) do h = h + t:get('hits'); a = a + t:get('answers'); "
+        "b = b + t:get('c400'); r = r + t:get('c429'); x = x + t:get('c5xx') end\n"
+        "  io.write(string.format('non-2xx: %d\\n', summary.errors.status))\n"
+        "  io.write(string.format('cache hits: %d of %d\\n', h, a))\n"
+        "  io.write(string.format('statuses: 400 %d, 429 %d, 5xx %d\\n', b, r, x))\nend\n")
+    result = subprocess.run(["wrk", "-t", str(WRK_THREADS), "-c", str(clients), "-d", f"{seconds}s", "--latency",
                              "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
     out = result.stdout
     latency = {q: float(v) * _WRK_UNITS[u] for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     bad = re.search(r"non-2xx: (\d+)", out)
+    hits = re.search(r"cache hits: (\d+) of (\d+)", out)
+    statuses = re.search(r"statuses: 400 (\d+), 429 (\d+), 5xx (\d+)", out)
     if not rps or len(latency) < 2:
         raise SystemExit(f"could not read wrk's output:\n{out}{result.stderr}")
     return {"tool": "wrk", "rps": float(rps.group(1)), "p50": latency["50"], "p99": latency["99"],
-            "bad": int(bad.group(1)) if bad else 0}
+            "bad": int(bad.group(1)) if bad else 0,
+            "hits": int(hits.group(1)) if hits else 0, "answers": int(hits.group(2)) if hits else 0,
+            "statuses": dict(zip(("400", "429", "5xx"), map(int, statuses.groups()))) if statuses else {}}
 
 
 def main() -> None:

@@ -151,8 +151,9 @@ class CachedBackend:
     def __exit__(self, *exc: object) -> None:
         self._backend.close()
 
-    def _state(self) -> str:
-        """The index's fingerprint value, read once between :func:`pin_state` and :func:`unpin_state`."""
+    def state(self) -> str:
+        """The index's fingerprint value, read once between :func:`pin_state` and :func:`unpin_state`
+        (a page kept for this state elsewhere, web.pagecache, is keyed on the same reading)."""
         memo = _STATE.get()
         if memo is not None and id(self) in memo:
             return memo[id(self)]
@@ -162,7 +163,7 @@ class CachedBackend:
         return value
 
     def search(self, query, facets: bool = False, facet_limit: int | None = None, suggest: bool = False):
-        key = (self._state(), "search", query_key(query), facets, facet_limit, suggest)
+        key = (self.state(), "search", query_key(query), facets, facet_limit, suggest)
         answer = self._cache.get_or_make(key, lambda: self._backend.search(query, facets=facets,
                                                                            facet_limit=facet_limit, suggest=suggest))
         if dataclasses.is_dataclass(answer):
@@ -170,5 +171,5 @@ class CachedBackend:
         return answer
 
     def page_counts(self, query, facet: str = "exemption") -> dict[str, int]:
-        key = (self._state(), "page_counts", query_key(query), facet)
+        key = (self.state(), "page_counts", query_key(query), facet)
         return self._cache.get_or_make(key, lambda: self._backend.page_counts(query, facet))

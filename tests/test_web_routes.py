@@ -3,6 +3,7 @@ bad parameters, on an index of real files built by tests/web_corpus.py."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -324,3 +325,38 @@ def test_app_sees_new_commits_without_restart(tmp_path):
     assert data["total"] == 1
     assert {v["value"]: v["count"] for v in data["facets"]["tag"]} == {"Zebras": 1}
     assert api(client, "/api/search?tag=Zebras")["total"] == 1
+
+
+def test_search_pages_are_shared_by_apps_of_one_site_and_never_stale(tmp_path):
+    """A page made once is served again (X-Cache: hit) by any worker of the site
+    (web.pagecache: one folder, several processes' apps), the same as made; a commit
+    changes the key, so the next request shows it; a private collection stays private."""
+    location, _ = build_web_corpus(tmp_path)
+    app = create_app(location.root)
+    other = create_app(location.root)
+    other.extensions["foiasearch_pages"] = app.extensions["foiasearch_pages"]  # as a forked worker shares it
+    first, second = app.test_client(), other.test_client()
+    made = first.get("/?q=border&sort=newest")
+    kept = second.get("/?q=border&sort=newest")
+    reordered = second.get("/?sort=newest&q=border")  # the same page, parameters in another order
+    assert [r.headers["X-Cache"] for r in (made, kept, reordered)] == ["miss", "hit", "hit"]
+    without_token = lambda r: re.sub(r'name="csrf" value="[^"]*"', "", r.get_data(as_text=True))
+    assert without_token(made) == without_token(kept)
+    before = BeautifulSoup(kept.get_data(as_text=True), "lxml").select_one(".total").get_text(" ", strip=True)
+    add_late_post(tmp_path, location)
+    after = second.get("/?q=border&sort=newest")
+    assert after.headers["X-Cache"] == "miss"
+    assert "Late arrival about zebras" in after.get_data(as_text=True)
+    assert before != BeautifulSoup(after.get_data(as_text=True), "lxml").select_one(".total").get_text(" ", strip=True)
+    # The visitor's own lines are not kept: the "Saved" notice follows the URL, a hit or not.
+    noticed = second.get("/?q=border&sort=newest&saved=mine")
+    assert noticed.headers["X-Cache"] == "hit" and "this search as “mine”" in noticed.get_data(as_text=True)
+
+
+def test_without_the_result_cache_no_page_is_kept(tmp_path):
+    from foiasearch.web.settings import SiteSettings
+
+    location, _ = build_web_corpus(tmp_path)
+    client = create_app(location.root, settings=SiteSettings(result_cache=0)).test_client()
+    for _ in range(2):
+        assert "X-Cache" not in client.get("/?q=border").headers

@@ -15,6 +15,7 @@ from flask import Flask
 from foiasearch.search.api import (IndexLocation, IndexNotFound, SearchBackend, load_backend, open_backend,
                                     with_result_cache)
 from foiasearch.web.hosts import HostAllowList, HostGuard
+from foiasearch.web.pagecache import shared_page_cache
 from foiasearch.web.serialized import Serialized
 from foiasearch.web.settings import MAX_BODY_BYTES, SiteSettings
 
@@ -69,6 +70,8 @@ def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSetting
     app.extensions["foiasearch_settings"] = settings
     # Before Flask: an unknown Host must not reach URL building (web.hosts).
     app.wsgi_app = HostGuard(app.wsgi_app, HostAllowList(settings.allowed_hosts))
+    if settings.result_cache > 0:  # pages too, shared by the workers gunicorn forks from this process
+        app.extensions["foiasearch_pages"] = shared_page_cache()
     app.extensions["foiasearch"] = BackendHolder(location, IndexLocation.resolve(replica) if replica else None,
                                                  refresh_in_background=settings.refresh_in_background,
                                                  result_cache=settings.result_cache)

@@ -11,16 +11,20 @@ from __future__ import annotations
 import logging
 import mimetypes
 import shutil
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest as BadRequestError, HTTPException, NotFound
 
 from foiasearch.search.api import (IndexNotFound, IndexOutdated, IndexUnavailable, Query, QueryError, Results,
                                    SearchBackend)
+from foiasearch.search.budget import remaining as budget_left
 from foiasearch.web.histogram import year_histogram
 from foiasearch.web.hits import hit_view
+from foiasearch.web.pagecache import PageCache
 from foiasearch.web.reader import document_or_404 as _document_or_404
 from foiasearch.web.auth import public_paths, search_budget, visible, visitor
 from foiasearch.web.sidebar import KIND_LABELS, LABELS, sidebar
@@ -44,12 +48,22 @@ def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
         state = SearchState.from_args(args, path=request.path if request.path == "/" else "/")
     except QueryError as exc:
         return None, None, str(exc)
+    with search_budget():
+        results, error, _ = _results(state)
+    return state, results, error
+
+
+def _results(state: SearchState) -> tuple[Results | None, str | None, bool]:
+    """(results, error message, whole), within the caller's time budget
+    (search_budget): ``whole`` is False when it ran out while the search ran
+    (a backend may then leave out a nicety, such as a spelling suggestion):
+    such an answer is not kept."""
     try:
-        with search_budget():
-            results = backend().search(visible(state.query), facets=True, suggest=True)
+        results = backend().search(visible(state.query), facets=True, suggest=True)
+        left = budget_left()
     except QueryError as exc:
-        return state, None, str(exc)
-    return state, results, None
+        return None, str(exc), False
+    return results, None, left is None or left > 0
 
 
 @bp.get("/")
@@ -57,21 +71,68 @@ def search_page():
     return render_search(request.args)
 
 
+@dataclass
+class SearchPage:
+    """The search page's parts: ``top`` and ``rest`` (HTML, the same for
+    every visitor of a role: web.pagecache), ``total`` (matches; None after
+    an error: no tools then)."""
+
+    top: Markup
+    rest: Markup
+    total: int | None
+
+
 def render_search(args, save: dict[str, Any] | None = None, status: int | None = None):
     """The search page for ``args``; ``save`` re-shows the "Save this search"
     form with its error (see web.saved_routes)."""
-    state, results, error = _run_search(args)
-    if state is None:
-        state = _fallback_state()
-    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(visible(state.query))}) if results else []
-    return render_template(
-        "search.html", state=state, results=results, error=error, boxes=boxes,
-        hits=_hit_views(results, state),
-        histogram=_histogram(results, state),
-        pagination=_pagination(state, results) if results else None,
-        kind_labels=KIND_LABELS, labels=LABELS, save=save or {},
+    try:
+        state, error = SearchState.from_args(args, path=request.path if request.path == "/" else "/"), None
+    except QueryError as exc:
+        state, error = _fallback_state(), str(exc)
+    pages: PageCache | None = current_app.extensions.get("foiasearch_pages")
+    # The key: the index state, who asks (what they may see) and the page's parameters in their
+    # canonical order; "saved"/"replaced" only change the visitor's own lines.
+    with search_budget():  # reading the index state is the search's first work (web.serialized)
+        key = kept = None
+        if pages is not None and error is None and save is None:
+            try:
+                key = (_index_state(), visitor().role, state.url())
+            except QueryError as exc:  # e.g. the budget ran out while the request waited
+                error = str(exc)
+            kept = pages.get(key) if key else None
+        results, whole = None, False
+        if not kept and error is None:
+            results, error, whole = _results(state)
+    if kept:
+        page = SearchPage(Markup(kept[0]), Markup(kept[1]), kept[2])
+    else:
+        page = _search_page(state, results, error)
+        if key and whole and error is None:
+            pages.put(key, (str(page.top), str(page.rest), page.total))
+    response = current_app.make_response((render_template(
+        "search.html", state=state, page=page, save=save or {},
         query_string=urlencode(state.pairs(page=None, more=(), find={})),
-    ), (status or (400 if error else 200))
+    ), (status or (400 if error else 200))))
+    if key:
+        response.headers["X-Cache"] = "hit" if kept else "miss"  # the bench's hit rate (bench/web_load.py)
+    return response
+
+
+def _search_page(state: SearchState, results: Results | None, error: str | None) -> SearchPage:
+    """The page's shared parts, made from a search's results (or its error)."""
+    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(visible(state.query))}) if results else []
+    context = dict(state=state, results=results, error=error, boxes=boxes, hits=_hit_views(results, state),
+                   histogram=_histogram(results, state), pagination=_pagination(state, results) if results else None,
+                   kind_labels=KIND_LABELS, labels=LABELS)
+    top, rest = Markup(render_template("_page_top.html", **context)), Markup(render_template("_page_rest.html", **context))
+    return SearchPage(top, rest, results.total if results else None)
+
+
+def _index_state() -> str:
+    """The index's state (search.api.Fingerprint.value), read once per request."""
+    engine = backend()
+    state = getattr(engine, "state", None)  # a cached backend (search.resultcache) reads it once per request
+    return state() if state is not None else engine.fingerprint().value
 
 
 def _hit_views(results: Results | None, state: SearchState) -> list[dict[str, Any]]:

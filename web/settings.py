@@ -28,7 +28,8 @@ class SiteSettings:
     # New commits are taken up by a background thread, not by the first search after them
     # (search.whoosh.refresh); set by ``serve``, off for a test client that wants to see them at once.
     refresh_in_background: bool = False
-    # Whole search answers remembered per worker and index state (search.resultcache); 0: none.
+    # Whole search answers remembered per worker and index state (search.resultcache), and search
+    # pages shared by the workers (web.pagecache); 0: neither.
     result_cache: int = RESULT_CACHE_ENTRIES
 
     @property
