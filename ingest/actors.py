@@ -67,6 +67,22 @@ _SIGN_OFF = re.compile(
     rf"^[ \t]*(?:Sincerely|Respectfully|Regards|Best regards|Thanks|Thank you),?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<name>{_NAME})[ \t]*$",
     re.MULTILINE,
 )
+# Words every match of a pattern contains: where none is in the text (a str
+# search, in C), the pattern is not run over it (issue 18).
+_HEADER_WORDS = ("From:", "To:", "Cc:", "CC:", "Sent by:")
+_SIGN_OFF_WORDS = ("Sincerely", "Respectfully", "Regards", "regards", "Thank")
+_NAME_VERB_WORDS = ("was", "had", "pleaded", "died")
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``text`` contains one of ``words``.
+
+    >>> _has_any("Regards,\\nAnn Lee", _SIGN_OFF_WORDS), _has_any("Ann Lee wrote", _NAME_VERB_WORDS)
+    (True, False)
+    """
+    return any(word in text for word in words)
+
+
 # Offices of a known agency: "ICE Office of Public Affairs".
 _AGENCY_OFFICE = led_by(
     "[CDEFHIU]", r"\b(?P<agency>ICE|DHS|CBP|USCIS|DOJ|FBI|EOIR|ERO|HSI)[ \t]+(?P<office>Office[ \t]+of[ \t]+(?:the[ \t]+)?"
@@ -510,19 +526,19 @@ class _Extractor:
         for m in _RECORD_NAME.finditer(text):
             if m.group("last").casefold() in honorific_surnames:
                 self._person(f"{m.group('first')} {m.group('last')}", m.start())
-        for m in _HEADER.finditer(text):
+        for m in _HEADER.finditer(text) if _has_any(text, _HEADER_WORDS) else ():
             for value in re.split(r";", m.group("value")):
                 name = person_from_email(value)
                 if name:
                     self._person(name, m.start("value"))
-        for m in _SIGN_OFF.finditer(text):
+        for m in _SIGN_OFF.finditer(text) if _has_any(text, _SIGN_OFF_WORDS) else ():
             self._person(m.group("name"), m.start("name"))
         # The name patterns are costly where they start; run them only near
         # the verb or comma that anchors them.
         runs = [(_SAID_NAME, _SAID_AT), (_NAME_SAID, _SAID_AT), (_APPOSITION, _APPOSITION_AT), (_NAME_VERB, None)]
         windows_at = {anchor: self._windows(text, anchor) for anchor in (_SAID_AT, _APPOSITION_AT)}  # each found once
         for pattern, anchor in runs:
-            windows = windows_at[anchor] if anchor else [(0, len(text))]
+            windows = windows_at[anchor] if anchor else [(0, len(text))] if _has_any(text, _NAME_VERB_WORDS) else []
             for m in (m for s, e in windows for m in pattern.finditer(text, s, e)):
                 if not self._overlaps(m.start("name"), m.end("name")) and len(m.group("name").split()) > 1:
                     self._person(m.group("name"), m.start("name"))

@@ -103,3 +103,23 @@ def test_a_post_without_citations_is_not_searched_for_foia_context():
     foia.annotate(doc)
     assert doc.exemptions == []
     assert foia._about_foia.cache_info().currsize == 0 and foia._about_illinois.cache_info().currsize == 0
+
+
+@given(st.lists(st.sampled_from(["From", "To", "Cc", "CC", "Sent by", ":", " ", "\t", "\n", "Ann Lee", "Sincerely",
+                                 "Best regards", "Thank you", "Thanks", ",", "was", "had", "pleaded", "died",
+                                 "Cook County", "County", "ICE", "DHS", "Office of Public Affairs", "Office", ".", "CBP", "USCIS", "EOIR", "HSI ",
+                                 "FBI", "DOJ", "ERO"]),
+                max_size=14))
+@settings(max_examples=500, deadline=None)
+def test_a_pattern_is_skipped_only_where_it_cannot_match(parts):
+    from foiasearch.ingest import actors
+
+    text = "".join(parts)
+    for pattern, words in ((actors._HEADER, actors._HEADER_WORDS), (actors._SIGN_OFF, actors._SIGN_OFF_WORDS),
+                           (actors._NAME_VERB, actors._NAME_VERB_WORDS), (actors._COUNTY, ("County",)),
+                           (actors._AGENCY_OFFICE, ("Office",))):
+        if pattern.search(text):
+            assert actors._has_any(text, words), (pattern.pattern, text)
+        if pattern is actors._AGENCY_OFFICE:  # led by the agencies' first letters, not any capital
+            wider = re.compile(pattern.pattern.replace("(?=[CDEFHIU])", "(?=[A-Z])", 1))
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in wider.finditer(text)]
