@@ -61,7 +61,8 @@ class PageMeta:
 
 def page_meta(tree: Any) -> PageMeta:
     """Collect metadata from a parsed ``lxml.html`` document."""
-    ld = _json_ld_article(tree)
+    objects = _json_ld_objects(tree)  # read once: the article and the site both come from them
+    ld = _json_ld_article(objects)
     metas = _meta_map(tree)
 
     def meta(*keys: str) -> str:
@@ -73,7 +74,7 @@ def page_meta(tree: Any) -> PageMeta:
     rel_tags, rel_categories = _rel_links(tree)
     wp_tags, wp_categories = _wordpress_classes(tree)
     site = squash(_ld_name(ld.get("publisher")) or meta("og:site_name", "application-name")
-                  or _json_ld_site(tree)) or None
+                  or _json_ld_site(objects)) or None
     title = _title(tree, ld, meta, site)
     authors = _authors(ld.get("author")) or _split_names(
         [a for a in meta_all("author", "article:author", "dc.creator", "dcterms.creator",
@@ -146,10 +147,10 @@ def _types(obj: dict) -> list[str]:
     return [kinds] if isinstance(kinds, str) else [k for k in kinds if isinstance(k, str)]
 
 
-def _json_ld_article(tree: Any) -> dict:
+def _json_ld_article(objects: list[dict]) -> dict:
     """The first Article-like JSON-LD object, else {} (a WebPage is a weak fallback)."""
     fallback: dict = {}
-    for obj in _json_ld_objects(tree):
+    for obj in objects:
         kinds = _types(obj)
         if any(_ARTICLE_TYPES.search(k) for k in kinds):
             return obj
@@ -158,8 +159,8 @@ def _json_ld_article(tree: Any) -> dict:
     return fallback
 
 
-def _json_ld_site(tree: Any) -> str:
-    for obj in _json_ld_objects(tree):
+def _json_ld_site(objects: list[dict]) -> str:
+    for obj in objects:
         if "WebSite" in _types(obj):
             return _ld_name(obj)
     return ""
