@@ -66,6 +66,28 @@ def test_same_segment_files_as_whoosh(tmp_path, prepared, limitmb):
         assert lean_files[name] == data, name
 
 
+def _block_records() -> list[dict]:
+    """Records whose terms are in more records than a posting block holds
+    (128): several blocks each, with weights that vary, are all equal or are all 1."""
+    return [{"id": str(n), "rtype": "doc", "parent": str(n), "title": "opt out " * (1 + n % 3),
+             "subject": "detainer request", "content": "detainer " * (1 + n % 5) + f"word{n % 7} county",
+             "tag": "ice,dhs"} for n in range(300)]
+
+
+@pytest.mark.parametrize("limitmb", [0.02, 32])
+def test_terms_of_several_blocks(tmp_path, limitmb):
+    records = _block_records()
+    try:
+        leanwriter.checked_postings(True)
+        whoosh_files = _segment_files(tmp_path / "whoosh", SegmentWriter, records, limitmb)
+    finally:
+        leanwriter.checked_postings(False)
+    lean_files = _segment_files(tmp_path / "lean", LeanSegmentWriter, records, limitmb)
+    assert sorted(lean_files) == sorted(whoosh_files)
+    for name, data in whoosh_files.items():
+        assert lean_files[name] == data, name
+
+
 def test_other_documents_take_whooshs_path(tmp_path):
     """A boost or a custom stored value goes through Whoosh's add_document."""
     ix = index.create_in(str(tmp_path), build_schema())
@@ -77,21 +99,23 @@ def test_other_documents_take_whooshs_path(tmp_path):
         assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "b"]
 
 
-def test_a_merge_writes_the_same_segment_as_whooshs(tmp_path):
+@pytest.mark.parametrize("blocks", [False, True])
+def test_a_merge_writes_the_same_segment_as_whooshs(tmp_path, blocks):
     """Segments merged through add_reader (index.whoosh.merging), some of
-    their records deleted: the same merged segment as Whoosh's own merge."""
+    their records deleted: the same merged segment as Whoosh's own merge
+    (``blocks``: terms of several posting blocks in each segment)."""
     ix = index.create_in(str(tmp_path), build_schema())
-    records = _records(True)
-    for start in range(0, len(records), 25):  # one segment per commit
+    records, size = (_block_records(), 150) if blocks else (_records(True), 25)
+    for start in range(0, len(records), size):  # one segment per commit
         writer = LeanSegmentWriter(ix)
-        for record in records[start:start + 25]:
+        for record in records[start:start + size]:
             writer.add_document(**record)
         writer.commit(merge=False)
     writer = ix.writer()
     writer.delete_by_term("parent", records[30]["parent"])
     writer.delete_by_term("parent", records[60]["parent"])
     writer.commit(merge=False)
-    assert len(ix._segments()) > 3 and ix.doc_count() < ix.doc_count_all()
+    assert len(ix._segments()) >= 2 and ix.doc_count() < ix.doc_count_all()
 
     def merged(writer_class) -> dict[str, bytes]:
         writer = writer_class(ix, _lk=False, compound=False)
@@ -141,3 +165,38 @@ def test_whooshs_own_merge_policies_through_the_lean_writer(tmp_path, how):
         assert len(ix._segments()) < 6
         assert sorted(searcher.stored_fields(n)["id"] for n in searcher.document_numbers()) == expected
         assert len(searcher.search(wq.Term("rtype", "page"), limit=None)) == pages
+
+
+def test_deletions_skipped_only_for_documents_an_empty_index_never_had(tmp_path):
+    """A writer that opened an empty index deletes only what it wrote
+    itself; one that opened a non-empty index deletes every document it
+    replaces (one written by a killed run may be there)."""
+    import pathlib
+
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.ingest.document import Document, Page
+
+    def doc(title: str) -> Document:
+        return Document(kind="post", id="a", title=title, paths=["/a.html"], pages=[Page(1, "opt out")])
+
+    def titles(writer: WhooshWriter) -> list[str]:
+        from whoosh import query as wq
+
+        with writer.ix.searcher() as searcher:
+            return [word for word in ("first", "other", "second", "third")
+                    if searcher.search(wq.Term("title", word), limit=None).scored_length()]
+
+    location = IndexLocation(pathlib.Path(tmp_path))
+    writer = WhooshWriter(location)
+    writer.replace(doc("first"))
+    writer.replace(Document(kind="post", id="b", title="other", paths=["/b.html"], pages=[Page(1, "x")]))
+    writer.commit()
+    writer.replace(doc("second"))  # written by this writer: deleted before it is written again
+    writer.commit()
+    assert writer.ix.doc_count() == 2 and titles(writer) == ["other", "second"]
+    writer.close()
+    writer = WhooshWriter(location)  # the index is not empty now
+    writer.replace(doc("third"))
+    writer.commit()
+    assert writer.ix.doc_count() == 2 and titles(writer) == ["other", "third"]
+    writer.close()

@@ -8,8 +8,9 @@ field's length read back through the column file just written, two
 ``isinstance`` and a memoryview slice each), and the assertions of
 ``W3PostingsWriter.add_posting``. :class:`LeanSegmentWriter` adds a
 document's postings to the pool field by field, keeps the field lengths in
-memory for its flush, and the postings writer skips its type checks (the
-values come from Whoosh's own formats). A merge (``add_reader``, the
+memory for its flush, and writes the flushed postings a term at a time
+(:func:`_write_postings`: session 7 profiled Whoosh's postings and term
+writers at a dozen Python calls per posting and forty per term). A merge (``add_reader``, the
 background merges of index.whoosh.merging) streams the segments' postings,
 sorted already, into the flush instead of sorting them again in the pool.
 The segments written are the same, byte for byte (tests/test_leanwriter.py
@@ -27,9 +28,19 @@ compares the files of both writers, for new records and for merges).
 from __future__ import annotations
 
 import heapq
-from itertools import repeat
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
+from hashlib import md5
+from io import BytesIO
+from itertools import accumulate, groupby, repeat
+from operator import itemgetter, sub
+from pickle import dumps, load, loads
 
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
+from whoosh.reading import SegmentReader
+from whoosh.system import pack_int, pack_long, pack_ushort, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -60,6 +71,8 @@ class LeanSegmentWriter(SegmentWriter):
         self._lengths: dict[str, dict[int, int]] = {}
         self._streams: list = []  # the sorted postings of readers added (add_reader)
         self._closes_after_flush: list = []  # reader.close of readers closed before the flush
+        # Applied to each added reader's postings (index.whoosh.merging: a merge that can be stopped).
+        self.wrap_postings: Callable[[Iterator[tuple]], Iterator[tuple]] | None = None
 
     def add_reader(self, reader) -> None:
         """Whoosh's add_reader (a merge), except that the reader's postings,
@@ -71,7 +84,11 @@ class LeanSegmentWriter(SegmentWriter):
         basedoc = self.docnum
         names = set(self.schema.names()) | {name for name in reader.indexed_field_names() if name in self.schema}
         docmap = self.write_per_doc(names, reader)
-        self._streams.append(self._process_posts(reader.iter_postings(), basedoc, docmap))
+        if _reads_blocks(reader):
+            postings = _segment_postings(reader, basedoc, docmap)
+        else:
+            postings = self._process_posts(reader.iter_postings(), basedoc, docmap)
+        self._streams.append(self.wrap_postings(postings) if self.wrap_postings else postings)
         self._added = True
         close = reader.close
 
@@ -142,7 +159,8 @@ class LeanSegmentWriter(SegmentWriter):
             self._close_readers()
 
     def _flush_postings(self) -> None:
-        if not self._lean or not self.codec.length_stats or not isinstance(self.fieldwriter, whoosh3.W3FieldWriter):
+        if (not self._lean or not self.codec.length_stats or not isinstance(self.fieldwriter, whoosh3.W3FieldWriter)
+                or self.codec._inlinelimit > 1):
             for stream in self._streams:  # Whoosh's own flush: every posting through the pool
                 for posting in stream:
                     self.pool.add(posting)
@@ -175,34 +193,192 @@ def _column_lengths(reader, schema) -> dict[str, dict[int, int]]:
 
 
 def _write_postings(fieldwriter, schema, lengths: dict[str, dict[int, int]], postings) -> None:
-    """FieldWriter.add_postings for Whoosh's W3 codec, from sorted postings:
-    each posting goes straight to the field's postings writer, with its
-    field length from ``lengths`` (fieldname -> docnum -> length) instead of
-    the per-document reader, and no order checks (the pool sorted them)."""
-    start_field, start_term = fieldwriter.start_field, fieldwriter.start_term
-    finish_term, finish_field = fieldwriter.finish_term, fieldwriter.finish_field
-    lastfn = lasttext = None
-    add_posting = field_lengths = None
-    for fieldname, btext, docnum, weight, value in postings:
+    """What Whoosh's W3 FieldWriter writes for ``postings`` (sorted
+    ``(fieldname, btext, docnum, weight, value)`` tuples), each field length
+    from ``lengths`` (fieldname -> docnum -> length): the same bytes, one
+    term at a time instead of one posting at a time.
+
+    Whoosh's W3PostingsWriter and W3FieldWriter make a dozen Python calls per
+    posting and about forty per term (a terminfo object, block statistics
+    method by method, a ``tell`` system call per term and file, the
+    key-value record written in three pieces): with most terms of a
+    segment in one or two documents, that per-term path was most of a
+    flush. Here a term's postings are grouped (itertools.groupby), each
+    block of ``_blocklimit`` postings is made by :func:`_block`, and the
+    file positions are counted instead of asked for. The files are
+    Whoosh's, byte for byte (tests/test_leanwriter.py)."""
+    codec = fieldwriter._codec
+    limit, compression = codec._blocklimit, codec._compression
+    postfile, tindex, fieldmap = fieldwriter._postfile, fieldwriter._tindex, fieldwriter._fieldmap
+    hashfn = _md5_low32 if tindex.hashfn is filetables.md5_hash else tindex.hashfn
+    index_append, buckets, lastkey = tindex.index.append, tindex.buckets, tindex.lastkey
+    post_at, term_at = postfile.tell(), tindex.dbfile.tell()  # counted from here on
+    post_out: list[bytes] = []
+    term_out: list[bytes] = []
+    lastfn = prefix = fixed = length_of = None
+    for (fieldname, btext), group in groupby(postings, _TERM):
         if fieldname != lastfn:
-            if lasttext is not None:
-                finish_term()
-            if lastfn is not None:
-                finish_field()
-            start_field(fieldname, schema[fieldname])
-            add_posting = fieldwriter._postwriter.add_posting
-            field_lengths = lengths.get(fieldname, {})
-            lastfn, lasttext = fieldname, None
-        if btext != lasttext:
-            if lasttext is not None:
-                finish_term()
-            start_term(btext)
-            lasttext = btext
-        add_posting(docnum, weight, value, field_lengths.get(docnum, 0))
-    if lasttext is not None:
-        finish_term()
-    if lastfn is not None:
-        finish_field()
+            # W3FieldWriter.start_field: a field's number is its order of first appearance.
+            prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
+            fixed = schema[fieldname].format.fixed_value_size()
+            length_of = lengths.get(fieldname, {}).get
+            lastfn = fieldname
+        _, _, docnums, weights, values = zip(*group)
+        count = len(docnums)
+        start = post_at
+        post_out.append(_HEADER_MAGIC)
+        post_at += len(_HEADER_MAGIC)
+        # W3TermInfo.add_block, block by block
+        total, minlength, maxlength, maxweight = 0, None, 0, 0
+        for first in range(0, count, limit):
+            last = first + limit >= count
+            if first or not last:  # more than one block
+                block = _block(docnums[first:first + limit], weights[first:first + limit],
+                               values[first:first + limit], length_of, fixed, compression, last)
+            else:
+                block = _block(docnums, weights, values, length_of, fixed, compression, last)
+            data, weight_sum, block_min, block_max, block_maxweight = block
+            post_out.append(data)
+            post_at += len(data)
+            total += weight_sum
+            minlength = block_min if minlength is None else min(minlength, block_min)
+            maxlength = max(maxlength, block_max)
+            maxweight = max(maxweight, block_maxweight)
+        # W3TermInfo.to_bytes (never inlined: the W3 codec's inline limit is 1) and HashWriter.add
+        info = _TERMINFO(0, total, count, length_to_byte(minlength), length_to_byte(maxlength), maxweight,
+                         docnums[0], docnums[-1]) + pack_long(start) + pack_int(post_at - start)
+        key = prefix + btext
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        lastkey = key
+        index_append(term_at)
+        hashed = hashfn(key)
+        buckets[hashed & 255].append((hashed, term_at))
+        term_out.append(_KEY_VALUE_LENGTHS(len(key), len(info)))
+        term_out.append(key)
+        term_out.append(info)
+        term_at += 8 + len(key) + len(info)
+        if len(post_out) > 1024:
+            postfile.write(b"".join(post_out))
+            tindex.dbfile.write(b"".join(term_out))
+            post_out.clear()
+            term_out.clear()
+    postfile.write(b"".join(post_out))
+    tindex.dbfile.write(b"".join(term_out))
+    tindex.lastkey = lastkey
+
+
+def _block(docnums, weights, values, length_of, fixed, compression: int, last: bool):
+    """One block of a term's postings as W3PostingsWriter._write_block
+    writes it (its length, its info pickle, its compressed data pickle),
+    with the statistics W3TermInfo.add_block takes from it: (bytes, sum of
+    the weights as stored, min length or None, max length, max weight)."""
+    stored = array("f", weights)  # Whoosh keeps weights as 32-bit floats
+    count = len(stored)
+    if stored.count(1.0) == count:
+        mini_weights = None
+    elif stored.count(stored[0]) == count:
+        mini_weights = stored[0]
+    else:
+        mini_weights = tuple(stored)
+    values = [value for value in values if value]
+    if fixed is None or fixed < 0:
+        mini_values = tuple(values)
+    elif fixed == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    data = dumps((tuple(map(sub, docnums, (0,) + docnums[:-1])), mini_weights, mini_values), 2)
+    if compression:
+        data = zlib.compress(data, compression)
+    lengths = [length for length in map(length_of, docnums) if length]
+    minlength, maxlength = (min(lengths), max(lengths)) if lengths else (None, 0)
+    maxweight = max(weights)
+    if not maxweight > 0:
+        maxweight = 0  # as Whoosh's running maximum, which starts at 0
+    info = dumps((count, docnums[-1], maxweight, compression, length_to_byte(minlength),
+                  length_to_byte(maxlength)), 2)
+    size = len(info) + len(data)
+    return pack_int(-size if last else size) + info + data, sum(stored), minlength, maxlength, maxweight
+
+
+def _reads_blocks(reader) -> bool:
+    """Whether :func:`_segment_postings` can read ``reader``'s postings: a
+    W3 segment's, with Whoosh's own iter_postings (not one a caller replaced)."""
+    return (isinstance(reader, SegmentReader) and isinstance(reader._terms, whoosh3.W3TermsReader)
+            and "iter_postings" not in vars(reader))
+
+
+def _segment_postings(reader, basedoc: int, docmap: dict[int, int] | None) -> Iterator[tuple]:
+    """What ``_process_posts(reader.iter_postings(), basedoc, docmap)``
+    yields (a merge's postings, renumbered, the deleted left out), read
+    block by block from the postings file instead of posting by posting
+    through a matcher (a fifth of the writer's time at 20,000 files, in
+    merges)."""
+    schema, terms, deleted = reader.schema, reader._terms, reader.deleted_docs_set
+    postfile = terms._postfile
+    fixed = {name: field.format.fixed_value_size() for name, field in schema.items() if field.format}
+    for (fieldname, btext), terminfo in terms.items():
+        if fieldname not in schema:
+            continue
+        if terminfo.is_inlined():  # not written by the W3 codec (its inline limit is 1): Whoosh's matcher
+            matcher = reader.postings(fieldname, btext)
+            items = []
+            while matcher.is_active():
+                items.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            docnums, weights, values = zip(*items) if items else ((), (), ())
+            yield from _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, ())
+            continue
+        position, _ = terminfo.extent()
+        if postfile.get(position, 4) != _HEADER_MAGIC:
+            raise ValueError(f"block tag error at {position} in {fieldname}:{btext!r}")
+        position += 4
+        last = False
+        while not last:
+            size = unpack_int(postfile.get(position, 4))[0]
+            last, size = size < 0, abs(size)
+            block = BytesIO(postfile.get(position + 4, size))
+            count, _, _, compression, _, _ = load(block)
+            data = block.read()
+            position += 4 + size
+            deltas, weights, values = loads(zlib.decompress(data) if compression else data)
+            docnums = tuple(accumulate(deltas))
+            if weights is None:
+                weights = repeat(1.0, count)
+            elif isinstance(weights, float):
+                weights = repeat(array("f", (weights,))[0], count)  # as Whoosh's reader: a 32-bit float
+            size = fixed[fieldname]
+            if size == 0:
+                values = repeat(None, count)
+            elif size is not None and size > 0:
+                values = [values[start:start + size] for start in range(0, len(values), size)]
+            yield from _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, deleted)
+
+
+def _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, deleted) -> Iterator[tuple]:
+    """(fieldname, btext, new docnum, weight, value) for the postings of
+    documents not ``deleted``, numbered as ``docmap`` says (else from ``basedoc``)."""
+    if deleted:
+        kept = [(docnum, weight, value) for docnum, weight, value in zip(docnums, weights, values)
+                if docnum not in deleted]
+        docnums, weights, values = zip(*kept) if kept else ((), (), ())
+    if docmap is not None:
+        docnums = map(docmap.__getitem__, docnums)
+    else:
+        docnums = map(basedoc.__add__, docnums)
+    return zip(repeat(fieldname), repeat(btext), docnums, weights, values)
+
+
+def _md5_low32(key: bytes) -> int:
+    """filetables.md5_hash (the low 32 bits of the key's MD5) without its hex round trip."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+
+
+_TERM = itemgetter(0, 1)
+_HEADER_MAGIC = whoosh3.WHOOSH3_HEADER_MAGIC
+_TERMINFO = whoosh3.W3TermInfo._struct.pack
+_KEY_VALUE_LENGTHS = filetables._lengths.pack
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):

@@ -155,13 +155,13 @@ class BackgroundMerge:
             # The loops of a merge go through these iterators: stop() ends
             # it within one document or posting.
             writer.pool.iter_postings = _stoppable(writer.pool.iter_postings, self._stop)
+            writer.wrap_postings = _stoppable(iter, self._stop)  # each segment's postings
             readers = []
             try:
                 for segment in self.merging:
                     reader = SegmentReader(writer.storage, writer.schema, segment)
                     readers.append(reader)
                     reader.iter_docs = _stoppable(reader.iter_docs, self._stop)
-                    reader.iter_postings = _stoppable(reader.iter_postings, self._stop)
                     writer.add_reader(reader)
                 # The lean writer reads the segments' postings at the flush: readers open until then.
                 self.segment = writer._finalize_segment()
