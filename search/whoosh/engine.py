@@ -122,7 +122,10 @@ class SearchEngine:
             fresh = self._searcher.refresh()
             if fresh is not self._searcher or self._view is None:
                 self._searcher = fresh
-                self._view = load_or_build(fresh.reader(), self.location.root / "cache")
+                # A one-shot search reads the view's sections when it needs them;
+                # a server reads them all now, before the view is frozen.
+                self._view = load_or_build(fresh.reader(), self.location.root / "cache",
+                                           lazy=not self.refresh_in_background)
                 # The view is hundreds of thousands of long-lived objects; left
                 # to the cyclic collector, every full collection walks them all
                 # (measured 200-300 ms pauses in the middle of searches at 20k

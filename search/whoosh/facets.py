@@ -19,15 +19,20 @@ from collections.abc import Iterable
 from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.search.api import FacetValue
 from foiasearch.search.whoosh.docsets import from_bits, to_bits
+from foiasearch.search.whoosh.sections import Deferred
 
 
-class ValueMap:
+class ValueMap(Deferred):
     """Built from docnum -> {facet: [(key, display), ...]} for every doc
     record: one bitset (see search.docsets) per facet value, for filters,
     and each facet's (document, value) pairs as numpy arrays, for counts.
     The per-document dicts themselves are not kept: the map is saved with
     the searcher's view, and loading millions of small objects was most of
-    a one-shot CLI search's time."""
+    a one-shot CLI search's time. The bitsets, pairs and names are saved as
+    sections (search.whoosh.sections): a search without filters or facet
+    counts reads none of them."""
+
+    sections = ("bits", "pairs", "display", "types", "postings")
 
     def __init__(self, values: dict[int, dict[str, list[tuple[str, str]]]], types: dict[str, str] | None = None):
         self.doc_count = len(values)
@@ -141,7 +146,7 @@ class ValueMap:
         return found
 
     def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         for computed in ("_numpy_pairs", "_total_counts", "_last_mask"):  # per process, rebuilt on use
             state.pop(computed, None)
         return state

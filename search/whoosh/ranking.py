@@ -133,11 +133,12 @@ def best_of(bits: int, scores, limit: int | None = None) -> list[int]:
     [9, 4, 3]
     """
     if isinstance(scores, SparseScores):
-        def key(docnum: int) -> tuple[float, int]:
-            return -scores[docnum], docnum
-
+        # Descending score, ties in docnum order: both sort stably, so the
+        # ascending docnums keep their order among equal scores; the key is
+        # the dict's own C lookup, not a Python function per document.
         docnums = from_bits(bits)
-        return sorted(docnums, key=key) if limit is None else heapq.nsmallest(limit, docnums, key=key)
+        key = scores.__getitem__
+        return sorted(docnums, key=key, reverse=True) if limit is None else heapq.nlargest(limit, docnums, key=key)
     return best_first(docnum_array(bits), scores, limit)
 
 
@@ -260,7 +261,9 @@ def matching_pages(searcher: Searcher, view: SearcherCache, matches: Matches, us
     """doc id -> its matching page numbers, best first, for these documents only."""
     if matches.matching_pages is not None:
         return {i: matches.matching_pages[i] for i in doc_ids if i in matches.matching_pages}
-    candidates = [d for i in doc_ids for d in view.page_records_of.get(i, ())]
+    # (page docnum, its document) of these documents only: view.page_records
+    # (every page's) is a section a one-shot search then need not read.
+    candidates = {d: i for i in doc_ids for d in view.page_records_of.get(i, ())}
     hits = [d for d in candidates if matches.page_bits >> d & 1] if matches.page_bits else []
     if not hits:
         return {}
@@ -270,8 +273,7 @@ def matching_pages(searcher: Searcher, view: SearcherCache, matches: Matches, us
         score = score_docnums(searcher, user_query, hits).get
     found: dict[str, list[int]] = defaultdict(list)
     for docnum in sorted(hits, key=lambda d: (-(score(d) or 0.0), d)):
-        parent, number = view.page_records[docnum]
-        found[parent].append(number)
+        found[candidates[docnum]].append(view.page_numbers[docnum])
     return dict(found)
 
 
@@ -281,17 +283,18 @@ def pages_by_coverage(reader, view: SearcherCache, terms: set[tuple[str, str]],
     distinct terms first, then in page order. Only these documents' pages
     are looked up, by skipping along each term's postings (a query over all
     pages would walk every posting)."""
-    wanted = sorted(d for i in doc_ids for d in view.page_records_of.get(i, []))
+    parents = {d: i for i in doc_ids for d in view.page_records_of.get(i, [])}
+    wanted = sorted(parents)
     held: dict[int, int] = defaultdict(int)
     for fieldname, text in terms:
         if not wanted or (fieldname, text) not in reader:
             continue
         for docnum in skip_along(reader.postings(fieldname, text), wanted):
             held[docnum] += 1
+    numbers = view.page_numbers
     found: dict[str, list[int]] = defaultdict(list)
-    for docnum in sorted(held, key=lambda d: (-held[d], view.page_records[d][1])):
-        parent, number = view.page_records[docnum]
-        found[parent].append(number)
+    for docnum in sorted(held, key=lambda d: (-held[d], numbers[d])):
+        found[parents[docnum]].append(numbers[docnum])
     return dict(found)
 
 

@@ -11,6 +11,15 @@
 >>> view = SearcherCache.build(open_index(loc).searcher().reader())
 >>> sorted(n for _, n in view.page_records.values()), len(view.newest)
 ([1, 2], 1)
+
+Saved (:func:`load_or_build`), its larger parts are sections
+(search.whoosh.sections), read from the file when first used:
+
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> saved = load_or_build(open_index(loc).searcher().reader(), folder)
+>>> again = load_or_build(open_index(loc).searcher().reader(), folder, lazy=True)
+>>> "newest" in again.__dict__, again.newest == saved.newest, "newest" in again.__dict__
+(False, True, True)
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import bisect
 import os
 import pickle
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +36,15 @@ from foiasearch.search.whoosh.bulkscore import ScoreCache, all_field_lengths
 from foiasearch.search.whoosh.docsets import LRU, to_bits
 from foiasearch.search.whoosh.facets import ValueMap
 from foiasearch.search.whoosh.query import TEXT_FIELDS
+from foiasearch.search.whoosh import sections
 
 
 @dataclass
-class SearcherCache:
+class SearcherCache(sections.Deferred):
+    # Saved apart, read when first used: a search of words without filters,
+    # facets or sorts, on its first page, needs none of them.
+    sections = ("newest", "oldest", "page_records")
+
     values: ValueMap  # facet values and bitsets of the doc records
     page_records: dict[int, tuple[str, int]]  # page record docnum -> (doc id, page number)
     newest: list[int]  # doc docnums, newest first, undated last
@@ -42,21 +57,33 @@ class SearcherCache:
     lengths: dict = field(default_factory=dict)  # text field lengths per segment (search.bulkscore)
     scoring: ScoreCache = field(default_factory=ScoreCache)  # search.bulkscore's memory; not saved
     parsed: LRU = field(default_factory=lambda: LRU(256))  # query text -> its parsed query on this index; not saved
+    # docnum -> its page number for page records (0 for others): with
+    # page_records_of, a hit's matching pages without the page_records section
+    page_numbers: array = field(default_factory=lambda: array("i"))
 
     def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         state["scoring"] = None  # per process, like the LRU caches
         state.pop("parsed", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self.scoring = ScoreCache(lengths=dict(self.lengths))
-        self.parsed = LRU(256)  # also for views saved before it was kept
+        self.parsed = LRU(256)
+
+    def load_sections(self) -> None:
+        """Read every saved section of this view and of its value map."""
+        super().load_sections()
+        self.values.load_sections()
 
     def __post_init__(self) -> None:
         if not self.page_bits and self.page_records:
             self.page_bits = to_bits(self.page_records)
+        if not self.page_numbers and self.page_records:
+            self.page_numbers = array("i", bytes(4 * (max(self.page_records) + 1)))
+            for docnum, (_, number) in self.page_records.items():
+                self.page_numbers[docnum] = number
         if self.lengths and not self.scoring.lengths:
             self.scoring.lengths.update(self.lengths)
         if not self.page_records_of:
@@ -98,7 +125,7 @@ class SearcherCache:
 
 
 VIEW_FILE_PREFIX = "view-"
-VIEW_FORMAT = 10  # bump when SearcherCache's fields change (10: arrays as array.array, not numpy)
+VIEW_FORMAT = 11  # bump when SearcherCache's fields change (10: arrays as array.array; 11: sections)
 
 
 def view_file(folder: Path, reader) -> Path:
@@ -107,7 +134,7 @@ def view_file(folder: Path, reader) -> Path:
     return folder / f"{VIEW_FILE_PREFIX}{VIEW_FORMAT}-{reader.generation()}.pickle"
 
 
-def load_or_build(reader, folder: Path | None) -> SearcherCache:
+def load_or_build(reader, folder: Path | None, lazy: bool = False) -> SearcherCache:
     """The view of ``reader``'s index state, from ``folder`` when an earlier
     process (a CLI search, another web worker) already built it.
 
@@ -115,17 +142,21 @@ def load_or_build(reader, folder: Path | None) -> SearcherCache:
     loading the pickle costs a small fraction of that, which is what a
     one-shot ``foiasearch search`` pays. The folder is the index's own, so
     only processes that can read the index read these files. A folder that
-    cannot be written just means no cache.
+    cannot be written just means no cache. With ``lazy``, the view's sections
+    (search.whoosh.sections) are read from the file when first used; else
+    now (a server: each once, before its view is frozen for the collector).
     """
     path = view_file(folder, reader) if folder else None
     if path is not None and _trusted(path):
         try:
             with open(path, "rb") as handle:
-                view = pickle.load(handle)
+                view = sections.read(handle)
             # A view of another state under this generation's name (seen after
             # an index run into a served index: docnums past the reader's end,
             # an IndexError on every search) is rebuilt, never used.
             if isinstance(view, SearcherCache) and view.values.all_docs.bit_length() <= reader.doc_count_all():
+                if not lazy:
+                    view.load_sections()
                 return view
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError):
             pass  # a damaged or foreign file: rebuild below
@@ -138,7 +169,7 @@ def load_or_build(reader, folder: Path | None) -> SearcherCache:
 def reader_generation(path: Path) -> str:
     """The TOC generation a view file is named after.
 
-    >>> reader_generation(Path("cache/view-10-244.pickle"))
+    >>> reader_generation(Path("cache/view-11-244.pickle"))
     '244'
     """
     return path.name[: -len(".pickle")].rpartition("-")[2]
@@ -159,7 +190,7 @@ def _save(view: SearcherCache, path: Path) -> None:
         path.parent.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".view-")
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(view, out, protocol=pickle.HIGHEST_PROTOCOL)
+            sections.write(view, out)
         os.replace(temporary, path)  # readers see the whole file or none
         temporary = None
         # Views of older index states go; a newer state's view stays (a
