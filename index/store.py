@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -108,6 +107,8 @@ def _create(path: Path) -> None:
     search of the web app failed (an indexer killed in its first second)."""
     # A unique name (a PID is reused in containers: a killed run's file, a
     # second name of a store linked into place, must never be reopened).
+    import secrets  # here: with hmac and OpenSSL, 3-4 ms of every process that only reads a store
+
     temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(6)}.new")
     try:
         db = sqlite3.connect(temporary)

@@ -12,12 +12,13 @@ import sys
 
 from tests.conftest import REPO, run_cli
 
-# Modules a plain search that finds documents must not load. The last four
-# Whoosh imports and never uses here (index.whoosh.importing keeps them out).
+# Modules a plain search that finds documents must not load. Whoosh imports
+# urllib.request ... hashlib and never uses them here (index.whoosh.importing keeps them out).
 NOT_FOR_SEARCH = ("foiasearch.web", "foiasearch.web.accounts", "argon2", "flask", "jinja2", "foiasearch.ingest.pdf",
                   "pdfminer", "trafilatura", "lxml", "symspellpy", "dateutil", "foiasearch.index.build",
                   "foiasearch.saved_cli", "foiasearch.users_cli", "foiasearch.search.export", "foiasearch.search.atom",
-                  "urllib.request", "asyncio", "cached_property", "whoosh.lang.morph_en",
+                  "urllib.request", "asyncio", "cached_property", "whoosh.lang.morph_en", "whoosh.lang.porter",
+                  "whoosh.lang.dmetaphone", "whoosh.automata.lev", "whoosh.collectors", "hashlib", "secrets",
                   "numpy")  # a small index's search scores in plain Python (search.whoosh.bulkscore)
 
 PROBE = """

@@ -11,10 +11,21 @@
 - ``whoosh.query.terms`` takes ``variations`` from ``whoosh.lang.morph_en``
   (for the Variations query, which foiasearch does not use), whose import
   compiles a few hundred regular expressions: 5 ms of CPU.
+- ``whoosh.analysis.morph`` takes the Porter stemmer and the double
+  metaphone from ``whoosh.lang`` (foiasearch stems with PyStemmer,
+  index.whoosh.wordforms), fifteen regular expressions compiled at import;
+  ``whoosh.codec.base`` takes ``whoosh.automata.lev`` (and with it the
+  automata module) for fuzzy term lists, which foiasearch does not ask for.
+- ``whoosh.filedb.filetables`` takes ``md5`` from hashlib to hash the keys
+  of its tables (every term looked up): hashlib loads OpenSSL, 3-6 ms of a
+  one-shot search, where CPython's own ``_md5`` module gives the same
+  digests (hashlib falls back to it too) at a fraction of that.
 
 ``import_whoosh`` imports those Whoosh modules once, with a stand-in module
 under each name in ``sys.modules`` for the length of that import only:
-``whoosh.compat.urlretrieve`` and ``whoosh.query.terms.variations`` become
+``whoosh.compat.urlretrieve``, ``whoosh.query.terms.variations``,
+``whoosh.analysis.morph``'s ``stem`` and ``double_metaphone`` and
+``whoosh.codec.base.lev.levenshtein_automaton`` and ``whoosh.filedb.filetables.md5`` become
 functions that import the real module when called and forward to it, and
 ``whoosh.reading.cached_property`` is
 ``functools.cached_property`` (which also computes the value on first access
@@ -36,6 +47,7 @@ True
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 import types
 
@@ -54,11 +66,35 @@ def _variations(*args, **kwargs):
     return variations(*args, **kwargs)
 
 
+def _md5(*args, **kwargs):
+    """hashlib.md5 without loading OpenSSL: CPython's ``_md5`` when built in (the same digests)."""
+    try:
+        from _md5 import md5
+    except ImportError:
+        from hashlib import md5
+    return md5(*args, **kwargs)
+
+
+def _forward(module: str, name: str):
+    """A function that imports ``module`` when first called and calls its ``name``."""
+    def forward(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    forward.__name__ = forward.__qualname__ = f"_{name}"
+    return forward
+
+
 # module name -> (the Whoosh module that imports it, the names it takes from it)
 _STAND_INS = {
     "urllib.request": ("whoosh.compat", {"urlretrieve": _urlretrieve}),
     "cached_property": ("whoosh.reading", {"cached_property": functools.cached_property}),
     "whoosh.lang.morph_en": ("whoosh.query.terms", {"variations": _variations}),
+    "whoosh.lang.porter": ("whoosh.analysis.morph", {"stem": _forward("whoosh.lang.porter", "stem")}),
+    "whoosh.lang.dmetaphone": ("whoosh.analysis.morph",
+                               {"double_metaphone": _forward("whoosh.lang.dmetaphone", "double_metaphone")}),
+    "whoosh.automata.lev": ("whoosh.codec.base",
+                            {"levenshtein_automaton": _forward("whoosh.automata.lev", "levenshtein_automaton")}),
+    "hashlib": ("whoosh.filedb.filetables", {"md5": _md5}),
 }
 
 

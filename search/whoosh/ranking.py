@@ -19,6 +19,7 @@ only an export or a deep page needs every match in order. So:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ import heapq
 from typing import TYPE_CHECKING
 
 from whoosh import query as wq
-from whoosh.collectors import WrappingCollector
 from whoosh.searching import Searcher
 
 from foiasearch.search import budget
@@ -330,25 +330,33 @@ def skip_along(matcher, docnums: list[int]) -> Iterator[int]:
             yield docnum
 
 
-class _BudgetCollector(WrappingCollector):
-    """Collects like its child, checking the query's time budget (search.budget)
-    every 64 documents: Whoosh's own full search (phrases with slop,
-    expansions) runs document by document through it."""
+@functools.cache
+def _budget_collector() -> type:
+    """The collector class of :func:`_search_all`, made on first use:
+    whoosh.collectors brings whoosh.sorting, a few milliseconds of a
+    one-shot search, which scores without them."""
+    
+    class BudgetCollector(WrappingCollector):
+        """Collects like its child, checking the query's time budget (search.budget)
+        every 64 documents: Whoosh's own full search (phrases with slop,
+        expansions) runs document by document through it."""
 
-    def set_subsearcher(self, subsearcher, offset):
-        budget.check()  # building a segment's matcher can take seconds (Every, Not, expansions)
-        super().set_subsearcher(subsearcher, offset)
+        def set_subsearcher(self, subsearcher, offset):
+            budget.check()  # building a segment's matcher can take seconds (Every, Not, expansions)
+            super().set_subsearcher(subsearcher, offset)
 
-    def collect_matches(self):
-        child = self.child
-        for count, sub_docnum in enumerate(child.matches()):
-            if count % 64 == 0:
-                budget.check()
-            child.collect(sub_docnum)
+        def collect_matches(self):
+            child = self.child
+            for count, sub_docnum in enumerate(child.matches()):
+                if count % 64 == 0:
+                    budget.check()
+                child.collect(sub_docnum)
+
+    return BudgetCollector
 
 
 def _search_all(searcher: Searcher, query: wq.Query):
     """``searcher.search(query, limit=None)`` that stops when the budget is spent."""
-    collector = _BudgetCollector(searcher.collector(limit=None))
+    collector = _budget_collector()(searcher.collector(limit=None))
     searcher.search_with_collector(query, collector)
     return collector.results()
