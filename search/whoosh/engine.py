@@ -37,6 +37,7 @@ from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, In
 from foiasearch.index.whoosh.wordforms import stem
 from foiasearch.search.whoosh.docsets import LRU, Matches, from_bits
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
+from foiasearch.search.whoosh import hashtables  # noqa: F401  (term tables opened with one read of their directory)
 from foiasearch.search.whoosh.query import TEXT_FIELDS, parse_text
 from foiasearch.search.whoosh.ranking import (Selection, find_matches, matching_pages, pages_by_coverage,
                                               score_of)

@@ -335,7 +335,8 @@ def _budget_collector() -> type:
     """The collector class of :func:`_search_all`, made on first use:
     whoosh.collectors brings whoosh.sorting, a few milliseconds of a
     one-shot search, which scores without them."""
-    
+    from whoosh.collectors import WrappingCollector
+
     class BudgetCollector(WrappingCollector):
         """Collects like its child, checking the query's time budget (search.budget)
         every 64 documents: Whoosh's own full search (phrases with slop,
