@@ -19,6 +19,7 @@ NOT_FOR_SEARCH = ("foiasearch.web", "foiasearch.web.accounts", "argon2", "flask"
                   "foiasearch.saved_cli", "foiasearch.users_cli", "foiasearch.search.export", "foiasearch.search.atom",
                   "urllib.request", "asyncio", "cached_property", "whoosh.lang.morph_en", "whoosh.lang.porter",
                   "whoosh.lang.dmetaphone", "whoosh.automata.lev", "whoosh.collectors", "hashlib", "secrets",
+                  "foiasearch.ingest.foia",
                   "numpy")  # a small index's search scores in plain Python (search.whoosh.bulkscore)
 
 PROBE = """

@@ -50,3 +50,50 @@ def test_damaged_cache_file_is_rebuilt(runner, mixed_folder, index_dir):
     (index_dir / "cache" / name).write_bytes(b"not a pickle")
     result = run_cli(runner, "search", "detainers", "--index", index_dir, "--json")
     assert '"total": 3' in result.output
+
+
+def _saved_view(runner, mixed_folder, index_dir):
+    """The index's view as saved by a search, and its reader."""
+    from foiasearch.index.location import IndexLocation
+    from foiasearch.index.whoosh.storage import open_index
+
+    run_cli(runner, "index", mixed_folder, "--index", index_dir)
+    run_cli(runner, "search", "detainers", "--index", index_dir)
+    return open_index(IndexLocation(index_dir)).searcher().reader()
+
+
+SECTIONS = {"view": ("newest", "oldest", "page_records"),
+            "values": ("bits", "pairs", "display", "types", "postings")}
+
+
+def test_a_lazy_view_reads_its_sections_when_used_and_gives_the_same(runner, mixed_folder, index_dir):
+    reader = _saved_view(runner, mixed_folder, index_dir)
+    whole = view_module.load_or_build(reader, index_dir / "cache")
+    lazy = view_module.load_or_build(reader, index_dir / "cache", lazy=True)
+    assert not set(SECTIONS["view"]) & set(vars(lazy)) and not set(SECTIONS["values"]) & set(vars(lazy.values))
+    assert lazy.values.all_docs == whole.values.all_docs and lazy.page_numbers == whole.page_numbers
+    for name in SECTIONS["view"]:
+        assert getattr(lazy, name) == getattr(whole, name)
+    for name in SECTIONS["values"]:
+        assert getattr(lazy.values, name) == getattr(whole.values, name)
+    assert "_source" not in vars(whole)  # read whole: the file is let go
+
+
+def test_a_lazy_view_reads_its_sections_after_the_file_is_gone(runner, mixed_folder, index_dir):
+    reader = _saved_view(runner, mixed_folder, index_dir)
+    lazy = view_module.load_or_build(reader, index_dir / "cache", lazy=True)
+    for path in (index_dir / "cache").glob("view-*.pickle"):
+        path.unlink()  # as a newer index state's view deletes this one
+    assert lazy.newest and lazy.values.bits["kind"]
+
+
+def test_a_view_cut_short_is_rebuilt_not_read(runner, mixed_folder, index_dir, monkeypatch):
+    reader = _saved_view(runner, mixed_folder, index_dir)
+    [path] = (index_dir / "cache").glob("view-*.pickle")
+    path.write_bytes(path.read_bytes()[:-10])  # the last section loses its end
+    built = []
+    original = view_module.SearcherCache.build
+    monkeypatch.setattr(view_module.SearcherCache, "build", classmethod(
+        lambda cls, reader: built.append(1) or original.__func__(cls, reader)))
+    view = view_module.load_or_build(reader, index_dir / "cache", lazy=True)
+    assert built and view.newest

@@ -78,9 +78,12 @@ class Deferred:
         return value
 
     def load_sections(self) -> None:
-        """Read every section not read yet (a long-lived process wants them all, once)."""
+        """Read every section not read yet (a long-lived process wants them
+        all, once), and let go of the file."""
         for name in list(self.__dict__.get("_sections", ())):
             getattr(self, name)
+        self.__dict__.pop("_sections", None)
+        self.__dict__.pop("_source", None)
 
     def __getstate__(self) -> dict:
         self.load_sections()

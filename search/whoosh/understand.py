@@ -24,7 +24,6 @@ import re
 from whoosh import query as wq
 
 from foiasearch.index.whoosh.wordforms import stem
-from foiasearch.ingest.foia import find_exemptions
 from foiasearch.search.api import QueryError
 
 # The fields people type, in the order the README lists them (aliases included).
@@ -53,6 +52,10 @@ def _outside_quotes(text: str, pattern: re.Pattern, replace) -> str:
 
 
 def _code(citation: str) -> str | None:
+    # Imported for a text citing an exemption: ingest.foia's patterns are a
+    # millisecond or two of every one-shot search's start-up otherwise.
+    from foiasearch.ingest.foia import find_exemptions
+
     found = find_exemptions(f"FOIA {citation}")
     return found[0] if len(found) == 1 else None
 
