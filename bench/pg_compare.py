@@ -5,7 +5,8 @@ the indexer's CPU (``client``: the indexer and its extraction workers;
 alternate the sides (the order rotates each round), each side on the
 database it indexed, with bench/run.py's first-time texts: p50/p95 wall of
 plain searches and of searches with every facet counted (``TEXT OR
-agency``), then the faceted texts again (repeated).
+agency``), then the faceted texts again (repeated), and the searching
+process's CPU per query.
 
     python bench/pg_compare.py --side before:PYTHON:ROOT --side after:PYTHON:ROOT --corpus DIR [--rounds 3]
         [--index-rounds N] [--index-only]
@@ -65,12 +66,13 @@ with open_backend(sys.argv[1]) as backend:
         backend._numbers(wait=True)
     for key, facets, shown in (("plain", False, texts), ("faceted", True, [f"{t} OR agency" for t in texts]),
                                ("faceted again", True, [f"{t} OR agency" for t in texts])):
-        times = []
+        times, cpu = [], time.process_time()
         for text in shown:
             started = time.perf_counter()
             backend.search(Query(text), facets=facets)
             times.append((time.perf_counter() - started) * 1000)
         out[key] = times
+        out[f"{key} cpu"] = (time.process_time() - cpu) * 1000 / len(shown)
 print(json.dumps(out))
 """
 
@@ -190,6 +192,9 @@ def main() -> None:
             for q in (0.5, 0.95):
                 rows.append((f"{key}: wall p{int(q * 100)} (ms, median of {args.rounds} rounds)",
                              {n: statistics.median(percentile(r[key], q) for r in runs[n]) for n in names}))
+            # the searching process's own CPU (not the server's): steadier than wall on a busy machine
+            rows.append((f"{key}: client CPU per query (ms, median of {args.rounds} rounds)",
+                         {n: statistics.median(r.get(f"{key} cpu", 0.0) for r in runs[n]) for n in names}))
         for label, values in rows:
             print(f"| {label} | " + " | ".join(f"{values[n]:.1f}" for n in names) + " | "
                   + " | ".join(f"{values[n] / values[ref]:.2f}" if values[ref] else "" for n in names[1:]) + " |")

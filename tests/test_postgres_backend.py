@@ -226,8 +226,16 @@ def test_facets_counted_in_the_worker_equal_counting_in_sql(mixed_folder, pg_url
                                   backend.page_counts(query)))
         return found
 
+    def narrow_heap_is_documents():
+        """document_words holds each document's number and tsvectors, and nothing else."""
+        with psycopg.connect(pg_url) as conn:
+            return conn.execute("SELECT count(*) FILTER (WHERE (w.tsv, w.head) IS DISTINCT FROM (d.tsv, d.head)), count(*) "
+                                "FROM foiasearch.documents d FULL JOIN foiasearch.document_words w USING (num)"
+                                ).fetchone()
+
     with open_backend(location) as arrays, open_backend(location) as sql:
         sql._numbered = False  # as on a schema before documents.num
+        assert arrays._words == "document_words"  # each word's matches read from the narrow heap
         arrays._refresh(), sql._refresh()
         assert arrays._numbers(wait=True) is not None and sql._numbers(wait=True) is None
         counted = answers(arrays)
@@ -239,6 +247,7 @@ def test_facets_counted_in_the_worker_equal_counting_in_sql(mixed_folder, pg_url
         arrays._numbers(wait=True)  # the new generation's arrays (else counted in SQL meanwhile)
         again = answers(arrays)
         assert again == answers(sql) and again != counted
+        assert narrow_heap_is_documents() == (0, arrays._all_documents())
         assert arrays._ordinals.generation == arrays._generation
 
 
@@ -337,6 +346,9 @@ def test_the_narrow_heap_migration_keeps_every_document(pg_url):
         assert backend._numbers(wait=True).counts(backend._numbers().present).sum() == 1  # documents.num
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT num IS NOT NULL FROM foiasearch.documents").fetchone()[0]
+        # migration 8: every document's words in the narrow heap
+        assert conn.execute("SELECT count(*) FROM foiasearch.documents d JOIN foiasearch.document_words w "
+                            "USING (num) WHERE w.tsv = d.tsv AND w.head = d.head").fetchone()[0] == 1
         # the migration's rewrite is vacuumed: counts skip the rows of all-visible pages
         assert conn.execute("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE "
                             "schemaname = 'foiasearch' AND relname = 'documents'").fetchone()[0]

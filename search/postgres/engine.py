@@ -35,8 +35,8 @@ from foiasearch.index.facet_registry import FACET_NAMES
 from foiasearch.index.location import IndexLocation, IndexNotFound
 from foiasearch.index.postgres.records import clean
 from foiasearch.index.postgres.store import PostgresStore
-from foiasearch.index.postgres.schema import (CONFIG, ORDINALS, DatabaseUnavailable, Target, configure, connect,
-                                              exists, lost_connection, one_line, schema_version, target_of)
+from foiasearch.index.postgres.schema import (CONFIG, ORDINALS, WORDS, DatabaseUnavailable, Target, configure,
+                                              connect, lost_connection, one_line, schema_version_of, target_of)
 from foiasearch.index.originals import Original, in_place, open_original, original_in_place
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
@@ -69,6 +69,7 @@ LEAF_BYTES = 64 * 2**20  # and at most this many bytes of them: a mask is as lon
 LOAD_TIMEOUT = "60s"  # reading the facet keys of every document (PostgresBackend._load_numbers)
 LOAD_RETRY = 30.0  # seconds before a failed read of them is tried again
 LOAD_WAIT = 5  # seconds close() waits for a loader thread
+OTHER_COLUMN = re.compile(r"\bd\.(?!(?:tsv|head)\b)")  # a condition on more of d than document_words holds
 log = logging.getLogger(__name__)
 
 
@@ -126,7 +127,8 @@ class PostgresBackend:
     def __init__(self, location: IndexLocation, pool_size: int | None = None) -> None:
         self.location = location
         self.target: Target = target_of(location)
-        if not exists(self.target):
+        version = schema_version_of(self.target)  # read once: a worker keeps the schema it opened
+        if not version:
             raise IndexNotFound(f"no index at {self.target.display} yet (run 'foiasearch index PATH --index "
                                 f"{location.display}' first)" if location.url else f"no index at {location.root}")
         size = pool_size or int(os.environ.get("FOIASEARCH_POOL_SIZE", "4"))
@@ -138,7 +140,9 @@ class PostgresBackend:
         self._everyone: int | None = None
         self._ordinals: Ordinals | None = None  # facet keys per document number (search.postgres.ordinals)
         self._ordinals_lock = threading.Lock()
-        self._numbered: bool | None = None  # the schema has documents.num (migration 7)
+        self._numbered = version >= ORDINALS  # the schema has documents.num (migration 7)
+        # Where a condition on words alone finds its matches' numbers (_leaf): a narrow heap (migration 8).
+        self._words = "document_words" if version >= WORDS else "documents"
         self._loader: threading.Thread | None = None  # reading the ordinals (_numbers)
         self._load_failed = -LOAD_RETRY  # time.monotonic() of the last failed read
         self._searches = 0  # searches made: arrays are read from the second on
@@ -256,9 +260,6 @@ class PostgresBackend:
         not wait for them), after every commit; a schema without documents.num
         (a replica of a primary not migrated yet) has none. ``wait``: wait
         for them (tests, benchmarks)."""
-        if self._numbered is None:
-            with self._connection() as conn:
-                self._numbered = schema_version(conn, self.target) >= ORDINALS
         ords = self._ordinals
         if not self._numbered or (ords is not None and ords.generation >= self._generation):
             return ords if self._numbered else None
@@ -309,7 +310,8 @@ class PostgresBackend:
             if key in self._leaves:
                 self._leaves.move_to_end(key)
                 return self._leaves[key]
-        mask = ords.mask_of(self._rows(f"SELECT {PACKED.format('d.num')} FROM documents d WHERE {leaf.sql}",
+        relation = "documents" if OTHER_COLUMN.search(leaf.sql) else self._words  # words alone: the narrow heap
+        mask = ords.mask_of(self._rows(f"SELECT {PACKED.format('d.num')} FROM {relation} d WHERE {leaf.sql}",
                                        leaf.params, matching=True)[0][0])
         with self._remembered_lock:
             self._leaves[key] = mask
@@ -483,14 +485,15 @@ class PostgresBackend:
             groups = [(self._mask(sel, ords), [n for n in FACET_NAMES if n not in selected])]
             groups += [(self._mask(sel, ords, leave_out=name), [name]) for name in selected]
             for mask, names in groups:
-                for facet, key, value, type_, count in ords.values(ords.counts(mask), names):
-                    counted[facet].append(FacetValue(value, count, key, type_))
-        else:
-            groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
-            groups += [(*sel.without(name), [name], None) for name in selected]
-            for where, params, names, matched in groups:
-                for facet, value, key, type_, count in self._key_counts(where, params, names, matched):
-                    counted[facet].append(FacetValue(value, count, key, type_))
+                counts = ords.counts(mask)
+                for name in names:  # in the order the SQL counts are sorted in below
+                    counted[name] = ords.ranked(counts, name, limit)
+            return counted
+        groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
+        groups += [(*sel.without(name), [name], None) for name in selected]
+        for where, params, names, matched in groups:
+            for facet, value, key, type_, count in self._key_counts(where, params, names, matched):
+                counted[facet].append(FacetValue(value, count, key, type_))
         for name, values in counted.items():
             if name == "year":
                 values.sort(key=lambda v: v.value, reverse=True)

@@ -17,8 +17,8 @@ no statement over the matches at all.
 >>> mask = ords.everything() & ~ords.any_of(["tag:ice"])
 >>> int(mask.sum()), ords.count(ords.counts(ords.everything()), "page:b6"), ords.found(ords.counts(mask))
 (1, 2, {'kind:post': 1})
->>> list(ords.values(ords.counts(ords.everything()), ["tag"]))
-[('tag', 'ice', 'ICE', None, 2)]
+>>> ords.ranked(ords.counts(ords.everything()), "tag")
+[FacetValue(value='ICE', count=2, key='ice', type=None)]
 >>> ords.mask_of(ords.packed([2, 5, 99])).nonzero()[0].tolist()  # 99: written after the load, not counted
 [2, 5]
 >>> ords.first(mask | ords.any_of(["tag:ice"]), 2).tolist()  # nums are given newest first
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from foiasearch.search.api import FacetValue
 from foiasearch.search.postgres.sql import PACKED
 
 LOAD_KEYS = (f"SELECT k, {PACKED.format('d.num')} FROM documents d, unnest(d.fkeys || d.epages) k GROUP BY k")
@@ -61,7 +62,8 @@ class Ordinals:
     starts: np.ndarray  # where each key's occurrences start in entry_doc
     postings: dict[str, np.ndarray]  # key -> its documents' numbers
     labels: dict[str, tuple[str, str, str | None]]  # 'facet:key' -> (facet, value, type)
-    by_facet: dict[str, np.ndarray]  # facet -> the indexes of its labelled keys
+    by_facet: dict[str, np.ndarray]  # facet -> the indexes of its labelled keys, in shown order (ranked)
+    shown: dict[str, tuple[list[str], list[str], list[str | None]]]  # facet -> its keys' (key, value, type), likewise
 
     @classmethod
     def of(cls, generation: int, nums: Iterable[int], postings: dict[str, Iterable[int]],
@@ -80,8 +82,17 @@ class Ordinals:
         for i, key in enumerate(keys):
             if key in labels:
                 by_facet.setdefault(labels[key][0], []).append(i)
+        # Each facet's keys by value once per generation, ties in key order (sorts are stable):
+        # ranked() then orders a search's values by count alone.
+        for facet, ids in by_facet.items():
+            if facet == "year":
+                ids.sort(key=lambda i: labels[keys[i]][1], reverse=True)
+            else:
+                ids.sort(key=lambda i: labels[keys[i]][1].lower())
+        shown = {f: ([keys[i][len(f) + 1:] for i in ids], [labels[keys[i]][1] for i in ids],
+                     [labels[keys[i]][2] for i in ids]) for f, ids in by_facet.items()}
         return cls(generation, present, nums, keys, {k: i for i, k in enumerate(keys)}, entry_doc, starts,
-                   arrays, dict(labels), {f: np.asarray(ids, dtype=np.int64) for f, ids in by_facet.items()})
+                   arrays, dict(labels), {f: np.asarray(ids, dtype=np.int64) for f, ids in by_facet.items()}, shown)
 
     @classmethod
     def load(cls, conn) -> "Ordinals":
@@ -150,16 +161,24 @@ class Ordinals:
         """Every key counted at least once, with its count."""
         return {self.keys[i]: int(counts[i]) for i in np.flatnonzero(counts)}
 
-    def values(self, counts: np.ndarray, facets: Iterable[str]):
-        """(facet, key, value, type, count) of the labelled keys of ``facets`` counted at least once."""
-        for facet in facets:
-            ids = self.by_facet.get(facet)
-            if ids is None:
-                continue
-            for i in ids[counts[ids] > 0].tolist():
-                key = self.keys[i]
-                _, value, type_ = self.labels[key]
-                yield facet, key[len(facet) + 1:], value, type_, int(counts[i])
+    def ranked(self, counts: np.ndarray, facet: str, limit: int | None = None) -> list[FacetValue]:
+        """The values of the labelled keys of ``facet`` counted
+        at least once, as a facet's values are shown: the most counted first,
+        then by value, case aside (years: newest first), the first ``limit``.
+        At 100,000 documents a search counts about 10,000 values: sorted in
+        Python they took a third of a search's time."""
+        ids = self.by_facet.get(facet)
+        if ids is None:
+            return []
+        found = counts[ids]
+        chosen = np.flatnonzero(found)
+        if facet != "year":
+            chosen = chosen[np.argsort(-found[chosen], kind="stable")]
+        if limit:
+            chosen = chosen[:limit]
+        keys, values, types = self.shown[facet]
+        found = found.tolist()
+        return [FacetValue(values[i], found[i], keys[i], types[i]) for i in chosen.tolist()]
 
 
 __all__ = ["Ordinals", "PACKED", "unpack"]
