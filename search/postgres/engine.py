@@ -107,6 +107,7 @@ class _Selection:
         self.order = "score DESC, d.date DESC NULLS LAST, d.id" if self.ranked else ORDER.get(query.sort, ORDER["newest"])
         self.everything = self.where == EVERYTHING
         self.filtered = bool(hidden) or filters != "TRUE"  # by facets or hidden collections
+        self.masks: dict[tuple, np.ndarray] = {}  # (generation, facet left out) -> its matches (PostgresBackend._mask)
 
     def without(self, facet: str) -> tuple[str, list]:
         """The condition with ``facet``'s own selection left out (facet counts)."""
@@ -329,7 +330,11 @@ class PostgresBackend:
         return ords.all_of(masks) if tree[0] == "and" else ords.any_mask(masks)
 
     def _mask(self, sel: _Selection, ords: Ordinals, leave_out: str | None = None) -> np.ndarray:
-        """The documents matching ``sel`` (its facet selection ``leave_out`` left out) in ``ords``."""
+        """The documents matching ``sel`` (its facet selection ``leave_out`` left out) in ``ords``;
+        made once per selection: its count, page and facets use it (callers never change it)."""
+        key = (ords.generation, leave_out)
+        if key in sel.masks:
+            return sel.masks[key]
         if sel.text.where == "TRUE" or sel.tree is None:
             mask = ords.everything()
         elif sel.tree != OPAQUE:
@@ -340,6 +345,7 @@ class PostgresBackend:
             mask &= ~ords.any_of(sel.hidden)
         for name, keys in filter_keys(sel.query.filters, leave_out):
             mask &= ords.any_of(keys)
+        sel.masks[key] = mask
         return mask
 
     # -- searching -------------------------------------------------------------------
