@@ -23,7 +23,9 @@ selections and a hidden collection taken from the index's own values.
 ``--index-only`` leaves out the query rounds. ``--database URL`` (no
 ``--corpus``) skips the server and the indexing: every side queries that
 existing database (sides of one schema version; e.g. an index of 100,000
-documents built once and kept).
+documents built once and kept); ``--data DIR``, its server's data folder,
+adds the server's CPU per query (its processes', from /proc: the searches'
+connections, and whatever else the server did meanwhile).
 
 PYTHON is the interpreter of a checkout's virtualenv (its editable install
 maps foiasearch.* to that checkout), ROOT the checkout. The server's CPU is
@@ -59,9 +61,28 @@ runpy.run_module("foiasearch", run_name="__main__")
 """
 
 PROBE = r"""
-import json, sys, time
+import json, os, sys, time
 from foiasearch.search.api import Query, open_backend
 texts, out = json.loads(sys.argv[2]), {}
+postmaster = int(open(sys.argv[3]).read().split()[0]) if len(sys.argv) > 3 else None  # its postmaster.pid
+
+
+def server_cpu():
+    # CPU seconds of the server so far: the postmaster, its live children (this probe's
+    # connections among them) and its finished children (Linux /proc; 0 without --data).
+    if postmaster is None:
+        return 0.0
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or gone meanwhile
+        if pid.isdigit() and (int(pid) == postmaster or int(fields[1]) == postmaster):
+            ticks += sum(int(fields[i]) for i in ((11, 12, 13, 14) if int(pid) == postmaster else (11, 12)))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 faceted = [f"{t} OR agency" for t in texts]
 # "faceted, new backend": the faceted texts first in a backend of their own, as bench/run.py
 # times them (no word's matches read yet in this process); then the other three in one backend.
@@ -72,13 +93,14 @@ for runs in ((("faceted, new backend", True, faceted),),
         if hasattr(backend, "_numbers"):  # a site worker's arrays, read once per commit: read before timing
             backend._numbers(wait=True)
         for key, facets, shown in runs:
-            times, cpu = [], time.process_time()
+            times, cpu, server = [], time.process_time(), server_cpu()
             for text in shown:
                 started = time.perf_counter()
                 backend.search(Query(text), facets=facets)
                 times.append((time.perf_counter() - started) * 1000)
             out[key] = times
             out[f"{key} cpu"] = (time.process_time() - cpu) * 1000 / len(shown)
+            out[f"{key} server cpu"] = (server_cpu() - server) * 1000 / len(shown)
 print(json.dumps(out))
 """
 
@@ -155,6 +177,7 @@ def main() -> None:
     parser.add_argument("--side", action="append", required=True, help="NAME:PYTHON:ROOT (first: the reference)")
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--database", help="query this existing database on every side (no indexing)")
+    parser.add_argument("--data", type=Path, help="with --database: its server's data folder (the server's CPU)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--index-rounds", type=int, default=1, help="first index runs per side, alternating")
     parser.add_argument("--index-only", action="store_true", help="no query rounds")
@@ -183,7 +206,8 @@ def main() -> None:
         for round_ in range(0 if args.index_only else args.rounds):
             order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
             for name, python, root in order:
-                done = subprocess.run([python, "-c", PROBE, urls[name], json.dumps(texts)], cwd=root,
+                data = [str((cluster.data if cluster else args.data) / "postmaster.pid")] if cluster or args.data else []
+                done = subprocess.run([python, "-c", PROBE, urls[name], json.dumps(texts), *data], cwd=root,
                                       capture_output=True, text=True)
                 if done.returncode:
                     sys.exit(f"{root}: the probe failed:\n{done.stderr[-3000:]}")
@@ -202,6 +226,9 @@ def main() -> None:
             # the searching process's own CPU (not the server's): steadier than wall on a busy machine
             rows.append((f"{key}: client CPU per query (ms, median of {args.rounds} rounds)",
                          {n: statistics.median(r.get(f"{key} cpu", 0.0) for r in runs[n]) for n in names}))
+            if cluster or args.data:
+                rows.append((f"{key}: server CPU per query (ms, median of {args.rounds} rounds)",
+                             {n: statistics.median(r.get(f"{key} server cpu", 0.0) for r in runs[n]) for n in names}))
         for label, values in rows:
             print(f"| {label} | " + " | ".join(f"{values[n]:.1f}" for n in names) + " | "
                   + " | ".join(f"{values[n] / values[ref]:.2f}" if values[ref] else "" for n in names[1:]) + " |")
