@@ -46,9 +46,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,7 +68,7 @@ PROBE = r"""
 import json, resource, sys
 sys.path.insert(0, sys.argv[5])
 from bench.web_load import drive
-paths = json.loads(sys.argv[3])
+paths = json.loads(open(sys.argv[3]).read())  # a file: a no-repeats mix is too long for argv
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
 figures = drive(sys.argv[2], paths, workers=2, clients=8, seconds=int(sys.argv[4]), split=sys.argv[6] == "1",
                 repo=sys.argv[1])
@@ -224,11 +226,14 @@ def main() -> None:
             for side in sides[shift:] + sides[:shift]:
                 name = side["name"]
                 database = server_cpu(data) if data else 0.0
+                mix = Path(tempfile.mkdtemp()) / "paths.json"
+                mix.write_text(json.dumps(paths[name]))
                 done = subprocess.run(
-                    [side["python"], "-c", PROBE, side["root"], targets[name], json.dumps(paths[name]),
+                    [side["python"], "-c", PROBE, side["root"], targets[name], str(mix),
                      str(args.seconds), str(ROOT), "1" if side.get("split") else "0"],
                     cwd=side["root"], env={**os.environ, **side["env"]},
                     capture_output=True, text=True)
+                shutil.rmtree(mix.parent, ignore_errors=True)
                 if done.returncode:
                     sys.exit(f"{name}: load run failed:\n{done.stderr[-2000:]}")
                 time.sleep(1)  # the workers' connections end and their backends are reaped

@@ -202,6 +202,8 @@ class Results:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     all_words_total: int | None = None
+    # Values with a count per facet whose list ``facet_limit`` cut (see cut_facets).
+    facet_totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -316,7 +318,9 @@ class SearchBackend(Protocol):
                suggest: bool = False) -> Results:
         """One page of results; ``facets``: count every facet over the
         matches (a facet with a selection is counted without it, so its
-        other values stay visible); ``suggest``: a corrected query text when
+        other values stay visible); ``facet_limit``: list at most that many
+        values of each facet, and every value the query selects (see
+        :func:`cut_facets`); ``suggest``: a corrected query text when
         nothing matched. Raises QueryError for a query that cannot be run."""
 
     def stream(self, query: Query) -> ResultStream:
@@ -388,6 +392,29 @@ DEFAULT_BACKEND = "whoosh"
 # Whole answers a site worker remembers per index state (search.resultcache): a
 # site's browsing loops over a few hundred pages, and a smaller LRU keeps none.
 RESULT_CACHE_ENTRIES = 4096
+UNCUT_FACETS = ("year",)  # every value, whatever the facet_limit: a page draws every year's bar
+
+
+def cut_facets(counted: dict[str, list[FacetValue]], limit: int | None,
+               filters: dict[str, list[str]]) -> dict[str, int]:
+    """Cut each facet's list (in its display order) to its first ``limit``
+    values plus every value ``filters`` select in it (a selection past the
+    top keeps its count), years excepted; returns how many values each cut
+    facet had (Results.facet_totals). A backend's search calls it.
+
+    >>> counted = {"tag": [FacetValue("ICE", 5, "ice"), FacetValue("FOIA", 3, "foia"), FacetValue("DHS", 1, "dhs")]}
+    >>> cut_facets(counted, 1, {"tag": ["DHS"]}), [v.value for v in counted["tag"]]
+    ({'tag': 3}, ['ICE', 'DHS'])
+    """
+    totals: dict[str, int] = {}
+    if not limit:
+        return totals
+    for name, values in counted.items():
+        if len(values) > limit and name not in UNCUT_FACETS:
+            totals[name] = len(values)
+            wanted = {v.strip().lower() for v in filters.get(name, [])}
+            counted[name] = values[:limit] + [v for v in values[limit:] if v.key in wanted or v.value.lower() in wanted]
+    return totals
 
 
 def open_backend(index: IndexLocation | str | os.PathLike | None = None,

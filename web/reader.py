@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 import shutil
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, send_file
 from markupsafe import Markup
@@ -40,7 +39,7 @@ from foiasearch.web.pageimages import SIZES, PageImageError, PageImages
 from foiasearch.web.reflow import page_html
 from foiasearch.web.serialized import let_go
 from foiasearch.web.sidebar import KIND_LABELS
-from foiasearch.web.state import SearchState
+from foiasearch.web.state import SearchState, query_string
 
 bp = Blueprint("reader", __name__)
 _DOC_ID = re.compile(r"^[0-9a-f]{16,128}$")
@@ -82,7 +81,7 @@ def search_state(args: MultiDict) -> SearchState:
 def document_url(doc_id: str, state: SearchState, page: int | None = None, **extra: str) -> str:
     """A document page that remembers the search ``state`` (and lands on ``page``)."""
     pairs = state.pairs(more=(), find={}) + [(k, v) for k, v in extra.items() if v]
-    return f"/documents/{doc_id}" + (f"?{urlencode(pairs)}" if pairs else "") + (f"#p{page}" if page else "")
+    return f"/documents/{doc_id}" + (f"?{query_string(pairs)}" if pairs else "") + (f"#p{page}" if page else "")
 
 
 def document_or_404(doc_id: str, with_text: bool = True) -> Document:

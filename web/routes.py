@@ -27,7 +27,7 @@ from foiasearch.web.hits import hit_view
 from foiasearch.web.pagecache import PageCache
 from foiasearch.web.reader import document_or_404 as _document_or_404
 from foiasearch.web.auth import public_paths, search_budget, visible, visitor
-from foiasearch.web.sidebar import KIND_LABELS, LABELS, sidebar
+from foiasearch.web.sidebar import KIND_LABELS, LABELS, facet_limit, sidebar
 from foiasearch.web.state import SearchState
 
 bp = Blueprint("web", __name__)
@@ -53,13 +53,14 @@ def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
     return state, results, error
 
 
-def _results(state: SearchState) -> tuple[Results | None, str | None, bool]:
-    """(results, error message, whole), within the caller's time budget
+def _results(state: SearchState, limit: int | None = None) -> tuple[Results | None, str | None, bool]:
+    """(results with ``limit`` values of each facet, as search.api.cut_facets
+    cuts them; error message; whole), within the caller's time budget
     (search_budget): ``whole`` is False when it ran out while the search ran
     (a backend may then leave out a nicety, such as a spelling suggestion):
     such an answer is not kept."""
     try:
-        results = backend().search(visible(state.query), facets=True, suggest=True)
+        results = backend().search(visible(state.query), facets=True, facet_limit=limit, suggest=True)
         left = budget_left()
     except QueryError as exc:
         return None, str(exc), False
@@ -102,7 +103,7 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
             kept = pages.get(key) if key else None
         results, whole = None, False
         if not kept and error is None:
-            results, error, whole = _results(state)
+            results, error, whole = _results(state, facet_limit(state))  # the API's lists are whole
     if kept:
         page = SearchPage(Markup(kept[0]), Markup(kept[1]), kept[2])
     else:
@@ -120,7 +121,8 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
 
 def _search_page(state: SearchState, results: Results | None, error: str | None) -> SearchPage:
     """The page's shared parts, made from a search's results (or its error)."""
-    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(visible(state.query))}) if results else []
+    boxes = sidebar(results.facets, state, {"exemption": backend().page_counts(visible(state.query))},
+                    results.facet_totals) if results else []
     context = dict(state=state, results=results, error=error, boxes=boxes, hits=_hit_views(results, state),
                    histogram=_histogram(results, state), pagination=_pagination(state, results) if results else None,
                    kind_labels=KIND_LABELS, labels=LABELS)

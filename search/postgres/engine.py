@@ -41,7 +41,7 @@ from foiasearch.index.originals import Original, in_place, open_original, origin
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
-                                   Results, display_title)
+                                   Results, cut_facets, display_title)
 from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
 from foiasearch.search.postgres.relax import Plan, widen
@@ -362,7 +362,9 @@ class PostgresBackend:
         rows = self._page(sel, total, query.per_page, offset) if total > offset else []
         results = Results(query, total, self._hits(sel, rows), all_words_total=sel.strict_total)
         if facets:
-            results.facets = self._facets(sel, total, facet_limit)
+            # Cut here, not in _facets: the selected values past the limit keep their counts.
+            results.facets = self._facets(sel, total, None)
+            results.facet_totals = cut_facets(results.facets, facet_limit, query.filters)
         if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             suggestion = self._suggest(query.text)
             # Only a suggestion that finds a document the asker may see (its words come from one).

@@ -32,8 +32,8 @@ from foiasearch.index.whoosh.schema import TEXT_ANALYZER
 from foiasearch.index.originals import Original, open_original, original_in_place
 from foiasearch.index.store import DocumentStore
 from foiasearch.search import budget
-from foiasearch.search.api import (FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query, QueryError,
-                                   Results, display_title)
+from foiasearch.search.api import (UNCUT_FACETS, FileProblem, Fingerprint, FacetValue, Hit, IndexStatus, Query,
+                                   QueryError, Results, display_title)
 from foiasearch.index.whoosh.wordforms import stem
 from foiasearch.search.whoosh.docsets import LRU, Matches, from_bits
 from foiasearch.search.whoosh.facets import FACET_NAMES, ValueMap
@@ -169,10 +169,11 @@ class SearchEngine:
         if facets:
             # Paging and sorting keep the same counts: computed once per selection.
             key = (qbits, tuple(sorted((k, tuple(v)) for k, v in query.filters.items() if v)), facet_limit)
-            results.facets = view.facets.get(key)
-            if results.facets is None:
-                results.facets = self._facets(view.values, qbits, bits, query, facet_limit)
-                view.facets.put(key, results.facets)
+            found = view.facets.get(key)
+            if found is None:
+                found = self._facets(view.values, qbits, bits, query, facet_limit)
+                view.facets.put(key, found)
+            results.facets, results.facet_totals = found
         if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             try:  # a suggestion is a nicety: out of time, the results go without one
                 budget.check()
@@ -331,17 +332,23 @@ class SearchEngine:
         )
 
     def _facets(self, value_map: ValueMap, qbits: int, bits: int, query: Query,
-                limit: int | None) -> dict[str, list[FacetValue]]:
-        """Counts per facet; a facet with a selection is counted without its
-        own selection, so its other values stay visible (OR within a facet)."""
-        counts = {}
+                limit: int | None) -> tuple[dict[str, list[FacetValue]], dict[str, int]]:
+        """Counts per facet, and the number of values of each facet the
+        limit cut (search.api.cut_facets: the selected values stay; years
+        are not cut); a facet with a selection is counted without its own
+        selection, so its other values stay visible (OR within a facet)."""
+        counts, totals = {}, {}
         for name in FACET_NAMES:
+            cut = None if name in UNCUT_FACETS else limit
+            keep = {v.strip().lower() for v in query.filters.get(name, [])}
             if query.filters.get(name):
                 others = value_map.select({k: v for k, v in query.filters.items() if k != name})
-                counts[name] = value_map.count(name, qbits if others is None else qbits & others, limit)
+                counts[name], total = value_map.counted(name, qbits if others is None else qbits & others, cut, keep)
             else:
-                counts[name] = value_map.count(name, bits, limit)
-        return counts
+                counts[name], total = value_map.counted(name, bits, cut, keep)
+            if cut and total > cut:
+                totals[name] = total
+        return counts, totals
 
     def _suggest(self, searcher: Searcher, view: SearcherCache, text: str,
                  hidden: tuple[str, ...] = ()) -> str | None:

@@ -108,6 +108,22 @@ def test_facet_counts_follow_the_query_and_keep_a_selection_open(backend):
     assert counts(results, "site") == {"example.org": 1}
 
 
+def test_a_facet_limit_keeps_the_top_values_the_selected_ones_and_every_year(backend):
+    query = Query("", {"tag": ["Fingerprints"]})
+    whole = backend.search(query, facets=True)
+    cut = backend.search(query, facets=True, facet_limit=2)
+    assert [v.value for v in cut.facets["tag"]] == ["ICE", "Secure Communities", "Fingerprints"]  # selected: kept
+    assert counts(cut, "tag")["Fingerprints"] == 1
+    longer = {name: len(values) for name, values in whole.facets.items() if len(values) > 2 and name != "year"}
+    assert cut.facet_totals == longer and longer["tag"] == 5  # how many each cut facet had
+    for name, values in whole.facets.items():
+        if name == "year":
+            assert cut.facets[name] == values  # never cut: the histogram shows every year
+        elif name != "tag":
+            assert cut.facets[name] == values[:2]
+    assert whole.facet_totals == {}
+
+
 def test_facet_value_listing(backend):
     agencies = backend.facet_values("actor", type="agency")
     assert [(v.value, v.count) for v in agencies] == [("ICE", 2), ("DHS", 1)]
