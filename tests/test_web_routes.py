@@ -333,8 +333,7 @@ def test_search_pages_are_shared_by_apps_of_one_site_and_never_stale(tmp_path):
     changes the key, so the next request shows it; a private collection stays private."""
     location, _ = build_web_corpus(tmp_path)
     app = create_app(location.root)
-    other = create_app(location.root)
-    other.extensions["foiasearch_pages"] = app.extensions["foiasearch_pages"]  # as a forked worker shares it
+    other = create_app(location.root, pages=app.extensions["foiasearch_pages"])  # as web.server.serve's workers
     first, second = app.test_client(), other.test_client()
     made = first.get("/?q=border&sort=newest")
     kept = second.get("/?q=border&sort=newest")

@@ -15,7 +15,7 @@ from flask import Flask
 from foiasearch.search.api import (IndexLocation, IndexNotFound, SearchBackend, load_backend, open_backend,
                                     with_result_cache)
 from foiasearch.web.hosts import HostAllowList, HostGuard
-from foiasearch.web.pagecache import shared_page_cache
+from foiasearch.web.pagecache import PageCache, shared_page_cache
 from foiasearch.web.serialized import Serialized
 from foiasearch.web.settings import MAX_BODY_BYTES, SiteSettings
 
@@ -55,12 +55,14 @@ class BackendHolder:
 
 
 def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSettings | None = None,
-               replica: str | None = None) -> Flask:
+               replica: str | None = None, pages: PageCache | None = None) -> Flask:
     """The app for the index at ``index_dir`` (else $FOIASEARCH_INDEX, else
     ./.foiasearch). The index is opened read-only when first needed.
     ``settings``: public mode, allowed Host names, limits (web.settings);
     ``replica`` (a database URL: a hot standby of ``index_dir``): searches
-    go there, writes (saving a search) to ``index_dir``."""
+    go there, writes (saving a search) to ``index_dir``. ``pages``: the
+    search pages' cache of the site's workers (web.pagecache; made by
+    web.server.serve before the fork), else one of this app's own."""
     app = Flask(__name__)
     settings = settings or SiteSettings()
     location = IndexLocation.resolve(index_dir)
@@ -70,8 +72,8 @@ def create_app(index_dir: str | os.PathLike | None = None, settings: SiteSetting
     app.extensions["foiasearch_settings"] = settings
     # Before Flask: an unknown Host must not reach URL building (web.hosts).
     app.wsgi_app = HostGuard(app.wsgi_app, HostAllowList(settings.allowed_hosts))
-    if settings.result_cache > 0:  # pages too, shared by the workers gunicorn forks from this process
-        app.extensions["foiasearch_pages"] = shared_page_cache()
+    if settings.result_cache > 0:  # search pages too (web.pagecache)
+        app.extensions["foiasearch_pages"] = pages or shared_page_cache()
     app.extensions["foiasearch"] = BackendHolder(location, IndexLocation.resolve(replica) if replica else None,
                                                  refresh_in_background=settings.refresh_in_background,
                                                  result_cache=settings.result_cache)

@@ -295,8 +295,12 @@ def serve(index_dir: str | os.PathLike | None, host: str = "127.0.0.1", port: in
     :class:`foiasearch.web.settings.SiteSettings` (public mode, allowed
     hosts, ...); ``replica``: a hot standby's URL for searches."""
     from foiasearch.web import SiteSettings, create_app
+    from foiasearch.web.pagecache import shared_page_cache
 
     # A served index takes up new commits in the background: no visitor's search waits for it.
     settings = dataclasses.replace(settings or SiteSettings(), refresh_in_background=True)
-    GunicornServer(lambda: create_app(index_dir, settings=settings, replica=replica),
+    # gunicorn makes the app in each worker after the fork: the page cache's folder is made
+    # here, in the master, so that every worker uses the same one (and the master removes it).
+    pages = shared_page_cache() if settings.result_cache > 0 else None
+    GunicornServer(lambda: create_app(index_dir, settings=settings, replica=replica, pages=pages),
                    server_options(host, port, workers, access_log)).run()
