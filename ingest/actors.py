@@ -337,9 +337,15 @@ class _Extractor:
         return None
 
     def _organisations(self) -> None:
-        self._organisations_in(self.text)
+        windows = self._organisations_in(self.text)
         # Signature blocks in capitals are one name per line: do not join lines.
-        self._organisations_in(_titlecase_caps(self.text), one_line=True)
+        titled = _titlecase_caps(self.text)
+        if titled != self.text:
+            self._organisations_in(titled, one_line=True)
+        else:
+            # No capitals to read again (most posts): the same suffix windows, and
+            # every court comes out as it did (found, or refused by the same rule).
+            self._organisations_in(titled, one_line=True, windows=windows, courts=False)
 
     def _agency_offices(self) -> None:
         if "Office" not in self.text:  # every match has it: no scan (issue 18)
@@ -375,18 +381,23 @@ class _Extractor:
                 spans.append((start, end))
         return spans
 
-    def _organisations_in(self, text: str, one_line: bool = False) -> None:
-        for m in (m for s, e in self._windows(text, _ORG_AT) for m in _ORG.finditer(text, s, e)):
+    def _organisations_in(self, text: str, one_line: bool = False, windows: list[tuple[int, int]] | None = None,
+                          courts: bool = True) -> list[tuple[int, int]]:
+        """Organisations and courts named in ``text`` (the document's, or a copy
+        of the same length); returns the windows of organisation suffixes."""
+        windows = self._windows(text, _ORG_AT) if windows is None else windows
+        for m in (m for s, e in windows for m in _ORG.finditer(text, s, e)):
             if self._overlaps(m.start(), m.end()):
                 continue
             kind = "agency" if m.group("agency") else "organization"
             one_line = one_line or m.group("suffix") in ("LLP", "LLC")  # firm names sit on one line
             prefix = m.group("prefix").rsplit("\n", 1)[-1] if one_line else m.group("prefix")
             self._add_org(prefix, m.group("suffix"), "", m.start("prefix"), m.end(), kind)
-        for m in (m for s, e in self._windows(text, _COURT_AT) for m in _COURT.finditer(text, s, e)):
+        for m in (m for s, e in self._windows(text, _COURT_AT) for m in _COURT.finditer(text, s, e)) if courts else ():
             if self._overlaps(m.start(), m.end()):
                 continue
             self._add_org(m.group("prefix"), "Court", m.group("tail"), m.start("prefix"), m.end(), "agency")
+        return windows
 
     def _add_org(self, prefix: str, suffix: str, tail: str, start: int, end: int, kind: str) -> None:
         words = prefix.split()

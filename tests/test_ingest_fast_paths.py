@@ -123,3 +123,28 @@ def test_a_pattern_is_skipped_only_where_it_cannot_match(parts):
         if pattern is actors._AGENCY_OFFICE:  # led by the agencies' first letters, not any capital
             wider = re.compile(pattern.pattern.replace("(?=[CDEFHIU])", "(?=[A-Z])", 1))
             assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in wider.finditer(text)]
+
+
+def _both_passes(self) -> None:
+    """actors._Extractor._organisations as it was: the capitals pass always run in full."""
+    from foiasearch.ingest import actors
+
+    self._organisations_in(self.text)
+    self._organisations_in(actors._titlecase_caps(self.text), one_line=True)
+
+
+@given(st.lists(st.sampled_from(["The", "Circuit", "Court", "of", "Cook", "County", "Supreme", "Appeals", "Court of",
+                                 "Police Department", "Smith", "LLP", "Cooley", "Immigrant Rights Center", "the",
+                                 "Alder", "Sheriff's Office", "COURT", "ICE", " ", " ", "\n", ",", "."]),
+                max_size=16))
+@settings(max_examples=400, deadline=None)
+def test_organisations_found_with_the_capitals_pass_cut_short_are_those_of_both_passes(parts):
+    from foiasearch.ingest import actors
+    from foiasearch.ingest.gazetteer import default_gazetteer
+
+    text = "".join(parts)
+    quick = actors._Extractor(text, default_gazetteer())
+    quick._organisations()
+    full = actors._Extractor(text, default_gazetteer())
+    _both_passes(full)
+    assert quick.found == full.found and quick.taken == full.taken
