@@ -291,9 +291,14 @@ MIGRATIONS: list[str] = [
     # row for the searches in SQL): 100-350 ms for a word in most of 100,000
     # documents. Here a row is its number and pointers to its tsvectors
     # (moved out of line past 128 bytes), and the same read visits about 25
-    # times fewer pages. The writer fills it with documents
-    # (index.postgres.writer); a document's row goes with it.
+    # times fewer pages. The database keeps it in step, as facet_counts: a
+    # trigger copies what any writer inserts into documents (also one
+    # running older code, which knows nothing of this table) and what an
+    # update changes; a document's row goes with it (ON DELETE CASCADE).
+    # The lock makes writers that are inserting now finish first, so the
+    # copy below sees their rows, and later ones wait for the trigger.
     """
+    LOCK TABLE documents IN SHARE ROW EXCLUSIVE MODE;
     CREATE TABLE document_words (
         num integer PRIMARY KEY REFERENCES documents (num) ON DELETE CASCADE,
         tsv tsvector NOT NULL,           -- documents.tsv
@@ -302,6 +307,19 @@ MIGRATIONS: list[str] = [
     INSERT INTO document_words SELECT num, tsv, head FROM documents ORDER BY num;
     CREATE INDEX document_words_tsv ON document_words USING gin (tsv);
     CREATE INDEX document_words_head ON document_words USING gin (head);
+    CREATE FUNCTION document_words_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO document_words (num, tsv, head) SELECT num, tsv, head FROM new_rows ORDER BY num;
+        ELSE
+            UPDATE document_words w SET tsv = n.tsv, head = n.head FROM new_rows n WHERE w.num = n.num;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER documents_words_insert AFTER INSERT ON documents REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION document_words_apply();
+    CREATE TRIGGER documents_words_update AFTER UPDATE ON documents REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION document_words_apply();
     """,
 ]
 ORDINALS = 7  # the schema version that has documents.num (search.postgres.ordinals)

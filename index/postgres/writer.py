@@ -87,7 +87,6 @@ WHERE length(w) BETWEEN 3 AND 30
 """
 # num: numbered once, in ready_documents (its default is documents' own sequence).
 INSERT_DOCUMENTS = f"INSERT INTO documents ({READY_COLUMNS}, num) SELECT {READY_COLUMNS}, num FROM ready_documents"
-INSERT_WORDS = "INSERT INTO document_words (num, tsv, head) SELECT num, tsv, head FROM ready_documents"  # migration 8
 INSERT_TEXTS = "INSERT INTO document_texts (id, data, body) SELECT id, data, body FROM ready_texts"
 INSERT_PAGES = f"INSERT INTO pages ({PAGE_READY}) SELECT {PAGE_READY} FROM ready_pages"
 VOCABULARY = "INSERT INTO vocabulary (word) SELECT word FROM ready_words ORDER BY word ON CONFLICT DO NOTHING"
@@ -175,7 +174,7 @@ class PostgresWriter:
             cur.execute("UPDATE state SET generation = generation + 1, last_updated = now() WHERE id = 1")
             cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))
             if rows:
-                for insert in (INSERT_DOCUMENTS, INSERT_WORDS, INSERT_TEXTS, INSERT_PAGES):
+                for insert in (INSERT_DOCUMENTS, INSERT_TEXTS, INSERT_PAGES):  # document_words: by trigger (migration 8)
                     cur.execute(insert)
                 labels: dict[str, tuple] = {}
                 for _, facet, key, value, type_ in (f for r in rows for f in r[2]):
