@@ -278,7 +278,7 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
         try:
             query = Query(query_text, filters=filters_of(filters), per_page=limit, page=page, sort=sort)
             results = backend.search(query, suggest=True)
-        except QueryError as exc:
+        except (QueryError, IndexNotFound) as exc:  # IndexNotFound: a database lost, a damaged saved view
             raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))

@@ -97,3 +97,23 @@ def test_a_view_cut_short_is_rebuilt_not_read(runner, mixed_folder, index_dir, m
         lambda cls, reader: built.append(1) or original.__func__(cls, reader)))
     view = view_module.load_or_build(reader, index_dir / "cache", lazy=True)
     assert built and view.newest
+
+
+def test_a_damaged_section_is_one_line_and_the_next_search_rebuilds(runner, mixed_folder, index_dir):
+    """A section damaged on disk (read lazily, after the view was trusted) stops
+    that search with one line and removes the file; the next search works."""
+    import struct
+
+    from foiasearch.cli import main
+
+    _saved_view(runner, mixed_folder, index_dir)
+    [path] = (index_dir / "cache").glob("view-*.pickle")
+    data = path.read_bytes()
+    base = 8 + struct.unpack("<Q", data[:8])[0]  # the sections begin after the view's own pickle
+    path.write_bytes(data[:base] + b"\x00" * (len(data) - base))
+    failed = runner.invoke(main, ["search", "detainers", "--sort", "newest", "--index", str(index_dir)])
+    assert failed.exit_code == 1 and isinstance(failed.exception, SystemExit)  # a ClickException, not a crash
+    assert "saved view" in failed.output and "run the search again" in failed.output
+    assert "Traceback" not in failed.output and not path.exists()
+    again = run_cli(runner, "search", "detainers", "--sort", "newest", "--index", index_dir)
+    assert again.exit_code == 0 and "detainers" in again.output.lower()

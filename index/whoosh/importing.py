@@ -75,13 +75,37 @@ def _md5(*args, **kwargs):
     return md5(*args, **kwargs)
 
 
-def _forward(module: str, name: str):
-    """A function that imports ``module`` when first called and calls its ``name``."""
-    def forward(*args, **kwargs):
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+def _resolve(module: str, name: str):
+    """``module.name``, imported now."""
+    return getattr(importlib.import_module(module), name)
 
-    forward.__name__ = forward.__qualname__ = f"_{name}"
-    return forward
+
+class _Forward:
+    """Calls ``module.name``, imported on the first call. It pickles as that
+    function and compares equal to it: Whoosh pickles analyzers into every
+    index's TOC, and ``StemFilter`` compares its ``stemfn``.
+
+    >>> stem = _Forward("whoosh.lang.porter", "stem")
+    >>> stem("searches"), stem == _resolve("whoosh.lang.porter", "stem")
+    ('search', True)
+    >>> import pickle; pickle.loads(pickle.dumps(stem)) is _resolve("whoosh.lang.porter", "stem")
+    True
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __call__(self, *args, **kwargs):
+        return _resolve(self.module, self.name)(*args, **kwargs)
+
+    def __reduce__(self):
+        return _resolve, (self.module, self.name)
+
+    def __eq__(self, other) -> bool:
+        return other is self or _resolve(self.module, self.name) == other
+
+    def __hash__(self) -> int:
+        return hash(_resolve(self.module, self.name))
 
 
 # module name -> (the Whoosh module that imports it, the names it takes from it)
@@ -89,11 +113,11 @@ _STAND_INS = {
     "urllib.request": ("whoosh.compat", {"urlretrieve": _urlretrieve}),
     "cached_property": ("whoosh.reading", {"cached_property": functools.cached_property}),
     "whoosh.lang.morph_en": ("whoosh.query.terms", {"variations": _variations}),
-    "whoosh.lang.porter": ("whoosh.analysis.morph", {"stem": _forward("whoosh.lang.porter", "stem")}),
+    "whoosh.lang.porter": ("whoosh.analysis.morph", {"stem": _Forward("whoosh.lang.porter", "stem")}),
     "whoosh.lang.dmetaphone": ("whoosh.analysis.morph",
-                               {"double_metaphone": _forward("whoosh.lang.dmetaphone", "double_metaphone")}),
+                               {"double_metaphone": _Forward("whoosh.lang.dmetaphone", "double_metaphone")}),
     "whoosh.automata.lev": ("whoosh.codec.base",
-                            {"levenshtein_automaton": _forward("whoosh.automata.lev", "levenshtein_automaton")}),
+                            {"levenshtein_automaton": _Forward("whoosh.automata.lev", "levenshtein_automaton")}),
     "hashlib": ("whoosh.filedb.filetables", {"md5": _md5}),
 }
 

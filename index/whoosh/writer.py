@@ -84,7 +84,10 @@ class WhooshWriter:
         # An index empty when this writer opened it holds only the documents
         # this writer wrote: the others need no deletion. Each one is a term
         # lookup in every segment (9% of the writer's time in a first index
-        # of 2,000 files, and more with each segment).
+        # of 2,000 files, and more with each segment). True only while no other
+        # writer can add to this index meanwhile: index.build.WriteLock, held by
+        # every indexing run for its writer's whole life (Whoosh's own lock is
+        # let go at each commit).
         self._written_ids: set[str] | None = set() if self.ix.doc_count_all() == 0 else None
         self._writer = None
         self._searcher = None

@@ -140,7 +140,8 @@ def _ids_and_weights(matcher) -> tuple:
 
 def _head(compressed, postings: int) -> tuple[bytes, int]:
     """A block's data decompressed as far as where its values begin (and
-    that place; -1 when they are not found: then all of it). The values are
+    that place; -1 when they are not found in what was decompressed: the
+    caller then reads the whole block). The values are
     most of a block (positions), and zlib's time goes with what it writes
     out: half the decompression of a one-word query's postings is saved.
 

@@ -22,6 +22,8 @@ import struct
 import threading
 from typing import Any, BinaryIO, ClassVar
 
+from foiasearch.index.location import IndexUnavailable
+
 _HEAD = struct.Struct("<Q")  # the length of the object's own pickle, written before it
 _current = threading.local()  # the write or read under way in this thread
 
@@ -32,20 +34,42 @@ class _Source:
 
     def __init__(self, handle: BinaryIO, base: int) -> None:
         self.fd = os.dup(handle.fileno())
+        self.path = getattr(handle, "name", None)
         self.base = base  # where the sections begin
         self.end = 0  # where the last section known ends, relative to base
 
     def load(self, offset: int, length: int) -> Any:
-        data = os.pread(self.fd, length, self.base + offset)
-        if len(data) != length:
-            raise EOFError("a saved view's section is cut short")
-        return pickle.loads(data)
+        try:
+            data = os.pread(self.fd, length, self.base + offset)
+            if len(data) != length:
+                raise EOFError("cut short")
+            return pickle.loads(data)
+        except Exception as exc:  # damaged on disk, or pickled by another checkout's classes
+            # A one-shot search never rewrites the file, so every later search
+            # would fail the same way: remove it (if it is still this file) and
+            # the next search builds it anew.
+            self._remove()
+            raise ViewDamaged(f"the index's saved view {self.path} was damaged ({type(exc).__name__}) "
+                              "and has been removed; run the search again") from exc
+
+    def _remove(self) -> None:
+        try:
+            mine, there = os.fstat(self.fd), os.stat(self.path)
+            if (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino):
+                os.unlink(self.path)
+        except (OSError, TypeError):
+            pass  # gone already, replaced by a newer one, or no path
 
     def __del__(self) -> None:
         try:
             os.close(self.fd)
         except OSError:
             pass
+
+
+class ViewDamaged(IndexUnavailable):
+    """A section of a saved view could not be read; one line for users (the
+    file is removed, so the next process builds the view again)."""
 
 
 class _Sink:
