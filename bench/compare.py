@@ -165,6 +165,7 @@ def compare(args, work: Path) -> None:
     for round_ in range(args.rounds):
         for name, tree in trees.items():  # alternate: both see the same load
             index = work / f"ix-{name}-{round_}"
+            shutil.rmtree(index, ignore_errors=True)  # a first index: not a run over one a kept --work holds
             seconds, rss, cpu = probe(tree, "index", index, corpus)
             rows = found[name]
             rows.setdefault("first index (s)", []).append(seconds)

@@ -400,7 +400,9 @@ def cut_facets(counted: dict[str, list[FacetValue]], limit: int | None,
     """Cut each facet's list (in its display order) to its first ``limit``
     values plus every value ``filters`` select in it (a selection past the
     top keeps its count), years excepted; returns how many values each cut
-    facet had (Results.facet_totals). A backend's search calls it.
+    facet had (Results.facet_totals). The PostgreSQL backend calls it after
+    counting; Whoosh builds only the values it keeps, by the same rule
+    (search.whoosh.facets), and the contract tests hold both to it.
 
     >>> counted = {"tag": [FacetValue("ICE", 5, "ice"), FacetValue("FOIA", 3, "foia"), FacetValue("DHS", 1, "dhs")]}
     >>> cut_facets(counted, 1, {"tag": ["DHS"]}), [v.value for v in counted["tag"]]

@@ -9,10 +9,13 @@ part once per (index state, visitor role, canonical query string) and keeps
 it here; the visitor's lines are rendered on every request
 (web.routes.render_search).
 
-The entries live in a diskcache (SQLite) folder made when the app is made,
-before gunicorn forks its workers, so a page made by one worker is served
-by the others; each process opens its own connection (none crosses the
-fork). The index state is part of the key (search.api.Fingerprint.value:
+The entries live in a diskcache (SQLite) folder that ``serve`` makes in
+gunicorn's master process and hands to every worker's app (web.server), so
+a page made by one worker is served by the others; each process opens its
+own connection (none crosses the fork). An app made without one makes its
+own. The cache only saves time: an entry that cannot be read or written
+(a full /dev/shm, a damaged file) is a miss, never a failed page. A folder
+left by a server killed outright is removed by the next one started. The index state is part of the key (search.api.Fingerprint.value:
 it changes with every commit), so an entry is never served for a newer
 state. What is not index state, whether a release's file is still where it
 was indexed (its page thumbnails), is re-read after ``ttl`` seconds.
@@ -31,8 +34,10 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Hashable
@@ -41,8 +46,12 @@ from typing import Any
 
 import diskcache
 
+log = logging.getLogger(__name__)
+
 MAX_BYTES = 256 * 1024 * 1024  # all entries; a search page's part is some 20-60 KB
 TTL_S = 60.0  # thumbnails follow files moved or changed on disk within this
+CACHE_FAILURES = (sqlite3.Error, OSError, diskcache.Timeout)  # what a full or damaged cache raises
+PREFIX = "foiasearch-pages-"  # then the pid of the process that made the folder
 SHM = Path("/dev/shm")  # memory-backed where Linux has it: the entries need not survive a restart
 
 
@@ -75,8 +84,12 @@ class PageCache:
         return hashlib.sha256(repr(key).encode()).hexdigest()
 
     def get(self, key: Hashable) -> Any | None:
-        """The value kept for ``key``, or None."""
-        found = self._open().get(self._key(key))
+        """The value kept for ``key``, or None (also when the cache cannot be read)."""
+        try:
+            found = self._open().get(self._key(key))
+        except CACHE_FAILURES as exc:
+            log.warning("page cache %s not read: %s", self.folder, exc)
+            found = None
         if found is None:
             self.misses += 1
         else:
@@ -84,15 +97,41 @@ class PageCache:
         return found
 
     def put(self, key: Hashable, value: Any) -> None:
-        self._open().set(self._key(key), value, expire=self.ttl)
+        """Keep ``value`` for ``key`` (or not, when the cache cannot be written)."""
+        try:
+            self._open().set(self._key(key), value, expire=self.ttl)
+        except CACHE_FAILURES as exc:
+            log.warning("page cache %s not written: %s", self.folder, exc)
 
 
 def shared_page_cache() -> PageCache:
     """A new, empty cache in a folder of its own (memory-backed where
-    possible), removed when the process that made it exits."""
-    base = SHM if SHM.is_dir() and os.access(SHM, os.W_OK) else None
-    folder = tempfile.mkdtemp(prefix="foiasearch-pages-", dir=base)
+    possible), removed when the process that made it exits; folders of
+    processes that are gone (killed outright) are removed first. It takes at
+    most half the space free there (Docker gives /dev/shm 64 MB)."""
+    base = SHM if SHM.is_dir() and os.access(SHM, os.W_OK) else Path(tempfile.gettempdir())
+    _remove_orphans(base)
     maker = os.getpid()
+    folder = tempfile.mkdtemp(prefix=f"{PREFIX}{maker}-", dir=base)
     # gunicorn's workers exit through sys.exit too: only the process that made the folder removes it.
     atexit.register(lambda: os.getpid() == maker and shutil.rmtree(folder, ignore_errors=True))
-    return PageCache(folder)
+    free = os.statvfs(folder)
+    return PageCache(folder, max_bytes=min(MAX_BYTES, free.f_bavail * free.f_frsize // 2))
+
+
+def _remove_orphans(base: Path) -> None:
+    """Remove cache folders whose maker is no longer running."""
+    for folder in base.glob(f"{PREFIX}*"):
+        pid = folder.name[len(PREFIX):].partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

@@ -26,7 +26,7 @@ from foiasearch.web.histogram import year_histogram
 from foiasearch.web.hits import hit_view
 from foiasearch.web.pagecache import PageCache
 from foiasearch.web.reader import document_or_404 as _document_or_404
-from foiasearch.web.auth import public_paths, search_budget, visible, visitor
+from foiasearch.web.auth import LOCAL, public_paths, search_budget, visible, visitor
 from foiasearch.web.sidebar import KIND_LABELS, LABELS, facet_limit, sidebar
 from foiasearch.web.state import SearchState
 
@@ -114,8 +114,10 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
         "search.html", state=state, page=page, save=save or {},
         query_string=urlencode(state.pairs(page=None, more=(), find={})),
     ), (status or (400 if error else 200))))
-    if key:
-        response.headers["X-Cache"] = "hit" if kept else "miss"  # the bench's hit rate (bench/web_load.py)
+    if key and visitor().role == LOCAL:
+        # The bench's hit rate (bench/web_load.py). Only for this machine's own visitor: on a
+        # public site it would tell anyone whether someone else searched the same thing.
+        response.headers["X-Cache"] = "hit" if kept else "miss"
     return response
 
 

@@ -32,9 +32,17 @@ MAX_VALUE_LENGTH = 300
 KNOWN = {"q", "sort", "page", "limit", "more", "saved", "replaced"} | {f"find_{name}" for name in FACET_NAMES}
 
 
+QUOTED_KEPT = 100  # characters: facet values and short queries are kept quoted; a long text is quoted each time
+
+
 @lru_cache(maxsize=8192)
-def _quoted(text: str) -> str:
+def _quoted_kept(text: str) -> str:
     return quote_plus(text)
+
+
+def _quoted(text: str) -> str:
+    # Only short texts are kept: 8,192 long queries typed by visitors would pin memory in every worker.
+    return _quoted_kept(text) if len(text) <= QUOTED_KEPT else quote_plus(text)
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:
