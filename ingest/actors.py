@@ -390,8 +390,10 @@ class _Extractor:
             if self._overlaps(m.start(), m.end()):
                 continue
             kind = "agency" if m.group("agency") else "organization"
-            one_line = one_line or m.group("suffix") in ("LLP", "LLC")  # firm names sit on one line
-            prefix = m.group("prefix").rsplit("\n", 1)[-1] if one_line else m.group("prefix")
+            # Firm names sit on one line; for this match only (a firm met earlier
+            # must not cut the next organisation's name at its line break).
+            single = one_line or m.group("suffix") in ("LLP", "LLC")
+            prefix = m.group("prefix").rsplit("\n", 1)[-1] if single else m.group("prefix")
             self._add_org(prefix, m.group("suffix"), "", m.start("prefix"), m.end(), kind)
         for m in (m for s, e in self._windows(text, _COURT_AT) for m in _COURT.finditer(text, s, e)) if courts else ():
             if self._overlaps(m.start(), m.end()):

@@ -88,6 +88,12 @@ def test_email_participants_become_people():
     assert person_from_email("ICE FOIA Office") is None
 
 
+def test_a_firm_named_first_does_not_cut_the_next_organisation_at_its_line_break():
+    """LLP/LLC names are taken from their own line only; other names may run over a line break."""
+    assert names(post("Cooley LLP wrote. Friends of\nPeace Coalition met.")) == {"Cooley LLP", "Friends of Peace Coalition"}
+    assert names(post("Friends of\nPeace Coalition met.")) == {"Friends of Peace Coalition"}
+
+
 def test_organisations_by_form_and_addresses_are_not_places():
     doc = post("The Sturgis Police Department arrested him in Valdosta, GA. The Echols County "
                "Sheriff's Office and the Illinois Coalition for Fair Policing objected.")
