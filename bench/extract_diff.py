@@ -6,7 +6,7 @@ that a speed change to ``ingest/`` left every document the same.
 Each checkout (with its own ``.venv``) runs ``ingest.pipeline.process_file``
 over the same files (every file under each FOLDER, sorted; ``--files``
 keeps the first N of each extension per folder) and prints each result as
-JSON: the status, the reason and every field of every document
+JSON (OCR off): the status, the reason and every field of every document
 (``Document.to_dict()``). The two outputs are compared per file and per
 field; the script prints one line per difference (at most ``--show``) and
 a summary line, ``N files, M documents, K differences``, and exits 1 when
@@ -25,6 +25,8 @@ from pathlib import Path
 PROBE = """
 import json, os, sys
 from pathlib import Path
+import foiasearch.ingest
+print(json.dumps({"root": os.path.dirname(os.path.dirname(os.path.realpath(foiasearch.ingest.__file__)))}), flush=True)
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import process_file
 count = int(sys.argv[1])
@@ -53,8 +55,12 @@ def dump(tree: Path, folders: list[Path], files: int) -> dict[str, dict]:
                            *map(str, folders)], cwd=tree, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"extract_diff: {tree} failed: {done.stderr.strip().splitlines()[-1:]}")
-    rows = (json.loads(line) for line in done.stdout.splitlines() if line.startswith("{"))
-    return {row.pop("path"): row for row in rows}
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    # A venv copied from another checkout runs that checkout's code: both sides would be one.
+    root = Path(rows[0]["root"]) if rows and "root" in rows[0] else None
+    if root != tree.resolve():
+        sys.exit(f"extract_diff: {tree}/.venv imports foiasearch from {root}, not from {tree}")
+    return {row.pop("path"): row for row in rows[1:]}
 
 
 def differences(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
@@ -93,6 +99,8 @@ def main() -> None:
     folders = [f.resolve() for f in args.folders]
     before = dump(args.before.resolve(), folders, args.files)
     after = dump(args.after.resolve(), folders, args.files)
+    if not after:
+        sys.exit("extract_diff: no files found in " + ", ".join(map(str, folders)))
     found = differences(before, after)
     for line in found[:args.show]:
         print(line)

@@ -13,7 +13,6 @@ import mimetypes
 import shutil
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 from markupsafe import Markup
@@ -28,7 +27,7 @@ from foiasearch.web.pagecache import PageCache
 from foiasearch.web.reader import document_or_404 as _document_or_404
 from foiasearch.web.auth import LOCAL, public_paths, search_budget, visible, visitor
 from foiasearch.web.sidebar import KIND_LABELS, LABELS, facet_limit, sidebar
-from foiasearch.web.state import SearchState
+from foiasearch.web.state import SearchState, query_string
 
 bp = Blueprint("web", __name__)
 PAGE_IMAGES = shutil.which("pdftoppm") is not None
@@ -112,7 +111,7 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
             pages.put(key, (str(page.top), str(page.rest), page.total))
     response = current_app.make_response((render_template(
         "search.html", state=state, page=page, save=save or {},
-        query_string=urlencode(state.pairs(page=None, more=(), find={})),
+        query_string=query_string(state.pairs(page=None, more=(), find={})),
     ), (status or (400 if error else 200))))
     if key and visitor().role == LOCAL:
         # The bench's hit rate (bench/web_load.py). Only for this machine's own visitor: on a

@@ -66,15 +66,6 @@ def _variations(*args, **kwargs):
     return variations(*args, **kwargs)
 
 
-def _md5(*args, **kwargs):
-    """hashlib.md5 without loading OpenSSL: CPython's ``_md5`` when built in (the same digests)."""
-    try:
-        from _md5 import md5
-    except ImportError:
-        from hashlib import md5
-    return md5(*args, **kwargs)
-
-
 def _resolve(module: str, name: str):
     """``module.name``, imported now."""
     return getattr(importlib.import_module(module), name)
@@ -106,6 +97,14 @@ class _Forward:
 
     def __hash__(self) -> int:
         return hash(_resolve(self.module, self.name))
+
+
+# hashlib.md5 without loading OpenSSL: CPython's own ``_md5`` (the same digests),
+# resolved once (Whoosh hashes every term it looks up).
+try:
+    from _md5 import md5 as _md5
+except ImportError:  # a Python built without it
+    _md5 = _Forward("hashlib", "md5")
 
 
 # module name -> (the Whoosh module that imports it, the names it takes from it)

@@ -88,7 +88,7 @@ class WhooshWriter:
         # writer can add to this index meanwhile: index.build.WriteLock, held by
         # every indexing run for its writer's whole life (Whoosh's own lock is
         # let go at each commit).
-        self._written_ids: set[str] | None = set() if self.ix.doc_count_all() == 0 else None
+        self._written_ids: set[str] | None = set() if self.ix.is_empty() else None
         self._writer = None
         self._searcher = None
         self._merge: BackgroundMerge | None = None

@@ -363,7 +363,7 @@ class PostgresBackend:
         results = Results(query, total, self._hits(sel, rows), all_words_total=sel.strict_total)
         if facets:
             # Cut here, not in _facets: the selected values past the limit keep their counts.
-            results.facets = self._facets(sel, total, None)
+            results.facets = self._facets(sel, total)
             results.facet_totals = cut_facets(results.facets, facet_limit, query.filters)
         if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             suggestion = self._suggest(query.text)
@@ -483,9 +483,10 @@ class PostgresBackend:
                 hit.missing = sel.best.missing(flags.get(hit.id, []))
         return hits
 
-    def _facets(self, sel: _Selection, total: int, limit: int | None) -> dict[str, list[FacetValue]]:
+    def _facets(self, sel: _Selection, total: int) -> dict[str, list[FacetValue]]:
         """Counts per facet value: OR within a facet, AND across. A facet with a
-        selection is counted without it (its other values stay on offer)."""
+        selection is counted without it (its other values stay on offer).
+        Every value: search cuts them (search.api.cut_facets)."""
         selected = sorted(n for n, v in sel.query.filters.items() if any(x.strip() for x in v))
         counted: dict[str, list[FacetValue]] = {name: [] for name in FACET_NAMES}
         ords = self._numbers()
@@ -495,7 +496,7 @@ class PostgresBackend:
             for mask, names in groups:
                 counts = ords.counts(mask)
                 for name in names:  # in the order the SQL counts are sorted in below
-                    counted[name] = ords.ranked(counts, name, limit)
+                    counted[name] = ords.ranked(counts, name)
             return counted
         groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
         groups += [(*sel.without(name), [name], None) for name in selected]
@@ -507,8 +508,6 @@ class PostgresBackend:
                 values.sort(key=lambda v: v.value, reverse=True)
             else:
                 values.sort(key=lambda v: (-v.count, v.value.lower()))
-            if limit:
-                del values[limit:]
         return counted
 
     def _key_counts(self, where: str, params: list, names: list[str], matched: int | None) -> list[tuple]:
