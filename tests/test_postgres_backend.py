@@ -221,9 +221,11 @@ def test_facets_counted_in_the_worker_equal_counting_in_sql(mixed_folder, pg_url
                 for hidden in ((), ("releases",)):
                     query = Query(text, filters, hidden_collections=hidden)
                     r = backend.search(query, facets=True)
+                    cut = backend.search(query, facets=True, facet_limit=1)  # the selected values stay
                     found.append((text, filters, hidden, r.total, [h.id for h in r.hits],
                                   {n: [(v.value, v.count, v.key, v.type) for v in vs] for n, vs in r.facets.items()},
-                                  backend.page_counts(query)))
+                                  backend.page_counts(query),
+                                  {n: [v.key for v in vs] for n, vs in cut.facets.items()}, cut.facet_totals))
         return found
 
     def narrow_heap_is_documents():
@@ -240,7 +242,8 @@ def test_facets_counted_in_the_worker_equal_counting_in_sql(mixed_folder, pg_url
         assert arrays._numbers(wait=True) is not None and sql._numbers(wait=True) is None
         counted = answers(arrays)
         assert counted == answers(sql)
-        assert sum(len(values) for *_, facets, _pages in counted for values in facets.values()) > 100
+        assert sum(len(values) for *_, facets, _pages, _cut, _totals in counted for values in facets.values()) > 100
+        assert any(totals for *_, totals in counted)  # some lists were cut
         (mixed_folder / "posts" / "illinois.html").unlink()
         changed = mixed_folder / "posts" / "trust-act.html"  # re-indexed: a new number for the same id
         changed.write_text(changed.read_text().replace("</body>", "<p>Amended by the sanctuary ordinance.</p></body>"))

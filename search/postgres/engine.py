@@ -41,7 +41,7 @@ from foiasearch.index.originals import Original, in_place, open_original, origin
 from foiasearch.index.store import _path
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE, Document
 from foiasearch.search.api import (FacetValue, FileProblem, Fingerprint, Hit, IndexStatus, Query, QueryError,
-                                   Results, cut_facets, display_title)
+                                   Results, UNCUT_FACETS, cut_facets, display_title)
 from foiasearch.search.budget import remaining, stopped
 from foiasearch.search.marks import CLOSE, OPEN
 from foiasearch.search.postgres.relax import Plan, widen
@@ -362,9 +362,7 @@ class PostgresBackend:
         rows = self._page(sel, total, query.per_page, offset) if total > offset else []
         results = Results(query, total, self._hits(sel, rows), all_words_total=sel.strict_total)
         if facets:
-            # Cut here, not in _facets: the selected values past the limit keep their counts.
-            results.facets = self._facets(sel, total)
-            results.facet_totals = cut_facets(results.facets, facet_limit, query.filters)
+            results.facets, results.facet_totals = self._facets(sel, total, facet_limit)
         if suggest and query.text.strip() and (total == 0 or results.all_words_total == 0):
             suggestion = self._suggest(query.text)
             # Only a suggestion that finds a document the asker may see (its words come from one).
@@ -483,21 +481,29 @@ class PostgresBackend:
                 hit.missing = sel.best.missing(flags.get(hit.id, []))
         return hits
 
-    def _facets(self, sel: _Selection, total: int) -> dict[str, list[FacetValue]]:
+    def _facets(self, sel: _Selection, total: int,
+                limit: int | None) -> tuple[dict[str, list[FacetValue]], dict[str, int]]:
         """Counts per facet value: OR within a facet, AND across. A facet with a
         selection is counted without it (its other values stay on offer).
-        Every value: search cuts them (search.api.cut_facets)."""
+        Each list cut to ``limit`` as search.api.cut_facets cuts it (the
+        selected values past the limit keep their counts), with the number
+        of values each cut facet had."""
         selected = sorted(n for n, v in sel.query.filters.items() if any(x.strip() for x in v))
         counted: dict[str, list[FacetValue]] = {name: [] for name in FACET_NAMES}
         ords = self._numbers()
         if ords is not None:
             groups = [(self._mask(sel, ords), [n for n in FACET_NAMES if n not in selected])]
             groups += [(self._mask(sel, ords, leave_out=name), [name]) for name in selected]
+            totals: dict[str, int] = {}
             for mask, names in groups:
                 counts = ords.counts(mask)
-                for name in names:  # in the order the SQL counts are sorted in below
-                    counted[name] = ords.ranked(counts, name)
-            return counted
+                for name in names:  # only the values shown are made (an actor facet has some 10,000)
+                    cut = None if name in UNCUT_FACETS else limit
+                    keep = {v.strip().lower() for v in sel.query.filters.get(name, [])}
+                    counted[name], found = ords.ranked(counts, name, cut, keep)
+                    if cut and found > cut:
+                        totals[name] = found
+            return counted, totals
         groups = [(sel.where, sel.params, [n for n in FACET_NAMES if n not in selected], total)]
         groups += [(*sel.without(name), [name], None) for name in selected]
         for where, params, names, matched in groups:
@@ -508,7 +514,7 @@ class PostgresBackend:
                 values.sort(key=lambda v: v.value, reverse=True)
             else:
                 values.sort(key=lambda v: (-v.count, v.value.lower()))
-        return counted
+        return counted, cut_facets(counted, limit, sel.query.filters)
 
     def _key_counts(self, where: str, params: list, names: list[str], matched: int | None) -> list[tuple]:
         """(facet, value, key, type, documents) of the facets ``names`` over the
