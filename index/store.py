@@ -107,9 +107,7 @@ def _create(path: Path) -> None:
     search of the web app failed (an indexer killed in its first second)."""
     # A unique name (a PID is reused in containers: a killed run's file, a
     # second name of a store linked into place, must never be reopened).
-    import secrets  # here: with hmac and OpenSSL, 3-4 ms of every process that only reads a store
-
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(6)}.new")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(6).hex()}.new")
     try:
         db = sqlite3.connect(temporary)
         try:

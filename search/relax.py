@@ -57,6 +57,16 @@ def split_clauses(text: str) -> list[Clause] | None:
     return clauses
 
 
+def widens(clauses: list[Clause] | None) -> bool:
+    """Whether best matches apply to a query of these clauses: two optional
+    words at least.
+
+    >>> widens(split_clauses("sheriff records")), widens(split_clauses("sheriff"))
+    (True, False)
+    """
+    return bool(clauses) and sum(1 for clause in clauses if clause.optional) >= 2
+
+
 def needed(words: int) -> int:
     """How many of ``words`` bare words a document must hold to be a best match."""
     return math.ceil(words / 2)

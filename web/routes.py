@@ -40,11 +40,16 @@ def backend() -> SearchBackend:
 
 
 # -- search ----------------------------------------------------------------------
+def _state_of(args) -> SearchState:
+    """The search asked for by ``args`` (QueryError for a bad parameter)."""
+    return SearchState.from_args(args, path=request.path if request.path == "/" else "/")
+
+
 def _run_search(args) -> tuple[SearchState | None, Results | None, str | None]:
     """(state, results, error message): a bad parameter or a query that
     cannot be run gives a message, never an exception."""
     try:
-        state = SearchState.from_args(args, path=request.path if request.path == "/" else "/")
+        state = _state_of(args)
     except QueryError as exc:
         return None, None, str(exc)
     with search_budget():
@@ -86,7 +91,7 @@ def render_search(args, save: dict[str, Any] | None = None, status: int | None =
     """The search page for ``args``; ``save`` re-shows the "Save this search"
     form with its error (see web.saved_routes)."""
     try:
-        state, error = SearchState.from_args(args, path=request.path if request.path == "/" else "/"), None
+        state, error = _state_of(args), None
     except QueryError as exc:
         state, error = _fallback_state(), str(exc)
     pages: PageCache | None = current_app.extensions.get("foiasearch_pages")

@@ -356,12 +356,10 @@ def ensure_schema(target: Target) -> None:
         # A migration that rewrote documents (CLUSTER, a new column) left its
         # visibility map empty: counts read every row until a VACUUM, and
         # autovacuum sees no dead rows to come for.
-        with connect(target, autocommit=True) as conn:
-            for table in ("documents", "document_words"):
-                conn.execute(f"VACUUM (ANALYZE) {table}")
+        tidy(target, ("documents", "document_words"))
 
 
-def tidy(target: Target) -> None:
+def tidy(target: Target, tables: tuple[str, ...] = ("documents", "document_words", "document_texts", "pages")) -> None:
     """VACUUM (ANALYZE) the tables a bulk run writes: a writer's end of run
     after many documents. The visibility map lets a count skip the rows of
     its matches (at 20,000 documents a common word's count went from 48 to
@@ -371,7 +369,7 @@ def tidy(target: Target) -> None:
     >>> # tidy(target_of(IndexLocation.resolve("postgresql://me@db/foia")))
     """
     with connect(target, autocommit=True) as conn:
-        for table in ("documents", "document_words", "document_texts", "pages"):
+        for table in tables:
             conn.execute(f"VACUUM (ANALYZE) {table}")
 
 

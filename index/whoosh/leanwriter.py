@@ -31,7 +31,6 @@ import heapq
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
-from hashlib import md5
 from io import BytesIO
 from itertools import accumulate, groupby, repeat
 from operator import itemgetter, sub
@@ -44,6 +43,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from foiasearch.index.whoosh.importing import _md5 as md5  # CPython's own: no OpenSSL
 from foiasearch.index.whoosh.schema import Analyzed
 
 # The size Whoosh's PostingPool counts for one posting besides its term and

@@ -35,7 +35,7 @@ from foiasearch.search import budget
 from foiasearch.search.whoosh.bitquery import query_bits
 from foiasearch.search.whoosh.bulkscore import score_all, score_sparse, sparse_worth_it
 from foiasearch.search.whoosh.docsets import Matches, SparseScores, from_bits, to_bits
-from foiasearch.search.relax import RELAX_BELOW, split_clauses
+from foiasearch.search.relax import RELAX_BELOW, split_clauses, widens
 from foiasearch.search.whoosh.searcher_cache import SearcherCache
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, 
         if sparse is not None:
             bits = to_bits(sparse)
             strict = (bits & view.values.all_docs).bit_count()
-            if text is None or parse is None or strict >= RELAX_BELOW or not _widens(split_clauses(text)):
+            if text is None or parse is None or strict >= RELAX_BELOW or not widens(split_clauses(text)):
                 return Matches(bits & view.values.all_docs, bits & view.page_bits, terms,
                                scores=SparseScores(sparse), scored_all=True)
             scored = _dense(sparse, searcher.doc_count_all())  # widened below: in bulk, with numpy
@@ -90,12 +90,6 @@ def find_matches(searcher: Searcher, view: SearcherCache, user_query: wq.Query, 
                 bits = int.from_bytes(np.packbits(matched, bitorder="little").tobytes(), "little")
     return Matches(bits & view.values.all_docs, bits & view.page_bits, terms, scores=scores, scored_all=True,
                    best=best)
-
-
-def _widens(clauses) -> bool:
-    """Whether search.whoosh.relax.best_match can widen a query of these
-    clauses: it needs two optional words at least (else it returns None)."""
-    return bool(clauses) and sum(1 for clause in clauses if clause.optional) >= 2
 
 
 def _dense(sparse: dict[int, float], size: int) -> "tuple[np.ndarray, np.ndarray]":

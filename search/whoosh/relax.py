@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foiasearch.search.relax import COVERAGE_SCALE, Clause, needed, weight
+from foiasearch.search.relax import COVERAGE_SCALE, Clause, needed, weight, widens
 from foiasearch.search.whoosh.bulkscore import score_all
 
 
@@ -32,9 +32,9 @@ def best_match(searcher, cache, doc_mask: np.ndarray, clauses: list[Clause], par
     does not apply (fewer than two bare words, or a part that cannot be
     scored in bulk). ``parse`` turns one clause's text into a Whoosh query;
     ``doc_mask`` marks the document records (as opposed to page records)."""
-    optional = [c for c in clauses if c.optional]
-    if len(optional) < 2:
+    if not widens(clauses):
         return None
+    optional = [c for c in clauses if c.optional]
     required = [parse(c.text) for c in clauses if not c.optional]
     words = []
     for clause in optional:
