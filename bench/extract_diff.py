@@ -6,9 +6,12 @@ that a speed change to ``ingest/`` left every document the same.
 Each checkout (with its own ``.venv``) runs ``ingest.pipeline.process_file``
 over the same files (every file under each FOLDER, sorted; ``--files``
 keeps the first N of each extension per folder) and prints each result as
-JSON (OCR off): the status, the reason and every field of every document
-(``Document.to_dict()``). The two outputs are compared per file and per
-field; the script prints one line per difference (at most ``--show``) and
+JSON (OCR off): the status, the reason, every field of every document
+(``Document.to_dict()``) and what the Whoosh backend's analysis in the
+worker makes of it (``index.backend.prepare``: every record's analysed
+fields, as the text and a digest of its posting items: terms, frequencies,
+weights, encoded positions, in order). The two outputs are compared per
+file and per field; the script prints one line per difference (at most ``--show``) and
 a summary line, ``N files, M documents, K differences``, and exits 1 when
 there is any difference.
 """
@@ -23,13 +26,25 @@ from pathlib import Path
 
 # Run inside a checkout's interpreter: one JSON line per file.
 PROBE = """
-import json, os, sys
+import hashlib, json, os, sys
 from pathlib import Path
 import foiasearch.ingest
 print(json.dumps({"root": os.path.dirname(os.path.dirname(os.path.realpath(foiasearch.ingest.__file__)))}), flush=True)
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import process_file
+from foiasearch.index.backend import prepare
 count = int(sys.argv[1])
+
+def analysis(result):
+    # part -> record (0: the document, n: page n) -> field -> [text, digest of the items' repr]
+    # (repr, not pickle: equal items pickle differently when one bytes object is shared)
+    if result.status != "ok":
+        return None
+    return {part: {str(page): {name: [text, hashlib.sha256(repr(ready.items).encode()).hexdigest()]
+                               for name, (text, ready) in fields.items()}
+                   for page, fields in records.items()}
+            for part, records in prepare(result, "whoosh").items()}
+
 options = IngestOptions(ocr=False)
 for folder in sys.argv[2:]:
     paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
@@ -42,9 +57,9 @@ for folder in sys.argv[2:]:
         try:
             result = process_file(Path(path), options)
             out = {"status": result.status, "reason": result.reason,
-                   "documents": [doc.to_dict() for doc in result.documents]}
+                   "documents": [doc.to_dict() for doc in result.documents], "analysis": analysis(result)}
         except Exception as exc:  # the same failure both sides is no difference
-            out = {"status": "raised", "reason": f"{type(exc).__name__}: {exc}", "documents": []}
+            out = {"status": "raised", "reason": f"{type(exc).__name__}: {exc}", "documents": [], "analysis": None}
         print(json.dumps({"path": path, **out}, ensure_ascii=False, default=str), flush=True)
 """
 
@@ -75,6 +90,7 @@ def differences(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
         for key in ("status", "reason"):
             if old[key] != new[key]:
                 found.append(f"{path}: {key} {old[key]!r} -> {new[key]!r}")
+        found += _analysis_differences(path, old.get("analysis"), new.get("analysis"))
         if len(old["documents"]) != len(new["documents"]):
             found.append(f"{path}: {len(old['documents'])} -> {len(new['documents'])} documents")
             continue
@@ -83,6 +99,20 @@ def differences(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
                 if a.get(field) != b.get(field):
                     found.append(f"{path} #{number}: {field} {str(a.get(field))[:80]!r} -> {str(b.get(field))[:80]!r}")
     return found
+
+
+def _analysis_differences(path: str, old: dict | None, new: dict | None) -> list[str]:
+    """One line per analysed field (part, record, field) whose text or
+    posting items differ, or that only one side analysed."""
+    if old == new:
+        return []
+    if old is None or new is None:
+        return [f"{path}: analysis only in {'after' if new is not None else 'before'}"]
+    flat = [{(part, page, name): value for part, records in side.items()
+             for page, fields in records.items() for name, value in fields.items()} for side in (old, new)]
+    return [f"{path}: analysis of {part or 'document'} record {page} field {name} differs"
+            for part, page, name in sorted(flat[0].keys() | flat[1].keys())
+            if flat[0].get((part, page, name)) != flat[1].get((part, page, name))]
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress, count
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -154,33 +154,42 @@ class Gazetteer:
         found: list[Match] = []
         ffirst, efirst = self._first_words()
         # Where an alias may start: each distinct word is tested once, then
-        # the tokens are picked out by set membership (most start none).
-        openers = {w for w in set(words) if w in efirst or w.casefold() in ffirst}
+        # the tokens are picked out by set membership (most start none); both
+        # steps in C (map, compress), not one Python step per word.
+        distinct = list(set(words))
+        openers = {*efirst.intersection(distinct),
+                   *compress(distinct, map(ffirst.__contains__, map(str.casefold, distinct)))}
         after = 0  # the token after the last mention found
-        for i in [k for k, w in enumerate(words) if w in openers] if openers else ():
+        for i in compress(count(), map(openers.__contains__, words)) if openers else ():
             if i < after:
                 continue
             word = words[i]
             fkey: tuple[str, ...] | None = (word.casefold(),)
             ekey: tuple[str, ...] | None = (word,)
+            if fkey not in fprefix:
+                fkey = None
+            if ekey not in eprefix:
+                ekey = None
             best: tuple[int, Entry] | None = None
             j = i
-            while True:
-                if fkey is not None and fkey not in fprefix:
-                    fkey = None
-                if ekey is not None and ekey not in eprefix:
-                    ekey = None
-                if fkey is None and ekey is None:
-                    break
+            while True:  # fkey or ekey is a prefix of an alias
                 entry = (exact.get(ekey) if ekey else None) or (folded.get(fkey) if fkey else None)
                 if entry:
                     best = (j, entry)
-                if j + 1 >= n or _GAP.fullmatch(text, ends[j], starts[j + 1]) is None:
+                if j + 1 >= n:
                     break
-                j += 1
-                nxt = words[j]
-                fkey = fkey + (nxt.casefold(),) if fkey else None
-                ekey = ekey + (nxt,) if ekey else None
+                # The next word first: most openers continue no alias ("office"
+                # alone), and two set lookups cost less than the gap's pattern.
+                nxt = words[j + 1]
+                fnext = fkey + (nxt.casefold(),) if fkey else None
+                if fnext is not None and fnext not in fprefix:
+                    fnext = None
+                enext = ekey + (nxt,) if ekey else None
+                if enext is not None and enext not in eprefix:
+                    enext = None
+                if fnext is None and enext is None or _GAP.fullmatch(text, ends[j], starts[j + 1]) is None:
+                    break
+                j, fkey, ekey = j + 1, fnext, enext
             if best:
                 j, entry = best
                 found.append(Match(entry, starts[i], ends[j], text[starts[i]:ends[j]]))

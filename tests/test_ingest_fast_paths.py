@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from foiasearch.ingest import foia
 from foiasearch.ingest.document import Document, Page
-from foiasearch.ingest.gazetteer import _INITIALS, _context_regex
+from foiasearch.ingest.gazetteer import _GAP, _INITIALS, _context_ok, _context_regex, _words, default_gazetteer
 from foiasearch.ingest.html import _nodes, document_from_html, main_text, parse_html
 from foiasearch.ingest.htmlmeta import page_meta
 
@@ -149,3 +149,42 @@ def test_organisations_found_with_the_capitals_pass_cut_short_are_those_of_both_
     full = actors._Extractor(text, default_gazetteer())
     _both_passes(full)
     assert quick.found == full.found and quick.taken == full.taken
+
+
+def _find_by_trying_every_length(gaz, text):
+    """Gazetteer.find's rule written plainly: at each token not inside a
+    mention, the longest run of tokens (joined by gaps) that is an alias,
+    exact spellings before folded ones; then the context rule."""
+    folded, exact, _, _ = gaz._compile()
+    longest = max(map(len, [*folded, *exact]))
+    words, starts, ends = _words(text)
+    found, i = [], 0
+    while i < len(words):
+        joined = 1
+        while (joined < longest and i + joined < len(words)
+               and _GAP.fullmatch(text, ends[i + joined - 1], starts[i + joined])):
+            joined += 1
+        for length in range(joined, 0, -1):
+            run = words[i:i + length]
+            entry = exact.get(tuple(run)) or folded.get(tuple(w.casefold() for w in run))
+            if entry:
+                found.append((entry.name, starts[i], ends[i + length - 1]))
+                i += length
+                break
+        else:
+            i += 1
+    seen: dict[str, bool] = {}
+    return [(name, s, e) for name, s, e in found if _context_ok(gaz.entries[name], text, seen)]
+
+
+_GAZ = default_gazetteer()
+_ALIASES = sorted({a for e in _GAZ.entries.values() for a in (*e.aliases, *e.exact)})
+_PIECES = st.one_of(st.sampled_from(_ALIASES), st.sampled_from([a.lower() for a in _ALIASES]),
+                    st.sampled_from(sorted({w for a in _ALIASES for w in a.split()})))
+
+
+@given(st.lists(st.tuples(_PIECES, st.sampled_from([" ", ", ", ". ", "\n\n", " the ", "-", "'s ", ""])), max_size=12))
+@settings(max_examples=500, deadline=None)
+def test_gazetteer_mentions_are_the_longest_alias_at_each_place(parts):
+    text = "".join(piece + gap for piece, gap in parts)
+    assert [(m.entry.name, m.start, m.end) for m in _GAZ.find(text)] == _find_by_trying_every_length(_GAZ, text)

@@ -10,9 +10,12 @@ index.facet_registry); their display forms are the stored ``facets`` JSON.
 from __future__ import annotations
 
 import re
+from operator import sub
+from pickle import dumps
 
 from whoosh import fields, formats
 from whoosh.analysis import StandardAnalyzer
+from whoosh.system import pack_uint
 
 from foiasearch.index.facet_registry import FACET_NAMES
 
@@ -72,26 +75,50 @@ def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float,
 
 _WORDS = re.compile(WORD_PATTERN)
 _STEM = TEXT_ANALYZER.items[-1].stem  # the analyzer's own SnowballFilter (its cache included; wordforms.stem shares it)
+_KEY_LIMIT = 50_000  # as the stemmer's own cache: bounded memory in every worker
+_keys: dict[str, bytes] = {}  # printed word -> its indexed form, UTF-8: one lookup a word
+
+
+def _key(word: str) -> bytes:
+    """The indexed form of ``word`` as a term's bytes, kept for the next time."""
+    key = _STEM(word).encode("utf-8")
+    if len(_keys) < _KEY_LIMIT:
+        _keys[word] = key
+    return key
 
 
 def _positions_items(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float, bytes]]:
     """What Whoosh's ``TEXT.index`` gives for TEXT_ANALYZER (a regex
     tokenizer, then one stem per word) and the Positions format, in one
-    pass: the words by regex, a dict of positions, Whoosh's own encoder.
+    pass: the words by regex, a dict of positions, Whoosh's own encoding.
     Whoosh's path sets up a Token per word and goes through three
     generators (a third of the analysis time). Same items, same order: the
-    first occurrence of each word; tests/test_analysis_path.py compares."""
-    positions: dict[str, list[int]] = {}
+    first occurrence of each word; tests/test_analysis_path.py compares.
+
+    Per word, one dict lookup gives the term's bytes (stemmed and encoded
+    once per process, not once per occurrence); positions are encoded as
+    Whoosh does (a count, then the pickled gaps), the gaps computed in C.
+    Each encoding is a new bytes object, never one shared between postings:
+    Whoosh pickles a block's values together, and pickle writes an object
+    met twice as a back-reference, which would change the segment's bytes.
+    """
+    keys, terms = _keys, {}
     for position, word in enumerate(_WORDS.findall(text)):
-        stemmed = _STEM(word)
-        found = positions.get(stemmed)
+        key = keys.get(word)
+        if key is None:
+            key = _key(word)
+        found = terms.get(key)
         if found is None:
-            positions[stemmed] = [position]
+            terms[key] = [position]
         else:
             found.append(position)
-    encode, boost = field.format.encode, field.format.field_boost
-    return [(word.encode("utf-8"), len(found), float(len(found)) * boost, encode(found))
-            for word, found in positions.items()]
+    boost, items = field.format.field_boost, []
+    for key, found in terms.items():
+        count = len(found)
+        # Positions.encode: the number of positions, then the gaps between them, pickled
+        gaps = found if count == 1 else [found[0], *map(sub, found[1:], found)]
+        items.append((key, count, float(count) * boost, pack_uint(count) + dumps(gaps, 2)))
+    return items
 
 
 def _keyword() -> fields.KEYWORD:
