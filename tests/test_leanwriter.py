@@ -40,9 +40,9 @@ def _segment_files(folder, writer_class, records, limitmb: float) -> dict[str, b
     segment = writer.newsegment.segment_id()
     for record in records:
         writer.add_document(**record)
-    spilled = bool(writer.pool.runs)
+    runs = len(writer.pool.runs)
     writer.commit()
-    assert spilled == (limitmb < 1)
+    assert (runs >= 3) == (limitmb < 1)  # a small pool spills several times
     return {name.replace(segment, "SEGMENT"): (folder / name).read_bytes()
             for name in os.listdir(folder) if segment in name}
 
@@ -99,47 +99,65 @@ def test_other_documents_take_whooshs_path(tmp_path):
         assert [searcher.stored_fields(n)["id"] for n in range(2)] == ["a", "b"]
 
 
-@pytest.mark.parametrize("blocks", [False, True])
-def test_a_merge_writes_the_same_segment_as_whooshs(tmp_path, blocks):
-    """Segments merged through add_reader (index.whoosh.merging), some of
-    their records deleted: the same merged segment as Whoosh's own merge
-    (``blocks``: terms of several posting blocks in each segment)."""
+def _merged_files(ix, folder, fill, limitmb: float = 128) -> dict[str, bytes]:
+    """The files of the segment that Whoosh's writer and the lean writer
+    each write over the segments of ``ix`` as readers, ``fill(writer,
+    readers)`` adding them (and records); asserts they are the same."""
+    def written(writer_class) -> dict[str, bytes]:
+        writer = writer_class(ix, _lk=False, compound=False, limitmb=limitmb)
+        readers = [SegmentReader(writer.storage, writer.schema, segment) for segment in writer.segments]
+        try:
+            fill(writer, readers)
+            segment = writer._finalize_segment()
+        finally:
+            for reader in readers:
+                reader.close()
+        name = segment.segment_id()
+        return {file.replace(name, "SEGMENT"): (folder / file).read_bytes()
+                for file in os.listdir(folder) if name in file}
+
+    try:
+        leanwriter.checked_postings(True)
+        whoosh_files = written(SegmentWriter)
+    finally:
+        leanwriter.checked_postings(False)
+    lean_files = written(LeanSegmentWriter)
+    assert sorted(lean_files) == sorted(whoosh_files) and any(name.endswith(".pst") for name in lean_files)
+    for name, data in whoosh_files.items():
+        assert lean_files[name] == data, name
+    return lean_files
+
+
+def _segments_of(tmp_path, records: list[dict], size: int, deleted: list[int]):
+    """An index of ``records`` in segments of ``size``, the records at the
+    positions ``deleted`` deleted."""
     ix = index.create_in(str(tmp_path), build_schema())
-    records, size = (_block_records(), 150) if blocks else (_records(True), 25)
     for start in range(0, len(records), size):  # one segment per commit
         writer = LeanSegmentWriter(ix)
         for record in records[start:start + size]:
             writer.add_document(**record)
         writer.commit(merge=False)
     writer = ix.writer()
-    writer.delete_by_term("parent", records[30]["parent"])
-    writer.delete_by_term("parent", records[60]["parent"])
+    for position in deleted:
+        writer.delete_by_term("parent", records[position]["parent"])
     writer.commit(merge=False)
     assert len(ix._segments()) >= 2 and ix.doc_count() < ix.doc_count_all()
+    return ix
 
-    def merged(writer_class) -> dict[str, bytes]:
-        writer = writer_class(ix, _lk=False, compound=False)
-        readers = [SegmentReader(writer.storage, writer.schema, segment) for segment in writer.segments]
-        try:
-            for reader in readers:
-                writer.add_reader(reader)
-            segment = writer._finalize_segment()
-        finally:
-            for reader in readers:
-                reader.close()
-        name = segment.segment_id()
-        return {file.replace(name, "SEGMENT"): (tmp_path / file).read_bytes()
-                for file in os.listdir(tmp_path) if name in file}
 
-    try:
-        leanwriter.checked_postings(True)
-        whoosh_files = merged(SegmentWriter)
-    finally:
-        leanwriter.checked_postings(False)
-    lean_files = merged(LeanSegmentWriter)
-    assert sorted(lean_files) == sorted(whoosh_files) and any(name.endswith(".pst") for name in lean_files)
-    for name, data in whoosh_files.items():
-        assert lean_files[name] == data, name
+@pytest.mark.parametrize("blocks", [False, True])
+def test_a_merge_writes_the_same_segment_as_whooshs(tmp_path, blocks):
+    """Segments merged through add_reader (index.whoosh.merging), some of
+    their records deleted: the same merged segment as Whoosh's own merge
+    (``blocks``: terms of several posting blocks in each segment)."""
+    records, size = (_block_records(), 150) if blocks else (_records(True), 25)
+    ix = _segments_of(tmp_path, records, size, [30, 60])
+
+    def fill(writer, readers) -> None:
+        for reader in readers:
+            writer.add_reader(reader)
+
+    _merged_files(ix, tmp_path, fill)
 
 
 @pytest.mark.parametrize("how", [{"optimize": True}, {}])
@@ -200,3 +218,24 @@ def test_deletions_skipped_only_for_documents_an_empty_index_never_had(tmp_path)
     writer.commit()
     assert writer.ix.doc_count() == 2 and titles(writer) == ["other", "third"]
     writer.close()
+
+
+@pytest.mark.parametrize("readers_first", [False, True])
+def test_documents_and_readers_in_one_segment(tmp_path, readers_first):
+    """Records added through a pool that spills several times, and segments
+    added as readers (their postings merged with the pool's at the flush),
+    before or after the records, some of their records deleted: the same
+    segment as Whoosh's own writer."""
+    records = _block_records()
+    ix = _segments_of(tmp_path, records[:200], 100, [10])
+
+    def fill(writer, readers) -> None:
+        for reader in readers if readers_first else ():
+            writer.add_reader(reader)
+        for record in records[200:]:
+            writer.add_document(**record)
+        assert len(writer.pool.runs) >= 2
+        for reader in () if readers_first else readers:
+            writer.add_reader(reader)
+
+    _merged_files(ix, tmp_path, fill, limitmb=0.02)

@@ -32,7 +32,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from io import BytesIO
-from itertools import accumulate, groupby, repeat
+from itertools import accumulate, chain, groupby, repeat
 from operator import itemgetter, sub
 from pickle import dumps, load, loads
 
@@ -45,11 +45,7 @@ from whoosh.writing import SegmentWriter
 
 from foiasearch.index.whoosh.importing import _md5 as md5  # CPython's own: no OpenSSL
 from foiasearch.index.whoosh.schema import Analyzed
-
-# The size Whoosh's PostingPool counts for one posting besides its term and
-# value bytes (a tuple, a field name's str header, a docnum, a weight):
-# 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21; the field name's length comes on top.
-_POSTING_OVERHEAD = 150
+from foiasearch.index.whoosh.termpool import Group, TermPool
 
 
 def _stored_length(length: int) -> int:
@@ -65,9 +61,11 @@ class LeanSegmentWriter(SegmentWriter):
     before it (Whoosh's merge policies close it as soon as ``add_reader``
     returns), it is closed after the flush instead."""
 
-    def __init__(self, ix, **kwargs) -> None:
-        super().__init__(ix, **kwargs)
+    def __init__(self, ix, limitmb: float = 128, **kwargs) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
         self._lean = not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
+        if self._lean:
+            self.pool = TermPool(self._tempstorage, limitmb)  # postings grouped by term (index.whoosh.termpool)
         self._lengths: dict[str, dict[int, int]] = {}
         self._streams: list = []  # the sorted postings of readers added (add_reader)
         self._closes_after_flush: list = []  # reader.close of readers closed before the flush
@@ -80,6 +78,8 @@ class LeanSegmentWriter(SegmentWriter):
         going through the sorting pool one by one (each sized, and pickled
         to a run file and back when the pool is full): a third of a merge's
         time. The reader must stay open until the segment is finalized."""
+        if not self._lean:
+            return super().add_reader(reader)
         self._check_state()
         basedoc = self.docnum
         names = set(self.schema.names()) | {name for name in reader.indexed_field_names() if name in self.schema}
@@ -87,7 +87,7 @@ class LeanSegmentWriter(SegmentWriter):
         if _reads_blocks(reader):
             postings = _segment_postings(reader, basedoc, docmap)
         else:
-            postings = self._process_posts(reader.iter_postings(), basedoc, docmap)
+            postings = _grouped(self._process_posts(reader.iter_postings(), basedoc, docmap))
         self._streams.append(self.wrap_postings(postings) if self.wrap_postings else postings)
         self._added = True
         close = reader.close
@@ -131,13 +131,8 @@ class LeanSegmentWriter(SegmentWriter):
                     if items:
                         # What PostingPool.add does one posting at a time, by columns.
                         texts, freqs, weights, values = zip(*items)
-                        pool.fieldnames.add(fieldname)
-                        pool.current.extend(zip(repeat(fieldname), texts, repeat(docnum),
-                                                map(float, weights), values))  # float: as Whoosh's boost of 1.0
-                        pool.currentsize += (len(items) * (_POSTING_OVERHEAD + len(fieldname))
-                                             + 2 * sum(map(len, texts)) + sum(map(len, values)))
-                        if pool.currentsize > pool.limit:
-                            pool.save()
+                        # float: as Whoosh's boost of 1.0 makes them
+                        pool.add_items(fieldname, docnum, texts, map(float, weights), values)
                         if field.scorable:
                             length = sum(freqs)
                             self._lengths.setdefault(fieldname, {})[docnum] = _stored_length(length)
@@ -166,16 +161,15 @@ class LeanSegmentWriter(SegmentWriter):
                     self.pool.add(posting)
             return super()._flush_segment()
         self.perdocwriter.close()
-        postings = self.pool.iter_postings()
+        groups = self.pool.groups()
         if not self._streams:
-            _write_postings(self.fieldwriter, self.schema, self._lengths, postings)
+            _write_postings(self.fieldwriter, self.schema, self._lengths, groups)
         else:
             # Documents copied from readers have their lengths in the columns just written.
             reader = self.per_document_reader()
             try:
                 lengths = _column_lengths(reader, self.schema)
-                # Each stream is sorted and the docnums of each come after the last's: one merge.
-                _write_postings(self.fieldwriter, self.schema, lengths, heapq.merge(postings, *self._streams))
+                _write_postings(self.fieldwriter, self.schema, lengths, _merged(groups, *self._streams))
             finally:
                 reader.close()
         self.fieldwriter.close()
@@ -192,18 +186,19 @@ def _column_lengths(reader, schema) -> dict[str, dict[int, int]]:
     return lengths
 
 
-def _write_postings(fieldwriter, schema, lengths: dict[str, dict[int, int]], postings) -> None:
-    """What Whoosh's W3 FieldWriter writes for ``postings`` (sorted
-    ``(fieldname, btext, docnum, weight, value)`` tuples), each field length
-    from ``lengths`` (fieldname -> docnum -> length): the same bytes, one
-    term at a time instead of one posting at a time.
+def _write_postings(fieldwriter, schema, lengths: dict[str, dict[int, int]], groups: Iterator[Group]) -> None:
+    """What Whoosh's W3 FieldWriter writes for ``groups`` (a term's postings
+    each, ``(fieldname, btext, docnums, weights, values)``, sorted by field
+    and term, the docnums increasing), each field length from ``lengths``
+    (fieldname -> docnum -> length): the same bytes, one term at a time
+    instead of one posting at a time.
 
     Whoosh's W3PostingsWriter and W3FieldWriter make a dozen Python calls per
     posting and about forty per term (a terminfo object, block statistics
     method by method, a ``tell`` system call per term and file, the
     key-value record written in three pieces): with most terms of a
     segment in one or two documents, that per-term path was most of a
-    flush. Here a term's postings are grouped (itertools.groupby), each
+    flush. Here a term's postings come grouped (index.whoosh.termpool), each
     block of ``_blocklimit`` postings is made by :func:`_block`, and the
     file positions are counted instead of asked for. The files are
     Whoosh's, byte for byte (tests/test_leanwriter.py)."""
@@ -216,14 +211,13 @@ def _write_postings(fieldwriter, schema, lengths: dict[str, dict[int, int]], pos
     post_out: list[bytes] = []
     term_out: list[bytes] = []
     lastfn = prefix = fixed = length_of = None
-    for (fieldname, btext), group in groupby(postings, _TERM):
+    for fieldname, btext, docnums, weights, values in groups:
         if fieldname != lastfn:
             # W3FieldWriter.start_field: a field's number is its order of first appearance.
             prefix = pack_ushort(fieldmap.setdefault(fieldname, len(fieldmap)))
             fixed = schema[fieldname].format.fixed_value_size()
             length_of = lengths.get(fieldname, {}).get
             lastfn = fieldname
-        _, _, docnums, weights, values = zip(*group)
         count = len(docnums)
         start = post_at
         post_out.append(_HEADER_MAGIC)
@@ -309,12 +303,12 @@ def _reads_blocks(reader) -> bool:
             and "iter_postings" not in vars(reader))
 
 
-def _segment_postings(reader, basedoc: int, docmap: dict[int, int] | None) -> Iterator[tuple]:
+def _segment_postings(reader, basedoc: int, docmap: dict[int, int] | None) -> Iterator[Group]:
     """What ``_process_posts(reader.iter_postings(), basedoc, docmap)``
-    yields (a merge's postings, renumbered, the deleted left out), read
-    block by block from the postings file instead of posting by posting
-    through a matcher (a fifth of the writer's time at 20,000 files, in
-    merges)."""
+    yields (a merge's postings, renumbered, the deleted left out), grouped
+    by term, read block by block from the postings file instead of posting
+    by posting through a matcher (a fifth of the writer's time at 20,000
+    files, in merges)."""
     schema, terms, deleted = reader.schema, reader._terms, reader.deleted_docs_set
     postfile = terms._postfile
     fixed = {name: field.format.fixed_value_size() for name, field in schema.items() if field.format}
@@ -328,13 +322,18 @@ def _segment_postings(reader, basedoc: int, docmap: dict[int, int] | None) -> It
                 items.append((matcher.id(), matcher.weight(), matcher.value()))
                 matcher.next()
             docnums, weights, values = zip(*items) if items else ((), (), ())
-            yield from _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, ())
+            group = _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, ())
+            if group[2]:
+                yield group
             continue
         position, _ = terminfo.extent()
         if postfile.get(position, 4) != _HEADER_MAGIC:
             raise ValueError(f"block tag error at {position} in {fieldname}:{btext!r}")
         position += 4
         last = False
+        all_docnums: list[int] = []
+        all_weights: list[float] = []
+        all_values: list = []
         while not last:
             size = unpack_int(postfile.get(position, 4))[0]
             last, size = size < 0, abs(size)
@@ -353,11 +352,16 @@ def _segment_postings(reader, basedoc: int, docmap: dict[int, int] | None) -> It
                 values = repeat(None, count)
             elif size is not None and size > 0:
                 values = [values[start:start + size] for start in range(0, len(values), size)]
-            yield from _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, deleted)
+            all_docnums.extend(docnums)
+            all_weights.extend(weights)
+            all_values.extend(values)
+        group = _renumbered(fieldname, btext, all_docnums, all_weights, all_values, basedoc, docmap, deleted)
+        if group[2]:
+            yield group
 
 
-def _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, deleted) -> Iterator[tuple]:
-    """(fieldname, btext, new docnum, weight, value) for the postings of
+def _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, deleted) -> Group:
+    """(fieldname, btext, new docnums, weights, values) for the postings of
     documents not ``deleted``, numbered as ``docmap`` says (else from ``basedoc``)."""
     if deleted:
         kept = [(docnum, weight, value) for docnum, weight, value in zip(docnums, weights, values)
@@ -367,7 +371,28 @@ def _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, del
         docnums = map(docmap.__getitem__, docnums)
     else:
         docnums = map(basedoc.__add__, docnums)
-    return zip(repeat(fieldname), repeat(btext), docnums, weights, values)
+    return fieldname, btext, tuple(docnums), tuple(weights), tuple(values)
+
+
+def _grouped(postings: Iterator[tuple]) -> Iterator[Group]:
+    """Sorted ``(fieldname, btext, docnum, weight, value)`` postings as groups."""
+    for (fieldname, btext), group in groupby(postings, _TERM):
+        _, _, docnums, weights, values = zip(*group)
+        yield fieldname, btext, docnums, weights, values
+
+
+def _merged(*sources: Iterator[Group]) -> Iterator[Group]:
+    """The groups of several sorted sources (the pool's, each added
+    reader's), each term once, its postings in docnum order."""
+    for (fieldname, btext), parts in groupby(heapq.merge(*sources, key=_TERM), _TERM):
+        first = next(parts)
+        rest = list(parts)
+        if not rest:
+            yield first
+            continue
+        rest.append(first)
+        rest.sort(key=_FIRST_DOCNUM)  # each source's docnums come after or before another's, whole
+        yield (fieldname, btext, *(tuple(chain.from_iterable(part[column] for part in rest)) for column in (2, 3, 4)))
 
 
 def _md5_low32(key: bytes) -> int:
@@ -376,6 +401,7 @@ def _md5_low32(key: bytes) -> int:
 
 
 _TERM = itemgetter(0, 1)
+_FIRST_DOCNUM = lambda group: group[2][0]  # noqa: E731
 _HEADER_MAGIC = whoosh3.WHOOSH3_HEADER_MAGIC
 _TERMINFO = whoosh3.W3TermInfo._struct.pack
 _KEY_VALUE_LENGTHS = filetables._lengths.pack

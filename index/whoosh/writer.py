@@ -24,10 +24,11 @@ from foiasearch.index.whoosh.schema import Analyzed, analyze, build_schema
 from foiasearch.index.whoosh.storage import analysis_outdated, open_or_create_index
 from foiasearch.ingest.document import Document, IngestResult
 
-# Whoosh's posting pool spills sorted runs to disk at this size (by its own
-# estimate, which counts about half of what the Python objects take).
-# Merging segments at commit goes through the same pool, so this caps the
-# writer's memory however large the merged segments are.
+# The writer's posting pool (index.whoosh.termpool) spills sorted term groups
+# to disk past this size (its estimate is within a fifth of what the Python
+# objects take; Whoosh's own pool counted about half). Merges stream the
+# segments' postings at the flush instead of holding them, so this caps
+# the pool's memory however large the merged segments are.
 WRITER_POOL_MB = 32
 # The most records a run's last commit merges before returning (about a
 # second on an idle 2-core machine): the small segments of its last commits.
