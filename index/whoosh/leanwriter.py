@@ -43,6 +43,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from foiasearch.index.whoosh.blockpickle import block_data
 from foiasearch.index.whoosh.importing import _md5 as md5  # CPython's own: no OpenSSL
 from foiasearch.index.whoosh.schema import Analyzed
 from foiasearch.index.whoosh.termpool import Group, TermPool
@@ -282,7 +283,7 @@ def _block(docnums, weights, values, length_of, fixed, compression: int, last: b
         mini_values = None
     else:
         mini_values = b"".join(values)
-    data = dumps((tuple(map(sub, docnums, (0,) + docnums[:-1])), mini_weights, mini_values), 2)
+    data = block_data((tuple(map(sub, docnums, (0,) + docnums[:-1])), mini_weights, mini_values))
     if compression:
         data = zlib.compress(data, compression)
     lengths = [length for length in map(length_of, docnums) if length]
