@@ -1,5 +1,5 @@
-"""``python -m foiasearch`` runs the CLI."""
+"""``python -m foiasearch`` runs the CLI (a plain search without click: foiasearch.quick)."""
 
-from foiasearch.cli import main
+from foiasearch.quick import main
 
 main()

@@ -8,23 +8,19 @@ into one-line ``ClickException`` messages.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
 
-# Before numpy is imported: its OpenBLAS starts a thread per core that spins
-# at start-up, a third of a one-shot search's CPU (bench/oneshot.py: 330 ->
-# 218 ms at 2,000 documents); searching and OCR use no BLAS routine.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# First: foiasearch.quick limits OpenBLAS to one thread before numpy can be imported.
+from foiasearch.quick import LIMIT_RANGE, PAGE_RANGE, SORT_CHOICES, SearchFailed, run_search
 
 import click
 
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE
 from foiasearch.options import filter_options, filters_of
-from foiasearch.search.api import (RESULT_CACHE_ENTRIES, IndexLocation, IndexNotFound, Query, QueryError,
-                                    SearchBackend, open_backend)
-from foiasearch.output import hit_lines, more_footer, plural
+from foiasearch.search.api import RESULT_CACHE_ENTRIES, IndexLocation, IndexNotFound, SearchBackend, open_backend
+from foiasearch.output import plural
 
 index_option = click.option(
     "--index", "index_dir", metavar="DIR", envvar="FOIASEARCH_INDEX",
@@ -261,9 +257,9 @@ def _open_backend(index_dir: str | None) -> SearchBackend:
 @main.command("search")
 @click.argument("query_text", metavar="QUERY")
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
-@click.option("--page", type=click.IntRange(1, 10_000), default=1, help="Page of results.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--limit", "-n", type=click.IntRange(*LIMIT_RANGE), default=10, show_default=True, help="Hits to show.")
+@click.option("--page", type=click.IntRange(*PAGE_RANGE), default=1, help="Page of results.")
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default="relevance")
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def search_command(query_text, index_dir, limit, page, sort, as_json, **filters) -> None:
@@ -274,30 +270,12 @@ def search_command(query_text, index_dir, limit, page, sort, as_json, **filters)
         foiasearch search 'title:detainer' --json
         foiasearch search detainer --page 2
     """
-    with _open_backend(index_dir) as backend:
-        try:
-            query = Query(query_text, filters=filters_of(filters), per_page=limit, page=page, sort=sort)
-            results = backend.search(query, suggest=True)
-        except (QueryError, IndexNotFound) as exc:  # IndexNotFound: a database lost, a damaged saved view
-            raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
-        return
-    color = sys.stdout.isatty()
-    if results.suggestion:
-        click.echo(f"Did you mean: {results.suggestion}")
-    if results.all_words_total is not None:
-        click.echo(f"{plural(results.all_words_total, 'document')} with every word of {query_text!r}; "
-                   f"{results.total} with most of them (best matches first)")
-    else:
-        click.echo(f"{plural(results.total, 'document')} match{'es' if results.total == 1 else ''} {query_text!r}")
-    for rank, hit in enumerate(results.hits, start=(page - 1) * limit + 1):
-        click.echo("")
-        click.echo("\n".join(hit_lines(rank, hit, color)))
-    footer = more_footer(results.total, page, limit)
-    if footer and results.hits:
-        click.echo("")
-        click.echo(footer)
+    # The installed command runs a plain search without click (foiasearch.quick); the same code prints it.
+    try:
+        run_search(query_text, index_dir, limit, page, sort, as_json, filters_of(filters), click.echo,
+                   color=sys.stdout.isatty())
+    except SearchFailed as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # -- serve -----------------------------------------------------------------------
