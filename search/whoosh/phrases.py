@@ -26,12 +26,17 @@ Whoosh's for phrases of several words, repeated words and slops.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import pickle
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 from whoosh import query as wq
+from whoosh.formats import Positions
 
 from foiasearch.search import budget
 from foiasearch.search.whoosh.postings import posting_values
+
+_INT_SIZE = 4  # the position count before Whoosh's pickled deltas (whoosh.formats.Positions.encode)
 
 
 def phrase_docs(searcher, phrase: wq.Phrase, candidates: Sequence[int]) -> list[int]:
@@ -42,9 +47,9 @@ def phrase_docs(searcher, phrase: wq.Phrase, candidates: Sequence[int]) -> list[
     if phrase.fieldname not in reader.schema or not candidates:
         return []
     field = reader.schema[phrase.fieldname]
-    decode = field.format.decoder("positions")
+    decode = _decoder(field.format)
     wanted = set(candidates)
-    per_word: list[dict[int, list[int]]] = []
+    per_word: list[dict[int, bytes]] = []  # each word's encoded positions in the documents that hold the words so far
     for word in phrase.words:
         try:
             btext = field.to_bytes(word)
@@ -52,26 +57,52 @@ def phrase_docs(searcher, phrase: wq.Phrase, candidates: Sequence[int]) -> list[
             return []
         if (phrase.fieldname, btext) not in reader:
             return []
-        positions: dict[int, list[int]] = {}
+        found: dict[int, bytes] = {}
         for ids, values in posting_values(reader.postings(phrase.fieldname, btext)):
             budget.check()
-            for i, docnum in enumerate(ids):
-                if docnum in wanted:
-                    positions[docnum] = decode(values[i])
-        per_word.append(positions)
-        wanted = set(positions)  # the next words are only read for these
+            block = dict(zip(ids, values))  # in C: no Python step per posting
+            found.update((docnum, block[docnum]) for docnum in wanted.intersection(block))
+        per_word.append(found)
+        wanted = set(found)  # the next words are only read for these
     # A long slop over many positions is costly per document: checked within the budget too.
+    # Positions are decoded only here, for documents that hold every word, a word at a time.
     return [docnum for docnum in budget.checked(candidates, every=16)
-            if docnum in wanted and _in_order(per_word, docnum, phrase.slop)]
+            if docnum in wanted and _in_order((decode(word[docnum]) for word in per_word), phrase.slop)]
 
 
-def _in_order(per_word: list[dict[int, list[int]]], docnum: int, slop: int) -> bool:
-    """Whether the words' positions in ``docnum`` follow one another, each
-    1 to ``slop`` positions after the end of the span before it."""
-    spans = {(p, p) for p in per_word[0][docnum]}
-    for positions in per_word[1:]:
-        following = positions[docnum]
-        spans = {(start, p) for start, end in spans for p in following if end < p <= end + slop}
-        if not spans:
+def _decoder(format):
+    """The field format's position decoder; Whoosh's own ``Positions``
+    decoder done in C (the same positions), where the format uses it."""
+    decode = format.decoder("positions")
+    return _positions if getattr(decode, "__func__", None) is Positions.decode_positions else decode
+
+
+def _positions(value: bytes) -> Iterable[int]:
+    """What ``Positions.decode_positions`` gives: the count, then the
+    pickled deltas (a stop byte added when the writer left it off), summed.
+
+    >>> list(_positions(Positions().encode([3, 7, 20])))
+    [3, 7, 20]
+    """
+    return accumulate(pickle.loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."))
+
+
+def _in_order(positions: Iterable[Iterable[int]], slop: int) -> bool:
+    """Whether the words' positions (one iterable per word, in phrase order)
+    follow one another, each 1 to ``slop`` positions after the end of the
+    span before it. Only the spans' ends matter for the next word, so only
+    they are kept; with the default slop of 1 a word must be at an end + 1.
+
+    >>> _in_order([[1, 5], [2, 9], [3]], 1), _in_order([[1], [3]], 1), _in_order([[1], [3]], 2)
+    (True, False, True)
+    """
+    words = iter(positions)
+    ends = set(next(words))
+    for following in words:
+        if slop == 1:
+            ends = set(map((1).__add__, ends)).intersection(following)
+        else:
+            ends = {p for p in following if any(end < p <= end + slop for end in ends)}
+        if not ends:
             return False
     return True
