@@ -22,7 +22,6 @@ is harmless.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import fcntl
 import gc
 import hashlib
@@ -37,7 +36,7 @@ from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import EXTRACTOR_VERSION
 from foiasearch.index.backend import DEFAULT_BACKEND, open_writer, outdated
-from foiasearch.index.extract import Extracted, extract, file_sha256
+from foiasearch.index.extract import Extracted, document_id, extract, file_sha256, now, stamp  # noqa: F401 - document_id: where it was
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.pool import LIMIT_REASONS, extract_in_workers
 from foiasearch.index.store import DocumentStore, FileRecord
@@ -77,16 +76,7 @@ class RunSummary:
 Progress = Callable[[int, int, str, str], None]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def document_id(sha256: str, part: str, single: bool) -> str:
-    """The hash of the file's bytes; a file that yields several documents
-    (a feed, an export) gives each one the hash of (file hash, part)."""
-    if single and not part:
-        return sha256
-    return hashlib.sha256(f"{sha256}\0{part}".encode()).hexdigest()
+_now = now  # the manifest's time (index.extract.now)
 
 
 class WriteLock:
@@ -312,13 +302,11 @@ class Indexer:
         result = item.result
         old_ids = self.store.doc_ids_of(item.path)
         record = FileRecord(item.path, display, item.size or None, item.mtime_ns or None,
-                            item.sha256 or None, "", result.reason, _now())
+                            item.sha256 or None, "", result.reason, item.at or _now())
         for key, value in result.counts.items():
             summary.counts[key] = summary.counts.get(key, 0) + value
         if result.status == "ok":
-            single = len(result.documents) == 1
-            for doc in result.documents:
-                doc.id = document_id(item.sha256, doc.part, single)
+            stamp(result, item.sha256, record.updated_at)  # as the worker did, if it packed them
             new_ids = [doc.id for doc in result.documents]
             if self._written.intersection([*old_ids, *new_ids]):
                 # A document written since the last commit changes again (the
@@ -326,9 +314,10 @@ class Indexer:
                 # what it has not committed, so commit first.
                 self._commit()
             for doc in result.documents:
-                doc.content_hash = item.sha256
-                doc.ingested_at = record.updated_at
-                self.store.put_document(doc)
+                if item.packed and doc.part in item.packed:  # rows the worker made (index.store.pack)
+                    self.store.put_document(doc, item.packed[doc.part])
+                else:
+                    self.store.put_document(doc)
                 if item.analyzed and doc.part in item.analyzed:
                     self._analyzed[doc.id] = item.analyzed[doc.part]
             record.status = INDEXED

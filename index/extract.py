@@ -10,6 +10,8 @@ and memory limit, in a pool process.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
 import resource
 import signal
@@ -21,6 +23,7 @@ from foiasearch.ingest.hashing import file_sha256  # noqa: F401 - index.build im
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import process_file
 from foiasearch.index.backend import DEFAULT_BACKEND, prepare
+from foiasearch.index.store import Packed, pack
 from foiasearch.index.walk import printable
 
 # A worker may use this much address space; a pathological file then fails
@@ -39,6 +42,33 @@ class Extracted:
     result: IngestResult
     # part -> {0: doc text, n: page n}, prepared for the search backend (index.backend.prepare)
     analyzed: dict[str, dict[int, object]] | None = None
+    # When the worker read it (the manifest's time and the documents' ingested_at)
+    at: str = ""
+    # part -> the document as the store keeps it (index.store.pack), for the default backend's store
+    packed: dict[str, Packed] | None = None
+
+
+def now() -> str:
+    """The time as the manifest and documents record it."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def document_id(sha256: str, part: str, single: bool) -> str:
+    """The hash of the file's bytes; a file that yields several documents
+    (a feed, an export) gives each one the hash of (file hash, part)."""
+    if single and not part:
+        return sha256
+    return hashlib.sha256(f"{sha256}\0{part}".encode()).hexdigest()
+
+
+def stamp(result: IngestResult, sha256: str, at: str) -> None:
+    """Give ``result``'s documents what the indexer records with them: ids,
+    content hash and time."""
+    single = len(result.documents) == 1
+    for doc in result.documents:
+        doc.id = document_id(sha256, doc.part, single)
+        doc.content_hash = sha256
+        doc.ingested_at = at
 
 
 def _printable_strings(value):
@@ -107,4 +137,8 @@ def extract(path: str, options: IngestOptions) -> Extracted:
     # The backend's own preparation (Whoosh: analysis); options.extra["backend"] set by index.build.
     backend = options.extra.get("backend", DEFAULT_BACKEND)
     analyzed = prepare(result, backend) if result.status == "ok" else None
-    return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed)
+    at, packed = now(), None
+    if result.status == "ok" and backend == DEFAULT_BACKEND:  # its store is index.store's
+        stamp(result, sha, at)
+        packed = {doc.part: pack(doc) for doc in result.documents}
+    return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed, at, packed)

@@ -1,5 +1,6 @@
-"""Extraction worker processes, each watched: one file at a time per worker,
-a hard time limit per file, and a dead worker replaced.
+"""Extraction worker processes, each watched: a few small files queued per
+worker (read one at a time), a hard time limit per file, and a dead worker
+replaced, the files it had not started given to another.
 
 ``concurrent.futures.ProcessPoolExecutor`` cannot do this: it does not say
 which worker holds which file, cannot stop one, and when one dies it breaks
@@ -61,6 +62,16 @@ WINDOW_PER_WORKER = 128
 # a ten-page PDF ~40 KB, so only runs of large files meet this bound.
 WINDOW_BYTES_PER_WORKER = 4 * 1024 * 1024
 
+# Files in a worker's hands at once: the one it reads and the next ones,
+# already in its task pipe, so that it never waits for the results thread
+# to give it work (with one, it waited in recv for ~10% of its time at
+# 2,000 files: that thread shares the GIL with the writer's and the merge's).
+# Only small files queue (QUEUED_BYTES in all behind the one being read): a
+# large one (a scan to OCR, minutes) goes to an idle worker, so that no
+# file waits behind it while the other worker has nothing to do.
+PATHS_PER_WORKER = 6
+QUEUED_BYTES = 256 * 1024
+
 RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default ceiling for an unprivileged pipe
 
 
@@ -92,6 +103,10 @@ def _widen(conn: Connection) -> None:
 
 
 class _Worker:
+    """One extraction process and the files in its hands, in the order it
+    reads them: the first is the one it reads now (since ``started``), the
+    others wait in its task pipe."""
+
     def __init__(self, context, options: IngestOptions) -> None:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.conn, result_writer = context.Pipe(duplex=False)
@@ -101,12 +116,32 @@ class _Worker:
         self.process.start()
         task_reader.close()
         result_writer.close()
-        self.path: str | None = None
+        self.held: collections.deque[tuple[str, int]] = collections.deque()  # (path, size in bytes)
         self.started = 0.0
+        self.closed = False  # its task pipe broke: it died, its result pipe will say so
 
-    def give(self, path: str) -> None:
-        self.path, self.started = path, time.monotonic()
+    def takes(self, size: int) -> bool:
+        """Whether a file of ``size`` bytes may join this worker's queue: an
+        idle worker takes any file; a busy one takes small files, up to
+        PATHS_PER_WORKER in hand and QUEUED_BYTES waiting."""
+        if self.closed:
+            return False
+        if not self.held:
+            return True
+        waiting = sum(s for _, s in self.held) - self.held[0][1]
+        return len(self.held) < PATHS_PER_WORKER and waiting + size <= QUEUED_BYTES
+
+    def give(self, path: str, size: int) -> None:
         self.tasks.send(path)
+        if not self.held:
+            self.started = time.monotonic()
+        self.held.append((path, size))
+
+    def done(self) -> str:
+        """The file the worker has just answered for; its next one starts now."""
+        path, _ = self.held.popleft()
+        self.started = time.monotonic()
+        return path
 
     def stop(self) -> None:
         """Kill the process now and reap it."""
@@ -224,63 +259,99 @@ def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: in
                 break
             if isinstance(item, _Raised):
                 raise item.error
-            yield item
+            yield ForkingPickler.loads(item) if type(item) is bytes else item
     finally:
         stop.set()
         thread.join()
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # the worker reports why
+        return 0
+
+
 def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit: float,
-              stop: threading.Event) -> Iterator[tuple[Extracted, int]]:
+              stop: threading.Event) -> Iterator[tuple[Extracted | bytes, int]]:
     """The workers' loop (in the results thread): hand out files, receive,
-    stop the ones over ``limit``, replace the dead. Yields each result with
-    its size as sent, in bytes."""
+    stop the ones over ``limit``, replace the dead. Yields each result as
+    the worker sent it (pickled bytes; the caller's thread unpickles) or a
+    failure made here, with its size as sent, in bytes.
+
+    Each worker holds a few small files at once (:meth:`_Worker.takes`):
+    it starts its next one as soon as it has sent a result, without
+    waiting for this thread, which shares the GIL with the writer's and may
+    answer late. A worker stopped or dead fails only the file it was
+    reading; the ones it had not started are given again, first."""
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     pending = iter(paths)
+    again: collections.deque[str] = collections.deque()  # taken back from a stopped or dead worker
+    looked: list[tuple[str, int]] = []  # the next file and its size, not yet given
     pool = [_Worker(context, options) for _ in range(max(1, workers))]
-    busy: dict[Connection, _Worker] = {}
 
-    def replace(worker: _Worker) -> _Worker:
+    def upcoming() -> tuple[str, int] | None:
+        if not looked:
+            path = again.popleft() if again else next(pending, None)
+            if path is None:
+                return None
+            looked.append((path, _size(path)))
+        return looked[0]
+
+    def replace(worker: _Worker) -> None:
+        """A fresh process in place of ``worker``, which is stopped; the
+        files it held but had not started are given again."""
         pool.remove(worker)
         worker.stop()
-        fresh = _Worker(context, options)
-        pool.append(fresh)
-        return fresh
+        again.extendleft(reversed([path for path, _ in worker.held]))
+        pool.append(_Worker(context, options))
 
-    def feed(worker: _Worker) -> None:
-        for path in pending:
+    def feed() -> None:
+        """Hand out files while a worker takes the next one (the least loaded)."""
+        while (head := upcoming()) is not None:
+            path, size = head
+            taker = min((w for w in pool if w.takes(size)), key=lambda w: len(w.held), default=None)
+            if taker is None:
+                return
             try:
-                worker.give(path)
-            except OSError:  # it died while idle: a fresh one takes the file
-                worker = replace(worker)
-                worker.give(path)
-            busy[worker.conn] = worker
-            return
+                taker.give(path, size)
+            except OSError:  # it died: idle, replaced now; else its pipe tells, below
+                if taker.held:
+                    taker.closed = True  # takes no more
+                else:
+                    replace(taker)
+                continue
+            looked.clear()
 
     try:
-        for worker in pool:
-            feed(worker)
-        while busy and not stop.is_set():
-            now = time.monotonic()
+        feed()
+        while not stop.is_set():
+            busy = {w.conn: w for w in pool if w.held}
+            if not busy:
+                break
             deadline = min(w.started for w in busy.values()) + limit
-            ready = wait(list(busy), timeout=max(0.0, deadline - now))
+            ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
             for conn in ready:
-                worker = busy.pop(conn)
+                worker = busy[conn]
                 try:
-                    data = conn.recv_bytes()  # what conn.recv() unpickles, measured first
-                    item, size = ForkingPickler.loads(data), len(data)
+                    data = conn.recv_bytes()  # what conn.recv() unpickles, in the caller's thread
                 except (EOFError, OSError):
-                    item, size = _failed(worker.path, f"extraction process died ({worker.death()}); "
-                                                      "not retried until the file changes"), 0
-                    worker = replace(worker)
-                feed(worker)  # before handing the result on: the worker goes on meanwhile
-                yield item, size
+                    path, _ = worker.held.popleft()
+                    failed = _failed(path, f"extraction process died ({worker.death()}); "
+                                           "not retried until the file changes")
+                    replace(worker)
+                    feed()
+                    yield failed, 0
+                    continue
+                worker.done()
+                feed()  # before handing the result on: the worker goes on meanwhile
+                yield data, len(data)
             now = time.monotonic()
-            for conn, worker in list(busy.items()):
-                if conn not in ready and now - worker.started >= limit:
-                    del busy[conn]
-                    path = worker.path
-                    feed(replace(worker))
+            for worker in list(pool):
+                if worker.held and worker.conn not in ready and now - worker.started >= limit:
+                    path, _ = worker.held.popleft()
+                    replace(worker)
+                    feed()
                     yield _failed(path, f"timed out after {options.timeout_seconds} s "
                                         "(stopped); not retried until the file changes"), 0
     finally:

@@ -4,6 +4,7 @@ with SIGKILL at random moments, and indexes with nothing in them yet."""
 
 from __future__ import annotations
 
+import collections
 import json
 import multiprocessing
 import os
@@ -129,6 +130,45 @@ def test_dead_workers_are_replaced_and_every_file_gets_its_outcome(tmp_path):
     assert died and all(item.result.status in ("ok", "failed") for item in results)
     assert sum(item.result.status == "ok" for item in results) >= len(paths) - 2
     assert not multiprocessing.active_children()
+
+
+def test_files_queued_behind_a_killed_or_stopped_file_are_given_again_not_failed(tmp_path):
+    """One worker holds the slow file and, queued behind it, the quick ones:
+    killed (SIGKILL) or stopped (over the limit) on the slow one, only that
+    one fails; the others are read by the worker that replaces it."""
+    slow = str(_slow_html(tmp_path / "slow.html"))
+    quick = [str(write_html(tmp_path / f"q{n}.html", f"Q{n}", "Opt out.")) for n in range(4)]
+
+    def kill_soon():
+        time.sleep(1.0)
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    killed = {i.path: i.result for i in extract_in_workers([slow, *quick], IngestOptions(ocr=False, timeout_seconds=60),
+                                                              workers=1)}
+    killer.join()
+    stopped = {i.path: i.result for i in extract_in_workers([slow, *quick], IngestOptions(ocr=False, timeout_seconds=60),
+                                                               workers=1, time_limit=1.0)}
+    for results, reason in ((killed, "extraction process died (signal SIGKILL)"), (stopped, "(stopped)")):
+        assert sorted(results) == sorted([slow, *quick])
+        assert results[slow].status == "failed" and reason in results[slow].reason
+        assert all(results[q].status == "ok" for q in quick)
+    assert not multiprocessing.active_children()
+
+
+def test_a_busy_worker_queues_small_files_only():
+    worker = pool._Worker.__new__(pool._Worker)
+    worker.held, worker.closed = collections.deque(), False
+    assert worker.takes(10**9)  # idle: any file
+    worker.held.append(("reading.pdf", 10**9))
+    assert worker.takes(1000) and not worker.takes(pool.QUEUED_BYTES + 1)
+    worker.held.extend(("small.html", 1000) for _ in range(pool.PATHS_PER_WORKER - 1))
+    assert not worker.takes(1)  # full
+    worker.held.clear()
+    worker.closed = True
+    assert not worker.takes(1)  # its pipe broke: it is dying
 
 
 def test_the_results_window_is_bounded_in_bytes_as_well_as_in_files():
