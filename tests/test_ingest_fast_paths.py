@@ -12,7 +12,9 @@ from hypothesis import given, settings, strategies as st
 
 from foiasearch.ingest import foia
 from foiasearch.ingest.document import Document, Page
-from foiasearch.ingest.gazetteer import _GAP, _INITIALS, _context_ok, _context_regex, _words, default_gazetteer
+from foiasearch.index.whoosh.schema import _ASCII_WORDS, _WORDS, analyze, build_schema
+from foiasearch.ingest.gazetteer import (_ASCII_TOKEN_SPLIT, _GAP, _INITIALS, _TOKEN_SPLIT, _context_ok, _context_regex,
+                                        _words, default_gazetteer)
 from foiasearch.ingest.html import _nodes, document_from_html, main_text, parse_html
 from foiasearch.ingest.htmlmeta import page_meta
 
@@ -188,3 +190,16 @@ _PIECES = st.one_of(st.sampled_from(_ALIASES), st.sampled_from([a.lower() for a 
 def test_gazetteer_mentions_are_the_longest_alias_at_each_place(parts):
     text = "".join(piece + gap for piece, gap in parts)
     assert [(m.entry.name, m.start, m.end) for m in _GAZ.find(text)] == _find_by_trying_every_length(_GAZ, text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_the_ascii_word_patterns_split_ascii_text_as_the_unicode_ones(text):
+    """For a text of ASCII characters, [A-Za-z0-9] is what [^\\W_] matches."""
+    assert _ASCII_TOKEN_SPLIT.split(text) == _TOKEN_SPLIT.split(text)
+    assert _ASCII_WORDS.findall(text) == _WORDS.findall(text)
+
+
+def test_the_ascii_word_patterns_are_not_used_past_ascii():
+    assert _words("Café São") == (["Café", "São"], [0, 5], [4, 8])
+    assert [t for t, _, _, _ in analyze(build_schema()["content"], "café über")] == [b"caf\xc3\xa9", b"\xc3\xbcber"]
