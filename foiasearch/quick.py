@@ -169,10 +169,10 @@ class _Output:
 
     def flush(self) -> None:
         stream = sys.stderr if self.err else sys.stdout
-        text = "".join(line + "\n" for line in self.lines)
-        if _plain(stream) and ("\x1b" not in text or stream.isatty()):
-            stream.write(text)
-            stream.flush()
+        if _plain(stream) and (stream.isatty() or not any("\x1b" in line for line in self.lines)):
+            for line in self.lines:  # a write and a flush per line, as click.echo (`| head` ends it alike)
+                stream.write(line + "\n")
+                stream.flush()
             return
         import click
 
@@ -235,4 +235,15 @@ def main() -> None:
         from foiasearch.cli import main as cli
 
         cli()
-    sys.exit(code)
+        return
+    # The search is printed and its index closed; what is left is the
+    # interpreter's teardown, freeing every module and the index's view one
+    # object at a time (about 5 ms of a one-shot search at 20,000 documents),
+    # which the end of the process does at once. Nothing a plain search
+    # opens registers an exit handler.
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = 1
+    os._exit(code)

@@ -76,8 +76,10 @@ def test_errors_and_environment_as_click(index, tmp_path):
 
 def test_a_plain_search_does_not_import_click(index):
     """Nor collect cyclic garbage; any other command line runs with the collector on."""
-    probe = ("import gc, json, sys\nfrom foiasearch.quick import main\ntry:\n    main()\nexcept SystemExit as exit:\n"
-             "    print(json.dumps([exit.code, 'click' in sys.modules, gc.isenabled()]), file=sys.stderr)")
+    probe = ("import gc, json, sys\nfrom foiasearch.quick import _fast\ntry:\n    code = _fast(sys.argv[1:])\n"
+             "    if code is None:\n        from foiasearch.cli import main\n        main()\n"
+             "except SystemExit as exit:\n    code = exit.code\n"
+             "print(json.dumps([code, 'click' in sys.modules, gc.isenabled()]), file=sys.stderr)")
     code, out, err = run(probe, "search", "detainers", "--tag", "x", "--json", "--index", index)
     assert json.loads(err.splitlines()[-1]) == [0, False, False]
     code, out, err = run(probe, "search", "detainers", "--limit", "0", "--index", index)
