@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 from whoosh import fields
 
-from foiasearch.index.whoosh.schema import analyze, build_schema
+from foiasearch.index.whoosh.schema import _comma_keywords, analyze, build_schema
 
 FIELD = build_schema()["content"]
 
@@ -45,3 +45,25 @@ def test_same_items_for_the_other_fields_workers_analyse(name, pieces):
     field = build_schema()[name]
     text = "".join(pieces)
     assert analyze(field, text) == list(field.index(text))
+
+
+KEYWORD_PIECES = ["ICE", "dhs", ",", ", ", " , ", "Cook County", "İ", "Straße", "2019", "b6", " ", "\t", "é"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["tag", "actor", "kind", "year", "bates", "exemption"]),
+       st.lists(st.one_of(st.sampled_from(KEYWORD_PIECES), st.text(max_size=6)), max_size=20))
+def test_same_items_as_whoosh_for_comma_separated_keywords(name, pieces):
+    """The facets (lower-cased) and Bates numbers (as printed): Whoosh's
+    own KEYWORD.index is the reference."""
+    field = build_schema()[name]
+    text = "".join(pieces)
+    assert analyze(field, text) == list(field.index(text))
+
+
+def test_other_keyword_analyzers_take_whooshs_path():
+    field = fields.KEYWORD(commas=False, lowercase=True)  # space-separated: not the comma path
+    assert _comma_keywords(field.analyzer) is None
+    assert [(t, f) for t, f, _, _ in analyze(field, "ICE dhs ICE")] == [(b"ice", 2), (b"dhs", 1)]
+    assert _comma_keywords(build_schema()["bates"].analyzer) is False  # as printed
+    assert _comma_keywords(build_schema()["tag"].analyzer) is True

@@ -14,7 +14,7 @@ from operator import sub
 from pickle import dumps
 
 from whoosh import fields, formats
-from whoosh.analysis import StandardAnalyzer
+from whoosh.analysis import KeywordAnalyzer, StandardAnalyzer
 from whoosh.system import pack_uint
 
 from foiasearch.index.facet_registry import FACET_NAMES
@@ -70,7 +70,40 @@ def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float,
         return _positions_items(field, text)  # content, and the title and subject (index.whoosh.writer.prepare)
     if isinstance(field, PreAnalyzedText):
         return list(fields.TEXT.index(field, text))
+    if type(field) is fields.KEYWORD and type(field.format) is formats.Frequency:
+        lowercase = _comma_keywords(field.analyzer)
+        if lowercase is not None:  # the facets and Bates numbers (_keyword, build_schema)
+            return _keyword_items(text, lowercase, field.format.field_boost)
     return list(field.index(text))
+
+
+# Whoosh's analyzers of comma-separated keywords (lower-cased, or as printed)
+_COMMA_KEYWORDS = ((KeywordAnalyzer(lowercase=True, commas=True), True),
+                   (KeywordAnalyzer(lowercase=False, commas=True), False))
+_known: dict[int, tuple[object, bool | None]] = {}  # id(analyzer) -> (analyzer, lower-cases?)
+_PARTS = re.compile(r"[^,]+")
+
+
+def _comma_keywords(analyzer) -> bool | None:
+    """True or False when ``analyzer`` is Whoosh's comma-separated keyword
+    analyzer, lower-casing or not; None for any other. Compared once per
+    analyzer object (each entry holds its analyzer, so the id stays its own)."""
+    known = _known.get(id(analyzer))
+    if known is None:
+        known = _known[id(analyzer)] = (analyzer, next((lower for a, lower in _COMMA_KEYWORDS if a == analyzer), None))
+    return known[1]
+
+
+def _keyword_items(text: str, lowercase: bool, boost: float) -> list[tuple[bytes, int, float, bytes]]:
+    """What Whoosh's ``KEYWORD.index`` gives for comma-separated keywords
+    (each part between commas stripped, then lower-cased if asked) in the
+    Frequency format, without a Token and three generators per keyword:
+    the same items in the same order (tests/test_analysis_path.py)."""
+    counts: dict[str, int] = {}
+    for part in _PARTS.findall(text):
+        word = part.strip().lower() if lowercase else part.strip()
+        counts[word] = counts.get(word, 0) + 1
+    return [(word.encode("utf-8"), count, float(count) * boost, pack_uint(count)) for word, count in counts.items()]
 
 
 _WORDS = re.compile(WORD_PATTERN)
