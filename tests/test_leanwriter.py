@@ -220,22 +220,57 @@ def test_deletions_skipped_only_for_documents_an_empty_index_never_had(tmp_path)
     writer.close()
 
 
-@pytest.mark.parametrize("readers_first", [False, True])
-def test_documents_and_readers_in_one_segment(tmp_path, readers_first):
+@pytest.mark.parametrize("readers_at", ["first", "last", "between"])
+def test_documents_and_readers_in_one_segment(tmp_path, readers_at):
     """Records added through a pool that spills several times, and segments
     added as readers (their postings merged with the pool's at the flush),
-    before or after the records, some of their records deleted: the same
-    segment as Whoosh's own writer."""
+    before, after or between the records, some of their records deleted:
+    the same segment as Whoosh's own writer. Between: a term's postings
+    come from the pool on both sides of the readers' documents."""
     records = _block_records()
     ix = _segments_of(tmp_path, records[:200], 100, [10])
+    middle = 250 if readers_at == "between" else {"first": 200, "last": 300}[readers_at]
 
     def fill(writer, readers) -> None:
-        for reader in readers if readers_first else ():
+        for record in records[200:middle]:
+            writer.add_document(**record)
+        for reader in readers:
             writer.add_reader(reader)
-        for record in records[200:]:
+        for record in records[middle:]:
             writer.add_document(**record)
         assert len(writer.pool.runs) >= 2
-        for reader in () if readers_first else readers:
-            writer.add_reader(reader)
-
     _merged_files(ix, tmp_path, fill, limitmb=0.02)
+
+
+def test_documents_with_boosts_write_the_same_segment(tmp_path):
+    """Records with a boost go through Whoosh's add_document: their field
+    lengths come from the columns, so the segment is still Whoosh's."""
+    records = _block_records()[:40]
+    boosted = [dict(record, _title_boost=2.0) if n % 3 == 0 else record for n, record in enumerate(records)]
+    try:
+        leanwriter.checked_postings(True)
+        whoosh_files = _segment_files(tmp_path / "whoosh", SegmentWriter, boosted, 32)
+    finally:
+        leanwriter.checked_postings(False)
+    lean_files = _segment_files(tmp_path / "lean", LeanSegmentWriter, boosted, 32)
+    assert lean_files == whoosh_files
+
+
+def test_another_codec_takes_whooshs_writer_throughout(tmp_path):
+    """A codec the short path does not write (plain text) gets Whoosh's
+    pool, add_reader and flush: segments merged into one of its segments."""
+    from whoosh.codec.plaintext import PlainTextCodec
+
+    ix = _segments_of(tmp_path, _block_records()[:10], 5, [1])
+    writer = LeanSegmentWriter(ix, _lk=False, codec=PlainTextCodec())
+    assert not writer._lean
+    readers = [SegmentReader(writer.storage, writer.schema, segment) for segment in writer.segments]
+    for reader in readers:
+        writer.add_reader(reader)
+    writer.add_document(**_block_records()[10])
+    try:
+        writer._finalize_segment()  # raised TypeError when the lean flush took the readers' term groups
+    finally:
+        for reader in readers:
+            reader.close()
+    assert writer.docnum == 10  # nine documents kept and the one added

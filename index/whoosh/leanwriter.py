@@ -27,13 +27,12 @@ compares the files of both writers, for new records and for merges).
 
 from __future__ import annotations
 
-import heapq
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from io import BytesIO
-from itertools import accumulate, chain, groupby, repeat
-from operator import itemgetter, sub
+from itertools import accumulate, groupby, repeat
+from operator import sub
 from pickle import dumps, load, loads
 
 from whoosh.codec import whoosh3
@@ -46,7 +45,7 @@ from whoosh.writing import SegmentWriter
 from foiasearch.index.whoosh.blockpickle import block_data
 from foiasearch.index.whoosh.importing import _md5 as md5  # CPython's own: no OpenSSL
 from foiasearch.index.whoosh.schema import Analyzed
-from foiasearch.index.whoosh.termpool import Group, TermPool
+from foiasearch.index.whoosh.termpool import TERM, Group, TermPool, merge_groups
 
 
 def _stored_length(length: int) -> int:
@@ -64,10 +63,16 @@ class LeanSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, limitmb: float = 128, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self._lean = not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
+        # The short path writes W3 segments (non-inlined postings, length
+        # statistics) for schemas without spelling or vector fields; any
+        # other writer is Whoosh's own throughout, pool and flush included.
+        self._lean = (not any(field.separate_spelling() or field.vector for _, field in self.schema.items())
+                      and self.codec.length_stats and isinstance(self.fieldwriter, whoosh3.W3FieldWriter)
+                      and self.codec._inlinelimit <= 1)
         if self._lean:
             self.pool = TermPool(self._tempstorage, limitmb)  # postings grouped by term (index.whoosh.termpool)
         self._lengths: dict[str, dict[int, int]] = {}
+        self._whoosh_documents = False  # documents added by Whoosh's add_document: lengths only in the columns
         self._streams: list = []  # the sorted postings of readers added (add_reader)
         self._closes_after_flush: list = []  # reader.close of readers closed before the flush
         # Applied to each added reader's postings (index.whoosh.merging: a merge that can be stopped).
@@ -113,6 +118,7 @@ class LeanSegmentWriter(SegmentWriter):
 
     def add_document(self, **fields) -> None:
         if not self._lean or any(name.startswith("_") for name in fields):  # boosts, custom stored values
+            self._whoosh_documents = True
             return super().add_document(**fields)
         self._check_state()
         perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
@@ -155,22 +161,19 @@ class LeanSegmentWriter(SegmentWriter):
             self._close_readers()
 
     def _flush_postings(self) -> None:
-        if (not self._lean or not self.codec.length_stats or not isinstance(self.fieldwriter, whoosh3.W3FieldWriter)
-                or self.codec._inlinelimit > 1):
-            for stream in self._streams:  # Whoosh's own flush: every posting through the pool
-                for posting in stream:
-                    self.pool.add(posting)
+        if not self._lean:
             return super()._flush_segment()
         self.perdocwriter.close()
         groups = self.pool.groups()
-        if not self._streams:
+        if not self._streams and not self._whoosh_documents:
             _write_postings(self.fieldwriter, self.schema, self._lengths, groups)
         else:
-            # Documents copied from readers have their lengths in the columns just written.
+            # Documents copied from readers, or added by Whoosh's own
+            # add_document, have their lengths only in the columns just written.
             reader = self.per_document_reader()
             try:
                 lengths = _column_lengths(reader, self.schema)
-                _write_postings(self.fieldwriter, self.schema, lengths, _merged(groups, *self._streams))
+                _write_postings(self.fieldwriter, self.schema, lengths, merge_groups(groups, *self._streams))
             finally:
                 reader.close()
         self.fieldwriter.close()
@@ -377,23 +380,9 @@ def _renumbered(fieldname, btext, docnums, weights, values, basedoc, docmap, del
 
 def _grouped(postings: Iterator[tuple]) -> Iterator[Group]:
     """Sorted ``(fieldname, btext, docnum, weight, value)`` postings as groups."""
-    for (fieldname, btext), group in groupby(postings, _TERM):
+    for (fieldname, btext), group in groupby(postings, TERM):
         _, _, docnums, weights, values = zip(*group)
         yield fieldname, btext, docnums, weights, values
-
-
-def _merged(*sources: Iterator[Group]) -> Iterator[Group]:
-    """The groups of several sorted sources (the pool's, each added
-    reader's), each term once, its postings in docnum order."""
-    for (fieldname, btext), parts in groupby(heapq.merge(*sources, key=_TERM), _TERM):
-        first = next(parts)
-        rest = list(parts)
-        if not rest:
-            yield first
-            continue
-        rest.append(first)
-        rest.sort(key=_FIRST_DOCNUM)  # each source's docnums come after or before another's, whole
-        yield (fieldname, btext, *(tuple(chain.from_iterable(part[column] for part in rest)) for column in (2, 3, 4)))
 
 
 def _md5_low32(key: bytes) -> int:
@@ -401,8 +390,6 @@ def _md5_low32(key: bytes) -> int:
     return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
-_TERM = itemgetter(0, 1)
-_FIRST_DOCNUM = lambda group: group[2][0]  # noqa: E731
 _HEADER_MAGIC = whoosh3.WHOOSH3_HEADER_MAGIC
 _TERMINFO = whoosh3.W3TermInfo._struct.pack
 _KEY_VALUE_LENGTHS = filetables._lengths.pack

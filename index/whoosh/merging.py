@@ -153,8 +153,8 @@ class BackgroundMerge:
         writer = self._writer
         try:
             # The loops of a merge go through these iterators: stop() ends
-            # it within one document or posting.
-            writer.pool.iter_postings = _stoppable(writer.pool.iter_postings, self._stop)
+            # it within one document or one term's postings (a merge adds
+            # only readers: its pool stays empty).
             writer.wrap_postings = _stoppable(iter, self._stop)  # each segment's postings
             readers = []
             try:

@@ -26,8 +26,8 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
-from itertools import groupby, repeat
-from operator import itemgetter
+from itertools import chain, groupby, repeat
+from operator import ge, itemgetter
 from pickle import HIGHEST_PROTOCOL, dump, load
 
 from whoosh.util import random_name
@@ -44,7 +44,8 @@ TERM_BYTES = 56 + 64 + 33 + 100
 CHUNK_TERMS = 4096
 
 Group = tuple  # (fieldname, btext, docnums, weights, values), docnums increasing
-_KEY = itemgetter(0, 1)
+TERM = itemgetter(0, 1)
+_FIRST_DOCNUM = lambda group: group[2][0]  # noqa: E731
 
 
 class TermPool:
@@ -114,6 +115,8 @@ class TermPool:
                 yield fieldname, btext, terms[btext]
 
     def _read_run(self, path: str) -> Iterator[tuple[str, bytes, list]]:
+        """A run's terms, in order; the file is deleted once read (or given
+        up): a run still listed in ``runs`` is left for :meth:`cleanup`."""
         file = self.tempstore.open_file(path).raw_file()
         try:
             while True:
@@ -124,25 +127,20 @@ class TermPool:
                 yield from chunk
         finally:
             file.close()
-            self.tempstore.delete_file(path)
+            try:
+                self.tempstore.delete_file(path)
+                self.runs.remove(path)
+            except (OSError, ValueError):  # gone already (a cancelled writer's cleanup)
+                pass
 
     def groups(self) -> Iterator[Group]:
         """Every term held or spilled, sorted, with its postings as columns.
         The pool is empty afterwards."""
-        runs, self.runs = self.runs, []
-        current = self._sorted()
-        if runs:
-            # Runs are oldest first and the terms held are the newest: for a
-            # term in several, heapq.merge (stable) gives them in docnum order.
-            merged = heapq.merge(*map(self._read_run, runs), current, key=_KEY)
-            for (fieldname, btext), parts in groupby(merged, _KEY):
-                flat = next(parts)[2]
-                for part in parts:
-                    flat.extend(part[2])
-                yield fieldname, btext, tuple(flat[0::3]), tuple(flat[1::3]), tuple(flat[2::3])
+        held = map(_columns, self._sorted())
+        if self.runs:
+            yield from merge_groups(*(map(_columns, self._read_run(path)) for path in list(self.runs)), held)
         else:
-            for fieldname, btext, flat in current:
-                yield fieldname, btext, tuple(flat[0::3]), tuple(flat[1::3]), tuple(flat[2::3])
+            yield from held
         self._fields = {}
         self.currentsize = 0
 
@@ -160,3 +158,34 @@ class TermPool:
                 pass
         self.runs = []
         self._fields = {}
+
+
+def _columns(term: tuple[str, bytes, list]) -> Group:
+    """A pool term's flat (docnum, weight, value, ...) list as a Group."""
+    fieldname, btext, flat = term
+    return fieldname, btext, tuple(flat[0::3]), tuple(flat[1::3]), tuple(flat[2::3])
+
+
+def merge_groups(*sources: Iterable[Group]) -> Iterator[Group]:
+    """The groups of several sources, each sorted by (field, term): each
+    term once, its postings in docnum order. A term's parts are joined in
+    the order of their first docnums (a run file, the terms held, a reader
+    added to a merge: each is a whole stretch of documents); a writer that
+    took records on both sides of an added reader has parts that
+    interleave, and those postings are sorted by docnum.
+
+    >>> list(merge_groups([("f", b"a", (0, 6), (1.0, 1.0), (b"", b""))], [("f", b"a", (1,), (2.0,), (b"",))]))
+    [('f', b'a', (0, 1, 6), (1.0, 2.0, 1.0), (b'', b'', b''))]
+    """
+    for (fieldname, btext), parts in groupby(heapq.merge(*sources, key=TERM), TERM):
+        first = next(parts)
+        rest = list(parts)
+        if not rest:
+            yield first
+            continue
+        rest.append(first)
+        rest.sort(key=_FIRST_DOCNUM)
+        docnums, weights, values = (tuple(chain.from_iterable(part[column] for part in rest)) for column in (2, 3, 4))
+        if any(map(ge, docnums, docnums[1:])):
+            docnums, weights, values = map(tuple, zip(*sorted(zip(docnums, weights, values), key=itemgetter(0))))
+        yield fieldname, btext, docnums, weights, values

@@ -26,9 +26,10 @@ from foiasearch.ingest.document import Document, IngestResult
 
 # The writer's posting pool (index.whoosh.termpool) spills sorted term groups
 # to disk past this size (its estimate is within a fifth of what the Python
-# objects take; Whoosh's own pool counted about half). Merges stream the
-# segments' postings at the flush instead of holding them, so this caps
-# the pool's memory however large the merged segments are.
+# objects take; Whoosh's own pool counted about half). This caps what the
+# pool holds between flushes: a flush (or a merge, which streams the
+# segments' postings) also holds one term's whole posting list and a chunk
+# of terms per run file.
 WRITER_POOL_MB = 32
 # The most records a run's last commit merges before returning (about a
 # second on an idle 2-core machine): the small segments of its last commits.
