@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 # First: foiasearch.quick limits OpenBLAS to one thread before numpy can be imported.
-from foiasearch.quick import LIMIT_RANGE, PAGE_RANGE, SORT_CHOICES, SearchFailed, run_search
+from foiasearch.quick import DEFAULTS, LIMIT_RANGE, PAGE_RANGE, SORT_CHOICES, SearchFailed, run_search
 
 import click
 
@@ -257,9 +257,10 @@ def _open_backend(index_dir: str | None) -> SearchBackend:
 @main.command("search")
 @click.argument("query_text", metavar="QUERY")
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(*LIMIT_RANGE), default=10, show_default=True, help="Hits to show.")
-@click.option("--page", type=click.IntRange(*PAGE_RANGE), default=1, help="Page of results.")
-@click.option("--sort", type=click.Choice(SORT_CHOICES), default="relevance")
+@click.option("--limit", "-n", type=click.IntRange(*LIMIT_RANGE), default=DEFAULTS["limit"], show_default=True,
+              help="Hits to show.")
+@click.option("--page", type=click.IntRange(*PAGE_RANGE), default=DEFAULTS["page"], help="Page of results.")
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default=DEFAULTS["sort"])
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def search_command(query_text, index_dir, limit, page, sort, as_json, **filters) -> None:

@@ -36,6 +36,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 SORT_CHOICES = ("relevance", "newest", "oldest")  # the --sort choices of foiasearch.cli's search command
 LIMIT_RANGE, PAGE_RANGE = (1, 1000), (1, 10_000)  # its --limit and --page ranges
+DEFAULTS = {"limit": 10, "page": 1, "sort": "relevance"}  # and their defaults
 
 
 class SearchFailed(Exception):
@@ -99,8 +100,7 @@ def search_args(argv: list[str], facets: tuple[str, ...] | None = None) -> dict 
         return None
     if facets is None:
         from foiasearch.search.api import FACET_NAMES as facets
-    found: dict = {"query_text": None, "index_dir": None, "limit": 10, "page": 1, "sort": "relevance",
-                   "as_json": False, "filters": {}}
+    found: dict = {"query_text": None, "index_dir": None, **DEFAULTS, "as_json": False, "filters": {}}
     seen: set[str] = set()
     args = argv[1:]
     i = 0
@@ -118,9 +118,12 @@ def search_args(argv: list[str], facets: tuple[str, ...] | None = None) -> dict 
             seen.add(token)
             found["as_json"] = True
             continue
-        name, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
-        if name == "-n":
-            name = "--limit"
+        if token.startswith("--"):
+            name, equals, value = token.partition("=")
+        elif token == "-n":
+            name, equals, value = "--limit", "", ""
+        else:
+            return None  # any other short option (click: "No such option")
         option = name[2:]
         if option not in ("index", "limit", "page", "sort") and option not in facets:
             return None  # help, --version, an unknown option, "--", "-", short options run together

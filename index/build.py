@@ -315,7 +315,7 @@ class Indexer:
                 self._commit()
             for doc in result.documents:
                 if item.packed and doc.part in item.packed:  # rows the worker made (index.store.pack)
-                    self.store.put_document(doc, item.packed[doc.part])
+                    self.store.put_document(doc, item.packed[doc.part], keep=True)  # read back just below
                 else:
                     self.store.put_document(doc)
                 if item.analyzed and doc.part in item.analyzed:

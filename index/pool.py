@@ -326,16 +326,22 @@ def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit:
     try:
         feed()
         while not stop.is_set():
-            busy = {w.conn: w for w in pool if w.held}
+            # A closed worker (its task pipe broke) is read until its result
+            # pipe says it is gone, even with nothing in hand: then replaced.
+            busy = {w.conn: w for w in pool if w.held or w.closed}
             if not busy:
                 break
-            deadline = min(w.started for w in busy.values()) + limit
+            deadline = min((w.started for w in busy.values() if w.held), default=time.monotonic() + 1.0) + limit
             ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
             for conn in ready:
                 worker = busy[conn]
                 try:
                     data = conn.recv_bytes()  # what conn.recv() unpickles, in the caller's thread
                 except (EOFError, OSError):
+                    if not worker.held:  # it died after its last answer: no file lost
+                        replace(worker)
+                        feed()
+                        continue
                     path, _ = worker.held.popleft()
                     failed = _failed(path, f"extraction process died ({worker.death()}); "
                                            "not retried until the file changes")
@@ -349,6 +355,8 @@ def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit:
             now = time.monotonic()
             for worker in list(pool):
                 if worker.held and worker.conn not in ready and now - worker.started >= limit:
+                    if worker.conn.poll():  # it answered meanwhile (this thread waited on the writer): read next
+                        continue
                     path, _ = worker.held.popleft()
                     replace(worker)
                     feed()

@@ -258,9 +258,13 @@ class DocumentStore:
         return dict(self.db.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall())
 
     # -- documents -----------------------------------------------------
-    def put_document(self, doc: Document, packed: Packed | None = None) -> None:
-        """Store ``doc``; ``packed`` is :func:`pack` of it if already made
-        (ignored unless made for this very id)."""
+    def put_document(self, doc: Document, packed: Packed | None = None, keep: bool = False) -> None:
+        """Store ``doc``. ``packed`` is :func:`pack` of ``doc`` as it is
+        stored, if already made (rows made for another id are ignored).
+        With ``keep``, the next :meth:`get_document` of it before the commit
+        gives ``doc`` back without reading it (the indexer reads each
+        document back at once; a bulk rewrite such as ``reanalyze`` keeps
+        nothing, or it would hold the whole corpus until its commit)."""
         if self._extractor is None:
             self._extractor = self.get_meta("extractor_version") or ""
         if str(doc.extractor) != self._extractor:
@@ -273,7 +277,10 @@ class DocumentStore:
         self.db.execute("DELETE FROM pages WHERE doc_id=?", (doc.id,))
         self.db.executemany("INSERT INTO pages VALUES (?,?,?,?)",
                             [(doc.id, number, text, meta) for number, text, meta in packed.pages])
-        self._fresh[doc.id] = doc
+        if keep:
+            self._fresh[doc.id] = doc
+        else:
+            self._fresh.pop(doc.id, None)
 
     def delete_document(self, doc_id: str) -> None:
         self._fresh.pop(doc_id, None)

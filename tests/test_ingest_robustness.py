@@ -158,6 +158,39 @@ def test_files_queued_behind_a_killed_or_stopped_file_are_given_again_not_failed
     assert not multiprocessing.active_children()
 
 
+def test_a_worker_that_dies_idle_while_being_given_a_file_is_replaced(tmp_path):
+    """The worker answers its first file, then dies before the next is
+    handed to it (its task pipe breaks on the send): it is replaced and
+    every file still gets exactly one outcome (the later ones were lost
+    when only a worker holding files was waited for)."""
+    paths = [str(write_html(tmp_path / f"q{n}.html", f"Q{n}", "Opt out.")) for n in range(6)]
+
+    def given():
+        yield paths[0]
+        time.sleep(2.0)  # the worker answers the first file meanwhile
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+            child.join()
+        yield from paths[1:]
+
+    results = {i.path: i.result for i in extract_in_workers(given(), IngestOptions(ocr=False), workers=1)}
+    assert sorted(results) == sorted(paths)
+    assert all(results[path].status == "ok" for path in paths)
+    assert not multiprocessing.active_children()
+
+
+def test_a_file_answered_at_the_time_limit_is_not_stopped(tmp_path):
+    """A worker that answered while the results thread waited on a full
+    window (the writer busy) is not killed for the time that wait took:
+    its answer is read, not replaced by "timed out"."""
+    paths = [str(write_html(tmp_path / f"q{n}.html", f"Q{n}", "Opt out.")) for n in range(3)]
+    outcomes = []
+    for item in extract_in_workers(paths, IngestOptions(ocr=False), workers=1, time_limit=1.0, window=1):
+        outcomes.append(item.result)
+        time.sleep(1.5)  # a writer slower than the time limit
+    assert len(outcomes) == 3 and all(result.status == "ok" for result in outcomes), outcomes
+
+
 def test_a_busy_worker_queues_small_files_only():
     worker = pool._Worker.__new__(pool._Worker)
     worker.held, worker.closed = collections.deque(), False

@@ -54,6 +54,7 @@ SEARCHES = [
     ["detainers", "--sort", "Newest"],
     ["--help"],
     ["detainers", "--colour", "red"],
+    ["detainers", "-xindex", "/nonexistent"],  # a short option click does not know, ending in a long one's name
     [],
     ["opt", "out"],
 ]
@@ -103,3 +104,15 @@ def test_quick_reads_the_options_click_declares():
     assert search_args(["search", "q", "--json"])["as_json"] is True
     assert search_args(["search", "q", "--tag", "a", "--site", "b", "--tag", "c"])["filters"] == {
         "tag": ["a", "c"], "site": ["b"]}
+    assert search_args(["search", "q", "-xlimit", "5"]) is None
+
+
+def test_quick_uses_the_defaults_and_choices_click_declares():
+    from foiasearch.cli import search_command
+    from foiasearch.quick import DEFAULTS, SORT_CHOICES, search_args
+    from foiasearch.search.api import SORTS
+
+    assert {param.name: param.default for param in search_command.params if param.name in DEFAULTS} == DEFAULTS
+    assert SORT_CHOICES == SORTS
+    found = search_args(["search", "q"])
+    assert {name: found[name] for name in DEFAULTS} == DEFAULTS

@@ -31,7 +31,7 @@ def test_a_document_given_back_fresh_equals_the_one_read_from_disk(tmp_path):
         docs = item.result.documents
         for doc in docs:
             assert item.packed[doc.part] == pack(doc)  # the worker's rows are the writer's
-            store.put_document(doc, item.packed[doc.part])
+            store.put_document(doc, item.packed[doc.part], keep=True)
         store.put_file(_record(path, item), [doc.id for doc in docs])
         for doc in docs:
             fresh[doc.id] = store.get_document(doc.id)
@@ -61,3 +61,37 @@ def _record(path, item):
     from foiasearch.index.store import FileRecord
 
     return FileRecord(str(path), str(path), item.size, item.mtime_ns, item.sha256, "indexed", "", item.at)
+
+
+def test_an_index_run_stores_the_rows_the_writer_would_make(tmp_path):
+    """Rows packed in real extraction workers during an index run are the
+    rows the writer process makes from each document as stored."""
+    from foiasearch.index.build import Indexer
+    from foiasearch.index.location import IndexLocation
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in _files(tmp_path):
+        (corpus / path.name).write_bytes(path.read_bytes())
+    Indexer(IndexLocation(tmp_path / "ix"), IngestOptions(ocr=False), workers=1).run([str(corpus)])
+    store = DocumentStore(tmp_path / "ix" / "store.db", readonly=True)
+    ids = [row[0] for row in store.db.execute("SELECT id FROM documents")]
+    assert len(ids) > 10
+    for doc_id in ids:
+        kind, _, data = store.db.execute("SELECT kind, page_count, data FROM documents WHERE id=?", (doc_id,)).fetchone()
+        pages = store.db.execute("SELECT number, text, meta FROM pages WHERE doc_id=? ORDER BY number",
+                                 (doc_id,)).fetchall()
+        doc = store.get_document(doc_id)
+        doc.paths = []  # kept in file_docs, not in the row (get_document adds them)
+        made = pack(doc)
+        assert (kind, data, [tuple(page) for page in pages]) == (made.kind, made.data, made.pages), doc_id
+
+
+def test_a_document_put_without_keep_is_read_from_disk(tmp_path):
+    """A bulk rewrite (reanalyze, refreshed actors) keeps nothing in memory."""
+    store = DocumentStore(tmp_path / "store.db")
+    [doc] = extract(str(FIXTURES / "comments.html"), IngestOptions(ocr=False)).result.documents
+    store.put_document(doc)
+    doc.title = "Changed after it was stored"
+    again = store.get_document(doc.id)
+    assert again is not doc and again.title != doc.title
