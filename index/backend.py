@@ -32,7 +32,7 @@ class IndexWriter(Protocol):
 
     def replace(self, doc: Document, prepared: dict[int, Any] | None = None) -> None:
         """Index ``doc`` (all its pages) in place of whatever the index holds
-        under ``doc.id`` (ids are content hashes: index.build.document_id).
+        under ``doc.id`` (ids are content hashes: index.extract.document_id).
         ``prepared`` is what :func:`prepare` made for it in a worker, if anything."""
 
     def remove(self, doc_id: str) -> None:

@@ -36,7 +36,7 @@ from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
 from foiasearch.ingest.pipeline import EXTRACTOR_VERSION
 from foiasearch.index.backend import DEFAULT_BACKEND, open_writer, outdated
-from foiasearch.index.extract import Extracted, document_id, extract, file_sha256, now, stamp  # noqa: F401 - document_id: where it was
+from foiasearch.index.extract import Extracted, extract, file_sha256, now, stamp
 from foiasearch.index.location import IndexLocation
 from foiasearch.index.pool import LIMIT_REASONS, extract_in_workers
 from foiasearch.index.store import DocumentStore, FileRecord
@@ -306,7 +306,8 @@ class Indexer:
         for key, value in result.counts.items():
             summary.counts[key] = summary.counts.get(key, 0) + value
         if result.status == "ok":
-            stamp(result, item.sha256, record.updated_at)  # as the worker did, if it packed them
+            if item.packed is None:  # a worker that packed the rows stamped the documents first
+                stamp(result, item.sha256, record.updated_at)
             new_ids = [doc.id for doc in result.documents]
             if self._written.intersection([*old_ids, *new_ids]):
                 # A document written since the last commit changes again (the

@@ -32,11 +32,10 @@ from itertools import accumulate
 
 from whoosh import query as wq
 from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE  # the position count before Positions.encode's pickled deltas
 
 from foiasearch.search import budget
 from foiasearch.search.whoosh.postings import posting_values
-
-_INT_SIZE = 4  # the position count before Whoosh's pickled deltas (whoosh.formats.Positions.encode)
 
 
 def phrase_docs(searcher, phrase: wq.Phrase, candidates: Sequence[int]) -> list[int]:
