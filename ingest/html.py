@@ -73,7 +73,19 @@ def ingest(path: Path, options: IngestOptions) -> IngestResult:
         raise IngestError("empty file")
     if size > MAX_BYTES:
         raise IngestError(f"HTML page too large ({size // 2**20} MB > {MAX_BYTES // 2**20} MB)")
-    raw = path.read_bytes()
+    return ingest_bytes(path.read_bytes())
+
+
+def ingest_bytes(raw: bytes) -> IngestResult:
+    """One page's bytes (its file read whole) -> ``IngestResult("ok", [Document(kind="post", ...)])``.
+
+    >>> ingest_bytes(b"<title>T</title><p>Body.</p>").documents[0].text
+    'Body.'
+    """
+    if not raw:
+        raise IngestError("empty file")
+    if len(raw) > MAX_BYTES:
+        raise IngestError(f"HTML page too large ({len(raw) // 2**20} MB > {MAX_BYTES // 2**20} MB)")
     if _looks_binary(raw[:4096]):
         raise IngestError("not HTML: binary content")
     return IngestResult("ok", documents=[document_from_html(raw)])
@@ -104,6 +116,7 @@ def document_from_html(raw: bytes | str, kind: str = "post") -> Document:
 
 
 _LEAD_MIN_WORDS = 10
+_HEADINGS = lxml.etree.XPath("//h1|//h2")  # compiled once: tree.xpath() compiles per call
 _NOT_LEAD = re.compile(r"byline|author|date|time|meta|credit|caption", re.I)
 _BYLINE = re.compile(r"(?i)(by|von|par|por|posted|published)\b")
 
@@ -128,7 +141,7 @@ def lead_paragraph(tree: lxml.html.HtmlElement, title: str) -> str:
     key = _words_key(title)
     if not key:
         return ""
-    for heading in tree.xpath("//h1|//h2"):
+    for heading in _HEADINGS(tree):
         if _words_key(heading.text_content()) != key:
             continue
         for sibling in list(heading.itersiblings())[:3]:

@@ -22,11 +22,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Iterable
 from urllib.parse import unquote
 
 from dateutil import parser as dateparser
 from htmldate import find_date
+from lxml.etree import XPath
 
 from foiasearch.ingest.textnorm import merge_terms, squash
 
@@ -41,6 +43,19 @@ _NAV_CONTAINER = re.compile(r"^(nav|aside) |menu|(^|[\s_-])nav|sidebar|widget|ta
 _BYLINE_CLASS = re.compile(r"byline|author", re.I)
 _NOT_BYLINE_CLASS = re.compile(r"avatar|bio|box|comment|description|image|photo|social|about", re.I)
 _URLISH = re.compile(r"^(https?:)?//|^www\.", re.I)
+
+# Every lookup compiled once: ``tree.xpath(text)`` compiles its expression on
+# each call, about 6 us apiece, a tenth of a synthetic post's metadata time
+# (issue 18). Each is still evaluated at most once per page (page_meta).
+_JSON_LD_SCRIPTS = XPath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]')
+_REL_LINKS = XPath("//a[@rel]")
+_WORDPRESS_POST = XPath('//article[contains(@class,"type-")] | //div[contains(@class," type-post")]')
+_TITLES = XPath("//title")
+_H1 = XPath("//h1")
+_LINKS = XPath("//link[@rel][@href]")
+_TIMES = XPath("//time[@datetime]")
+_AUTHOR_MARKS = tuple(XPath(x) for x in ('//*[@itemprop="author"]', '//article//address', '//main//address'))
+_CLASSED = XPath('//*[@class][not(self::body)][not(self::html)][not(self::article)]')
 
 
 @dataclass
@@ -71,7 +86,8 @@ def page_meta(tree: Any) -> PageMeta:
     def meta_all(*keys: str) -> list[str]:
         return [value for k in keys for value in metas.get(k, [])]
 
-    rel_tags, rel_categories = _rel_links(tree)
+    links = _REL_LINKS(tree)  # tags, categories and rel=author bylines
+    rel_tags, rel_categories = _rel_links(links)
     wp_tags, wp_categories = _wordpress_classes(tree)
     site = squash(_ld_name(ld.get("publisher")) or meta("og:site_name", "application-name")
                   or _json_ld_site(objects)) or None
@@ -79,15 +95,23 @@ def page_meta(tree: Any) -> PageMeta:
     authors = _authors(ld.get("author")) or _split_names(
         [a for a in meta_all("author", "article:author", "dc.creator", "dcterms.creator",
                              "parsely-author", "sailthru.author") if not _URLISH.match(a)]
-    ) or _split_names(_byline_texts(tree))
+    ) or _split_names(_byline_texts(tree, links))
+    times: list | None = None  # the page's <time datetime> elements, looked up once, when needed
+
+    def time_element(published: bool) -> str | None:
+        nonlocal times
+        if times is None:
+            times = _TIMES(tree)[:20]
+        return _time_element(times, published)
+
     date = (iso_date(ld.get("datePublished")) or iso_date(meta(
         "article:published_time", "og:published_time", "datepublished", "dc.date",
         "dcterms.created", "dc.date.issued", "dcterms.date", "date", "pubdate", "publishdate",
-        "parsely-pub-date", "sailthru.date")) or _time_element(tree, published=True)
+        "parsely-pub-date", "sailthru.date")) or time_element(published=True)
         or iso_date(ld.get("dateCreated")) or _visible_date(tree))
     modified = (iso_date(ld.get("dateModified")) or iso_date(meta(
         "article:modified_time", "og:updated_time", "dcterms.modified", "last-modified"))
-        or _time_element(tree, published=False))
+        or time_element(published=False))
     # A post's tags are the union of every place that lists them: themes print
     # some in rel=tag links, SEO plugins others in article:tag, WordPress all
     # as tag-* classes (slugs: used only for tags no other source names).
@@ -110,7 +134,7 @@ def page_meta(tree: Any) -> PageMeta:
 
 def _json_ld_objects(tree: Any) -> list[dict]:
     objects: list[dict] = []
-    for script in tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]'):
+    for script in _JSON_LD_SCRIPTS(tree):
         # Drupal wraps it in <![CDATA[ ]]> (or //<![CDATA[ ... //]]>)
         text = _CDATA.sub("", script.text or "")
         try:
@@ -211,15 +235,16 @@ def _meta_map(tree: Any) -> dict[str, list[str]]:
     return found
 
 
-def _rel_links(tree: Any) -> tuple[list[str], list[str]]:
-    """Tags and categories from ``<a rel="tag">`` / ``<a rel="category tag">``."""
+def _rel_links(links: list) -> tuple[list[str], list[str]]:
+    """Tags and categories from ``<a rel="tag">`` / ``<a rel="category tag">``
+    among the page's ``<a rel>`` links (``links``)."""
     tags, categories = [], []
-    for link in tree.xpath("//a[@rel]"):
+    in_nav: dict = {}  # ancestor -> whether it is navigation: a post's tags share theirs
+    for link in links:
         rel = (link.get("rel") or "").lower().split()
         if "tag" not in rel and "category" not in rel:
             continue
-        if any(_NAV_CONTAINER.search(f"{a.tag} {a.get('class', '')} {a.get('id', '')}")
-               for a in link.iterancestors() if a.tag not in ("html", "body")):
+        if any(_is_nav(a, in_nav) for a in link.iterancestors() if a.tag not in ("html", "body")):
             continue
         text = squash(link.text_content())
         href = link.get("href") or ""
@@ -228,6 +253,14 @@ def _rel_links(tree: Any) -> tuple[list[str], list[str]]:
         else:
             tags.append(text)
     return merge_terms(tags), merge_terms(categories)
+
+
+def _is_nav(el: Any, seen: dict) -> bool:
+    """Whether ``el`` is a navigation container (``_NAV_CONTAINER``), remembered in ``seen``."""
+    found = seen.get(el)
+    if found is None:
+        found = seen[el] = bool(_NAV_CONTAINER.search(f"{el.tag} {el.get('class', '')} {el.get('id', '')}"))
+    return found
 
 
 def slug(term: str) -> str:
@@ -259,7 +292,7 @@ def unite_slugs(names: list[str], slugs: list[str]) -> list[str]:
 def _wordpress_classes(tree: Any) -> tuple[list[str], list[str]]:
     """WordPress marks the post element ``post-12 tag-s-comm category-news``."""
     tags, categories = [], []
-    for el in tree.xpath('//article[contains(@class,"type-")] | //div[contains(@class," type-post")]')[:1]:
+    for el in _WORDPRESS_POST(tree)[:1]:
         for cls in (el.get("class") or "").split():
             match = _WP_CLASS.match(cls)
             if match:
@@ -273,12 +306,11 @@ def _title(tree: Any, ld: dict, meta: Any, site: str | None) -> str:
     headline = ld.get("headline") or ld.get("name")
     candidates = [headline if isinstance(headline, str) else "",
                   meta("og:title", "twitter:title", "dc.title", "dcterms.title", "title")]
-    titles = tree.xpath("//title")
+    titles = _TITLES(tree)
     candidates.append(titles[0].text_content() if titles else "")
     title = next((squash(t) for t in candidates if squash(t)), "")
-    if not title:
-        h1 = tree.xpath("//h1")
-        return squash(h1[0].text_content()) if h1 else ""
+    if not title or not _TITLE_SEPARATORS.search(title):  # nothing to cut: no need of the <h1>
+        return title or _first_h1(tree)
     return strip_site_suffix(title, site, _first_h1(tree))
 
 
@@ -310,12 +342,12 @@ def _rejoin(title: str, parts: list[str], keep: int) -> str:
 
 
 def _first_h1(tree: Any) -> str:
-    h1 = tree.xpath("//h1")
+    h1 = _H1(tree)
     return squash(h1[0].text_content()) if h1 else ""
 
 
 def _canonical(tree: Any, ld: dict, meta: Any) -> str | None:
-    for link in tree.xpath("//link[@rel][@href]"):
+    for link in _LINKS(tree):
         if "canonical" in (link.get("rel") or "").lower().split():
             return link.get("href").strip()
     url = meta("og:url")
@@ -332,15 +364,16 @@ def _language(tree: Any, ld: dict, meta: Any) -> str | None:
     return lang.strip().replace("_", "-") or None
 
 
-def _byline_texts(tree: Any) -> list[str]:
-    """Visible bylines: rel=author links, itemprop=author, then elements whose
-    class says byline/author (not avatars, bios or comment authors)."""
-    for xpath in ('//a[contains(concat(" ",@rel," ")," author ")]', '//*[@itemprop="author"]',
-                  '//article//address', '//main//address'):
-        found = [_byline_name(el) for el in tree.xpath(xpath)[:3]]
+def _byline_texts(tree: Any, links: list) -> list[str]:
+    """Visible bylines: rel=author links (among the page's ``<a rel>``
+    ``links``), itemprop=author, then elements whose class says
+    byline/author (not avatars, bios or comment authors)."""
+    # each further source looked up only when the ones before it named nobody
+    for elements in chain([rel_author(links)], (xpath(tree) for xpath in _AUTHOR_MARKS)):
+        found = [_byline_name(el) for el in elements[:3]]
         if any(found):
             return [f for f in found if f]
-    for el in tree.xpath('//*[@class][not(self::body)][not(self::html)][not(self::article)]'):
+    for el in _CLASSED(tree):
         cls = el.get("class") or ""
         if not _BYLINE_CLASS.search(cls) or _NOT_BYLINE_CLASS.search(cls):
             continue
@@ -351,6 +384,19 @@ def _byline_texts(tree: Any) -> list[str]:
         if name:
             return [name]
     return []
+
+
+def rel_author(links: list) -> list:
+    """The links among ``links`` whose ``rel`` has the word "author": what
+    ``//a[contains(concat(" ",@rel," ")," author ")]`` finds among a page's
+    ``<a rel>``, without a second walk of the tree.
+
+    >>> import lxml.html
+    >>> tree = lxml.html.fromstring('<p><a rel="author">A</a><a rel="authors">B</a><a rel="me author">C</a></p>')
+    >>> [a.text for a in rel_author(_REL_LINKS(tree))]
+    ['A', 'C']
+    """
+    return [a for a in links if " author " in f" {a.get('rel')} "]
 
 
 def _byline_name(el: Any) -> str:
@@ -375,9 +421,10 @@ def _split_names(values: list[str]) -> list[str]:
     return merge_terms(n for n in names if len(n) <= 100)
 
 
-def _time_element(tree: Any, published: bool) -> str | None:
-    """A ``<time datetime>`` in the page: the published one, or the updated one."""
-    for el in tree.xpath("//time[@datetime]")[:20]:
+def _time_element(times: list, published: bool) -> str | None:
+    """Among a page's first ``<time datetime>`` elements (``times``), the
+    published one, or the updated one."""
+    for el in times:
         marks = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.getparent().get("class")
                                        if el.getparent() is not None else ""))).lower()
         is_updated = "updat" in marks or "modif" in marks

@@ -21,11 +21,24 @@ def squash(text: str | None) -> str:
     return _SPACES.sub(" ", html.unescape(text or "")).strip()
 
 
+# What an ASCII text that needs no cleaning lacks: runs of spaces, spaces at
+# a line's ends, three line breaks in a row, and the whitespace other than
+# " " and "\n" (on which str.split or str.splitlines also break).
+_UNTIDY = ("  ", " \n", "\n ", "\n\n\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
 def clean_text(text: str) -> str:
     """Multi-line text: spaces squashed per line, at most one blank line in a row."""
+    text = text or ""
+    # trafilatura's text mostly comes out clean: looking for what would change
+    # takes a quarter of the time of rebuilding it word by word (25 against
+    # 90 us for a synthetic post's body and comments, issue 18)
+    if text.isascii() and text[:1] not in (" ", "\n") and text[-1:] not in (" ", "\n") \
+            and not any(mark in text for mark in _UNTIDY):
+        return text
     # Each line's runs of whitespace to one space, ends stripped: str.split
     # and re's \s agree on what whitespace is, and no regex runs per line.
-    lines = (" ".join(line.split()) for line in (text or "").splitlines())
+    lines = (" ".join(line.split()) for line in text.splitlines())
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
