@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from bisect import bisect_left
+from functools import lru_cache, partial
+from itertools import compress, count
+from operator import itemgetter
+from typing import Iterator
 
 from foiasearch.ingest.document import Actor, Document, Email
-from foiasearch.ingest.gazetteer import Gazetteer, default_gazetteer
+from foiasearch.ingest.gazetteer import _INITIALS, Gazetteer, _words, default_gazetteer
 from foiasearch.ingest.patterns import led_by
 
 # ---------------------------------------------------------------- text forms
@@ -74,6 +78,37 @@ _SIGN_OFF_WORDS = ("Sincerely", "Respectfully", "Regards", "regards", "Thank")
 _NAME_VERB_WORDS = ("was", "had", "pleaded", "died")
 
 
+def _as_tokens(*words: str) -> frozenset[str]:
+    """The gazetteer's tokens (gazetteer._words) that are one of ``words``
+    where ``re`` finds it as a whole word: the word, or the word and a
+    letter or digit in brackets ("287(g)" is one token).
+
+    >>> sorted(_as_tokens("was"))[:3]
+    ['was', 'was(0)', 'was(1)']
+    """
+    return frozenset(f"{word}{end}" for word in words
+                     for end in ("", *(f"({c})" for c in "abcdefghijklmnopqrstuvwxyz0123456789")))
+
+
+# The same as tokens of the gazetteer (gazetteer._words), where the document's
+# set of them is at hand: a set lookup, not a scan of the text per word.
+_SIGN_OFF_TOKENS = frozenset(("Sincerely", "Respectfully", "Regards", "regards", "Thanks", "Thank"))
+_NAME_VERB_TOKENS = _as_tokens(*_NAME_VERB_WORDS)
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    """Where ``word`` is in ``text``, in order (overlaps included).
+
+    >>> _occurrences("Office, Officers, office", "Office")
+    [0, 8]
+    """
+    found, at = [], text.find(word)
+    while at != -1:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
 def _has_any(text: str, words: tuple[str, ...]) -> bool:
     """Whether ``text`` contains one of ``words``.
 
@@ -91,6 +126,9 @@ _AGENCY_OFFICE = led_by(
 # A county named as a jurisdiction: "Alder County", not "Lowndes County Jail".
 _COUNTY = led_by("[A-Z]", r"(?<![\w-])(?P<name>(?:[A-Z][a-z]+[ \t]+){1,2}County)(?:['’]s)?(?![\w-])")
 _SAID_AT = re.compile(rf"\b(?:{_REPORTING}|has[ \t]said)\b")
+# The gazetteer's tokens every match of _SAID_AT starts with (a token may end
+# in "(a)"): the matches are looked for there alone (issue 18).
+_SAID_WORDS = _as_tokens(*_REPORTING.split("|"), "has")
 _APPOSITION_AT = re.compile(r",[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
 _APPOSITION = led_by("[A-Z]", rf"(?<![\w.])(?P<name>{_NAME}),[ \t]+(?:who|a|an|the|its|his|her)[ \t]")
 
@@ -106,12 +144,15 @@ _ORG_SUFFIXES = {
     r"State_Police|Township_Police|Department_of_Corrections|Coroner|"
     r"Attorney['’]s_Office(?:_for_the_(?:[A-Z]\w+_){1,3}of_[A-Z]\w+(?:_[A-Z]\w+)?)?|Public_Defender|"
     r"District_Attorney|Board_of_Supervisors|Standards_Agency|Protection_Agency",
-    "organization": r"(?:Coalition|Network|Project|Alliance|Foundation)"
-    r"(?:_(?:for|of|on)_(?:the_)?[A-Z][\w-]+(?:_(?:and_)?[A-Z][\w-]+){0,3})?|LLP|LLC|Legal_Aid_Society|"
-    r"Immigrant_Rights_Center",
+    # "(?:Coalition|...)(?:_for_...)?" written out word by word: then every
+    # alternative starts with a letter, and re looks for _ORG_AT only where
+    # one of those letters is (30 us a post instead of 85 behind led_by).
+    "organization": "|".join(rf"{word}(?:_(?:for|of|on)_(?:the_)?[A-Z][\w-]+(?:_(?:and_)?[A-Z][\w-]+){{0,3}})?"
+                             for word in ("Coalition", "Network", "Project", "Alliance", "Foundation"))
+    + r"|LLP|LLC|Legal_Aid_Society|Immigrant_Rights_Center",
 }
 _ORG_SUFFIXES = {k: v.replace("_", _SEP) for k, v in _ORG_SUFFIXES.items()}
-_ORG_AT = led_by("[A-Z]", "|".join(_ORG_SUFFIXES.values()))
+_ORG_AT = re.compile("|".join(_ORG_SUFFIXES.values()))
 _ORG = re.compile(
     rf"(?<![\w'’-]){_ORG_PREFIX}(?P<suffix>{'|'.join(f'(?P<{k}>{v})' for k, v in _ORG_SUFFIXES.items())})(?!\w)"
 )
@@ -178,6 +219,57 @@ _ADDRESS_AFTER = re.compile(r"^(?:,\s*(?:[A-Z]{2}|[A-Z]\w+\.?)(?![\w])|[ \t]*\([
 _ADDRESS_BEFORE = re.compile(r"(?:[A-Z][\w.'’-]*),[ \t]*$|Citizenship:[ \t]*$|[Bb]orn[ \t]in[ \t]*$")
 
 
+# Where a capitalised word (or "/s/") may start: a capital or a slash that no
+# word character precedes. Every pattern run by _matches_at over these places
+# is led by such a character and looks behind it for no word character.
+_WORD_START = re.compile(r"[A-Z/](?<!\w.)")
+
+
+def _word_starts(text: str, tokens: tuple[list[str], list[int], list[int]] | None = None) -> list[int]:
+    """Offsets in ``text`` of capitalised words and slashes that no word
+    character precedes, or more places than those (where no pattern led
+    by a capital or a slash can match). ``tokens``: ``_words(text)``.
+
+    >>> text = "ICE's McDonald /s/ of Cook"
+    >>> _word_starts(text), _word_starts(text, _words(text))  # the second slash: a word character before it
+    ([0, 6, 15, 22], [0, 6, 15, 17, 22])
+    """
+    if tokens is None or _INITIALS.search(text):
+        return [m.start() for m in _WORD_START.finditer(text)]
+    # A capital no word character precedes starts a token, unless the token
+    # stream joined it to the initial before it ("U.S."; then the pattern
+    # above). Tokens whose first letter is a capital: a test per token in C
+    # instead of re's per character (10 us a post instead of 40).
+    words, starts, _ = tokens
+    capitals = list(compress(starts, map(str.isupper, map(itemgetter(0), words))))
+    if "/" not in text:
+        return capitals
+    return sorted(capitals + _occurrences(text, "/"))
+
+
+def _matches_at(pattern: re.Pattern, text: str, starts: list[int]) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern that can match only where one
+    of ``starts`` (sorted) is: it is tried there alone, each a ``match`` that
+    sees the text around it, a match's end skipped past as ``finditer`` does.
+
+    ``re`` tries a pattern led by a lookahead at every place of the text
+    (16 ns a character); a post has some 40 capitalised words in 4,500
+    characters, so the six patterns so run cost 150 us a post instead of
+    510 (issue 18).
+
+    >>> [m.group() for m in _matches_at(_COUNTY, "Alder County and Bay County", _word_starts("Alder County and Bay County"))]
+    ['Alder County', 'Bay County']
+    """
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        m = pattern.match(text, start)
+        if m:
+            yield m
+            end = m.end()
+
+
 @dataclass
 class _Found:
     name: str
@@ -206,22 +298,26 @@ def normalise_text(text: str) -> str:
     return _BROKEN_NAME.sub("-", _BROKEN_WORD.sub("", text))
 
 
-def _titlecase_caps(text: str) -> str:
+_SMALL_CAPS = {"OF", "FOR", "THE", "AND", "ON", "IN", "AT"}
+
+
+def _titlecase_caps(text: str, starts: list[int] | None = None) -> str:
     """A same-length copy with capitals-only words title-cased, so that
     "IN THE CIRCUIT COURT OF COOK COUNTY" is read like ordinary text.
+    ``starts``: where its capitals-only words may start (``_word_starts``,
+    or fewer of them), if known.
 
     >>> _titlecase_caps("THE CIRCUIT COURT OF COOK COUNTY, COOLEY LLP")
     'the Circuit Court of Cook County, Cooley LLP'
     """
-    small = {"OF", "FOR", "THE", "AND", "ON", "IN", "AT"}
-
-    def fix(m: re.Match) -> str:
+    parts, at = [], 0
+    for m in _matches_at(_ALL_CAPS, text, _word_starts(text) if starts is None else starts):
         word = m.group(0)
         if word in _KEEP_CAPS:
-            return word
-        return word.lower() if word in small else word.capitalize()
-
-    return _ALL_CAPS.sub(fix, text)
+            continue
+        parts += text[at:m.start()], word.lower() if word in _SMALL_CAPS else word.capitalize()
+        at = m.end()
+    return "".join([*parts, text[at:]]) if parts else text
 
 
 def _tokens(span: str) -> list[str]:
@@ -299,9 +395,14 @@ class _Extractor:
         self.surnames: list[tuple[str, int]] = []
         self._lower_words: set[str] | None = None  # words written in lower case, for _common_words
         self.canonical_person: dict[str, str] = {}  # printed name -> gazetteer name  # unresolved single-name mentions
+        self.words = _words(text)  # the gazetteer's tokens: words, starts, ends
+        self.vocabulary = set(self.words[0])
+        self.starts = _word_starts(text, self.words)  # where the patterns led by a capital are tried
+        # Where a pattern that starts with two capitals is tried.
+        self.capitals_2 = [start for start in self.starts if text[start + 1:start + 2].isupper()]
 
     def run(self) -> list[_Found]:
-        matches = self.gaz.find(self.text)
+        matches = self.gaz.find(self.text, self.words, self.vocabulary)
         self._gazetteer([m for m in matches if m.entry.type != "place"])
         self._agency_offices()
         self._organisations()
@@ -339,7 +440,7 @@ class _Extractor:
     def _organisations(self) -> None:
         windows = self._organisations_in(self.text)
         # Signature blocks in capitals are one name per line: do not join lines.
-        titled = _titlecase_caps(self.text)
+        titled = _titlecase_caps(self.text, self.capitals_2)
         if titled != self.text:
             self._organisations_in(titled, one_line=True)
         else:
@@ -347,10 +448,36 @@ class _Extractor:
             # every court comes out as it did (found, or refused by the same rule).
             self._organisations_in(titled, one_line=True, windows=windows, courts=False)
 
+    def _tokens_before(self, word: str, tokens: int) -> list[int]:
+        """Where the ``tokens`` tokens before each ``word`` in the text start,
+        in order: an _AGENCY_OFFICE match is an agency's token, spaces and
+        "Office", a _COUNTY match one or two words, spaces and "County"; those
+        tokens are the places to try them (a few, instead of every capital).
+
+        >>> _Extractor("ICE Office, DHS  Office", default_gazetteer())._tokens_before("Office", 1)
+        [0, 12]
+        """
+        starts = self.words[1]
+        places = {starts[i - back] for i in map(partial(bisect_left, starts), _occurrences(self.text, word))
+                  for back in range(1, tokens + 1) if i >= back}
+        return sorted(places)
+
+    def _said_starts(self) -> list[int]:
+        """Where _SAID_AT's matches may start: its words, where the text has
+        them (most posts have one or two of the twelve).
+
+        >>> _Extractor("Ann has said it; he says", default_gazetteer())._said_starts()
+        [4, 8, 20]
+        """
+        said = {word.partition("(")[0] for word in self.vocabulary.intersection(_SAID_WORDS)}
+        if "said" not in said:
+            said.discard("has")  # "has said" or nothing
+        return sorted(at for word in said for at in _occurrences(self.text, word))
+
     def _agency_offices(self) -> None:
         if "Office" not in self.text:  # every match has it: no scan (issue 18)
             return
-        for m in _AGENCY_OFFICE.finditer(self.text):
+        for m in _matches_at(_AGENCY_OFFICE, self.text, self._tokens_before("Office", 1)):
             if not self._overlaps(m.start(), m.end()):
                 office = re.sub(r"\s+", " ", m.group("office"))
                 self.found.append(_Found(f"{m.group('agency')} {office}", "agency", m.start()))
@@ -359,7 +486,7 @@ class _Extractor:
     def _counties(self) -> None:
         if "County" not in self.text:  # every match has it: no scan (issue 18)
             return
-        for m in _COUNTY.finditer(self.text):
+        for m in _matches_at(_COUNTY, self.text, self._tokens_before("County", 2)):
             words = m.group("name").split()
             if words[0] in _ORG_LEAD or words[0] in ("Are", "Is", "Was", "Your", "Our") or words[0] in _STOP and words[0] not in ("Cook", "Los", "San", "Santa", "New"):
                 words = words[1:]
@@ -369,11 +496,13 @@ class _Extractor:
                 continue
             self.found.append(_Found(" ".join(words), "place", m.start()))
 
-    def _windows(self, text: str, suffix: re.Pattern) -> list[tuple[int, int]]:
-        """Stretches of text that end in an organisation suffix: the full
-        patterns run only there (running them everywhere cost 40 ms a page)."""
+    def _windows(self, text: str, suffix: re.Pattern | Iterator[re.Match]) -> list[tuple[int, int]]:
+        """Stretches of text around the matches of ``suffix`` (a pattern, or
+        its matches), an organisation suffix or the word that anchors a name:
+        the full patterns run only there (running them everywhere cost 40 ms
+        a page)."""
         spans: list[tuple[int, int]] = []
-        for m in suffix.finditer(text):
+        for m in suffix.finditer(text) if isinstance(suffix, re.Pattern) else suffix:
             start, end = max(0, m.start() - 160), min(len(text), m.end() + 120)
             if spans and start <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], end)
@@ -518,14 +647,23 @@ class _Extractor:
         this document ("organized crime", "asset forfeiture"): OCR and
         headings capitalise phrases, not only names."""
         if self._lower_words is None:
-            self._lower_words = set(re.findall(r"\b[a-z]{3,}\b", self.text))
+            self._lower_words = self._lower_case_words()
         words = [t.rstrip(".,").lower() for t in tokens if len(t.rstrip(".,")) > 2]
         return bool(words) and all(w in self._lower_words for w in words)
+
+    def _lower_case_words(self) -> set[str]:
+        """The words ``\\b[a-z]{3,}\\b`` finds in the text. Those are the
+        gazetteer's tokens of three lower-case letters or more, unless an
+        underscore (a word character that no token holds) or a letter in
+        brackets (joined to a token) is in the text."""
+        if "_" in self.text or "(" in self.text:
+            return set(re.findall(r"\b[a-z]{3,}\b", self.text))
+        return {w for w in self.vocabulary if len(w) > 2 and w.islower() and w.isalpha() and w.isascii()}
 
     def _people(self) -> None:
         text = self.text
         honorific_surnames = set()
-        for m in _TITLED.finditer(text):
+        for m in _matches_at(_TITLED, text, self.starts):
             if self._overlaps(m.start("name"), m.end("name")):
                 continue
             name = m.group("name")
@@ -536,23 +674,27 @@ class _Extractor:
                     name = first
                 honorific_surnames.add(first.casefold())
             self._person(name, m.start("name"))
-        for m in _RECORD_NAME.finditer(text):
+        for m in _matches_at(_RECORD_NAME, text, self.capitals_2):
             if m.group("last").casefold() in honorific_surnames:
                 self._person(f"{m.group('first')} {m.group('last')}", m.start())
-        for m in _HEADER.finditer(text) if _has_any(text, _HEADER_WORDS) else ():
+        for m in _HEADER.finditer(text) if ":" in text and _has_any(text, _HEADER_WORDS) else ():
             for value in re.split(r";", m.group("value")):
                 name = person_from_email(value)
                 if name:
                     self._person(name, m.start("value"))
-        for m in _SIGN_OFF.finditer(text) if _has_any(text, _SIGN_OFF_WORDS) else ():
+        for m in _SIGN_OFF.finditer(text) if not self.vocabulary.isdisjoint(_SIGN_OFF_TOKENS) else ():
             self._person(m.group("name"), m.start("name"))
         # The name patterns are costly where they start; run them only near
         # the verb or comma that anchors them.
         runs = [(_SAID_NAME, _SAID_AT), (_NAME_SAID, _SAID_AT), (_APPOSITION, _APPOSITION_AT), (_NAME_VERB, None)]
-        windows_at = {anchor: self._windows(text, anchor) for anchor in (_SAID_AT, _APPOSITION_AT)}  # each found once
+        said_at = _matches_at(_SAID_AT, text, self._said_starts())
+        windows_at = {_SAID_AT: self._windows(text, said_at), _APPOSITION_AT: self._windows(text, _APPOSITION_AT)}
         for pattern, anchor in runs:
-            windows = windows_at[anchor] if anchor else [(0, len(text))] if _has_any(text, _NAME_VERB_WORDS) else []
-            for m in (m for s, e in windows for m in pattern.finditer(text, s, e)):
+            if anchor:
+                matches = (m for s, e in windows_at[anchor] for m in pattern.finditer(text, s, e))
+            else:
+                matches = () if self.vocabulary.isdisjoint(_NAME_VERB_TOKENS) else _matches_at(pattern, text, self.starts)
+            for m in matches:
                 if not self._overlaps(m.start("name"), m.end("name")) and len(m.group("name").split()) > 1:
                     self._person(m.group("name"), m.start("name"))
         self._expand_people()
@@ -631,13 +773,25 @@ def _collect(doc: Document, gazetteer: Gazetteer | None) -> tuple[list[_Found], 
     return found, starts
 
 
+@lru_cache(maxsize=4096)
+def _fold_key(name: str) -> str:
+    """The key two spellings of one actor share: "Cook County Sheriff's
+    Office" and "COOK COUNTY SHERIFF'S OFFICE". Cached: the same names come
+    back in document after document.
+
+    >>> _fold_key("Sheriff's  Office,")
+    'sheriff s office'
+    """
+    return re.sub(r"[^\w]+", " ", name).casefold().strip()
+
+
 def _canonical(found: list[_Found], gaz: Gazetteer) -> dict[str, Actor]:
     """Deduplicate by folded name; a gazetteer entry's name and type win."""
     actors: dict[str, Actor] = {}
     for f in found:
         entry = gaz.entries.get(f.name)
         name, kind = (entry.name, entry.type) if entry else (f.name, f.type)
-        key = re.sub(r"[^\w]+", " ", name).casefold().strip()
+        key = _fold_key(name)
         if key not in actors or entry:
             actors[key] = Actor(name=name, type=kind)
     return actors
@@ -667,7 +821,7 @@ def actor_pages(doc: Document, gazetteer: Gazetteer | None = None) -> dict[str, 
     canonical = _canonical(found, gaz)
     pages: dict[str, set[int]] = {a.name: set() for a in canonical.values()}
     for f in found:
-        key = re.sub(r"[^\w]+", " ", (gaz.entries[f.name].name if f.name in gaz.entries else f.name)).casefold().strip()
+        key = _fold_key(gaz.entries[f.name].name if f.name in gaz.entries else f.name)
         actor = canonical[key]
         number = next((n for s, n in reversed(starts) if s <= f.start), None) if f.start >= 0 else None
         if number is not None:
@@ -676,6 +830,6 @@ def actor_pages(doc: Document, gazetteer: Gazetteer | None = None) -> dict[str, 
         for value in [email.sender, *email.recipients]:
             name = person_from_email(value or "")
             if name and email.page is not None:
-                key = re.sub(r"[^\w]+", " ", name).casefold().strip()
+                key = _fold_key(name)
                 pages[canonical[key].name].add(email.page)
     return {name: sorted(nums) for name, nums in sorted(pages.items())}
