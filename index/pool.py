@@ -13,6 +13,10 @@ of memory).
 Workers die with the indexer: each asks the kernel for SIGKILL when its
 parent exits (``PR_SET_PDEATHSIG``), and leaves when its pipe closes.
 
+A :class:`WorkerPool` starts its processes when made, before it is given
+any file: the indexer makes it first, and the workers start up while it
+opens its index and walks the folders.
+
 >>> import tempfile, pathlib
 >>> from foiasearch.ingest.options import IngestOptions
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -26,9 +30,11 @@ from __future__ import annotations
 
 import collections
 import fcntl
+import gc
 import multiprocessing
 import os
 import signal
+import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -75,21 +81,52 @@ QUEUED_BYTES = 256 * 1024
 RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default ceiling for an unprivileged pipe
 
 
-def _serve(tasks: Connection, results: Connection, options: IngestOptions, parent: int) -> None:
-    """A worker's loop: a path in, an Extracted out, until the pipe closes."""
+# A result on its pipe: its length (8 bytes, big-endian), then the pickle.
+# Not Connection.send/recv_bytes: the results thread reads every result a
+# worker has written in one read (below), and each read or write of this
+# process waits for the GIL when it returns.
+_LENGTH = struct.Struct("!Q")
+
+
+def _serve(tasks: Connection, results: Connection, parent: int) -> None:
+    """A worker's loop until its task pipe closes or says None: options
+    (an IngestOptions, for the files that follow), or a list of paths, each
+    answered by an Extracted on the result pipe."""
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(0)
+    # Forked before the indexer froze its own objects: what is alive now
+    # lives for the whole run, and the collections skip it from here on.
+    gc.freeze()
     init_worker()
+    options = IngestOptions()
+    out = results.fileno()
     while True:
         try:
-            path = tasks.recv()
+            message = tasks.recv()
         except (EOFError, OSError):
             break
-        if path is None:
+        if message is None:
             break
-        results.send(extract(path, options))
+        if isinstance(message, IngestOptions):
+            options = message
+            continue
+        for path in message:
+            try:
+                _write(out, ForkingPickler.dumps(extract(path, options)))
+            except OSError:  # the parent is gone
+                os._exit(0)
     results.close()
+
+
+def _write(fd: int, data) -> None:
+    """One framed result, whole (a pipe write may stop short of it)."""
+    header = _LENGTH.pack(len(data))
+    written = os.writev(fd, [header, data])
+    if written < len(header) + len(data):
+        rest = memoryview(header + bytes(data))[written:]
+        while rest:
+            rest = rest[os.write(fd, rest):]
 
 
 def _widen(conn: Connection) -> None:
@@ -107,18 +144,19 @@ class _Worker:
     reads them: the first is the one it reads now (since ``started``), the
     others wait in its task pipe."""
 
-    def __init__(self, context, options: IngestOptions) -> None:
+    def __init__(self, context) -> None:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.conn, result_writer = context.Pipe(duplex=False)
         _widen(self.conn)
-        self.process = context.Process(target=_serve, args=(task_reader, result_writer, options, os.getpid()),
-                                       daemon=True)
+        self.process = context.Process(target=_serve, args=(task_reader, result_writer, os.getpid()), daemon=True)
         self.process.start()
         task_reader.close()
         result_writer.close()
         self.held: collections.deque[tuple[str, int]] = collections.deque()  # (path, size in bytes)
         self.started = 0.0
         self.closed = False  # its task pipe broke: it died, its result pipe will say so
+        self.inbox = bytearray()  # what it wrote of a result not yet whole
+        self.unsent: list[str] = []  # queued to it, not yet written to its task pipe
 
     def takes(self, size: int) -> bool:
         """Whether a file of ``size`` bytes may join this worker's queue: an
@@ -131,17 +169,58 @@ class _Worker:
         waiting = sum(s for _, s in self.held) - self.held[0][1]
         return len(self.held) < PATHS_PER_WORKER and waiting + size <= QUEUED_BYTES
 
-    def give(self, path: str, size: int) -> None:
-        self.tasks.send(path)
+    def queue(self, path: str, size: int) -> None:
+        """Put ``path`` in its hands; :meth:`send` gives it the files queued."""
         if not self.held:
             self.started = time.monotonic()
         self.held.append((path, size))
+        self.unsent.append(path)
+
+    def send(self) -> list[str]:
+        """Give the worker the files queued since the last send, in one write
+        (the results thread waits for the GIL after each write, not after
+        each file); the ones its broken pipe did not take, taken back."""
+        paths, self.unsent = self.unsent, []
+        try:
+            self.tasks.send(paths)
+        except OSError:
+            for _ in paths:
+                self.held.pop()
+            return paths
+        return []
 
     def done(self) -> str:
         """The file the worker has just answered for; its next one starts now."""
         path, _ = self.held.popleft()
         self.started = time.monotonic()
         return path
+
+    def read(self) -> list[bytes] | None:
+        """The results whole in the pipe now, in one read (a few at once when
+        this thread answers late); None once the worker is gone (its pipe
+        closed)."""
+        try:
+            chunk = os.read(self.conn.fileno(), RESULT_PIPE_BYTES)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return None
+        inbox = self.inbox
+        inbox += chunk
+        found = []
+        while len(inbox) >= _LENGTH.size:
+            (size,) = _LENGTH.unpack_from(inbox)
+            end = _LENGTH.size + size
+            if len(inbox) < end:
+                break
+            with memoryview(inbox) as view:
+                found.append(bytes(view[_LENGTH.size:end]))
+            del inbox[:end]
+        return found
+
+    def answered(self) -> bool:
+        """Whether a result has come, or is coming, and is not read yet."""
+        return bool(self.inbox) or self.conn.poll()
 
     def stop(self) -> None:
         """Kill the process now and reap it."""
@@ -226,43 +305,214 @@ _DONE = object()
 def extract_in_workers(paths: Iterable[str], options: IngestOptions, workers: int,
                        time_limit: float | None = None, window: int | None = None) -> Iterator[Extracted]:
     """Extract every path in ``workers`` processes; yields one Extracted per
-    path, in the order they finish. ``time_limit`` defaults to the options'
-    ``timeout_seconds`` plus a grace period for the worker's own alarm.
+    path, in the order they finish (:meth:`WorkerPool.extract`)."""
+    with WorkerPool(workers) as pool:
+        yield from pool.extract(paths, options, time_limit, window)
 
-    A thread of this process receives the results and hands out the next
-    files while the caller is busy (committing the index, for one): the
-    workers never wait for the writer, up to ``window`` results ahead.
+
+class WorkerPool:
+    """Extraction processes, started now, that read the files of one
+    :meth:`extract` call; closed (every process stopped and reaped) by
+    ``close`` or at the end of the ``with`` block.
+
+    Made before the indexer opens its index and walks its folders, the
+    workers start meanwhile (fork, their set-up) instead of after.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.json").write_text("{}")
+    >>> with WorkerPool(2) as pool:
+    ...     pool.keep(1)
+    ...     [e.result.status for e in pool.extract([str(folder / "a.json")], IngestOptions())]
+    ['skipped']
     """
-    limit = (options.timeout_seconds + KILL_GRACE_SECONDS) if time_limit is None else time_limit
-    stop = threading.Event()
-    results = _Window(window or WINDOW_PER_WORKER * max(1, workers),
-                      WINDOW_BYTES_PER_WORKER * max(1, workers), stop)
 
-    def pump() -> None:
-        dispatch = _dispatch(paths, options, workers, limit, stop)
+    def __init__(self, workers: int) -> None:
+        self.context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self.workers = [_Worker(self.context) for _ in range(max(1, workers))]
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def keep(self, count: int) -> None:
+        """Stop all workers but ``count`` (at least one): fewer files than
+        workers leave the others nothing to do."""
+        while len(self.workers) > max(1, count):
+            _close([self.workers.pop()])
+
+    def close(self) -> None:
+        """Tell every worker to leave, then stop and reap them all."""
+        workers, self.workers = self.workers, []
+        _close(workers)
+
+    def extract(self, paths: Iterable[str], options: IngestOptions, time_limit: float | None = None,
+                window: int | None = None) -> Iterator[Extracted]:
+        """Extract every path; yields one Extracted per path, in the order
+        they finish. ``time_limit`` defaults to the options'
+        ``timeout_seconds`` plus a grace period for the worker's own alarm.
+        The pool is closed when this ends: one call per pool.
+
+        A thread of this process receives the results and hands out the next
+        files while the caller is busy (committing the index, for one): the
+        workers never wait for the writer, up to ``window`` results ahead.
+        """
+        limit = (options.timeout_seconds + KILL_GRACE_SECONDS) if time_limit is None else time_limit
+        stop = threading.Event()
+        count = max(1, len(self.workers))
+        results = _Window(window or WINDOW_PER_WORKER * count, WINDOW_BYTES_PER_WORKER * count, stop)
+
+        def pump() -> None:
+            dispatch = self._dispatch(paths, options, limit, stop)
+            try:
+                for item, size in dispatch:
+                    if not results.put(item, size):
+                        break
+            except BaseException as error:  # handed to the caller's thread
+                results.put(_Raised(error))
+            finally:
+                dispatch.close()
+                results.put(_DONE)
+
+        thread = threading.Thread(target=pump, name="extraction-results", daemon=True)
+        thread.start()
         try:
-            for item, size in dispatch:
-                if not results.put(item, size):
+            while True:
+                item = results.get()
+                if item is _DONE:
                     break
-        except BaseException as error:  # handed to the caller's thread
-            results.put(_Raised(error))
+                if isinstance(item, _Raised):
+                    raise item.error
+                yield ForkingPickler.loads(item) if type(item) is bytes else item
         finally:
-            dispatch.close()
-            results.put(_DONE)
+            stop.set()
+            thread.join()
 
-    thread = threading.Thread(target=pump, name="extraction-results", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = results.get()
-            if item is _DONE:
-                break
-            if isinstance(item, _Raised):
-                raise item.error
-            yield ForkingPickler.loads(item) if type(item) is bytes else item
-    finally:
-        stop.set()
-        thread.join()
+    def _dispatch(self, paths: Iterable[str], options: IngestOptions, limit: float,
+                  stop: threading.Event) -> Iterator[tuple[Extracted | bytes, int]]:
+        """The workers' loop (in the results thread): hand out files, receive,
+        stop the ones over ``limit``, replace the dead. Yields each result as
+        the worker sent it (pickled bytes; the caller's thread unpickles) or a
+        failure made here, with its size as sent, in bytes.
+
+        Each worker holds a few small files at once (:meth:`_Worker.takes`):
+        it starts its next one as soon as it has sent a result, without
+        waiting for this thread, which shares the GIL with the writer's and may
+        answer late. A worker stopped or dead fails only the file it was
+        reading; the ones it had not started are given again, first."""
+        pool = self.workers
+        pending = iter(paths)
+        again: collections.deque[str] = collections.deque()  # taken back from a stopped or dead worker
+        looked: list[tuple[str, int]] = []  # the next file and its size, not yet given
+
+        def upcoming() -> tuple[str, int] | None:
+            if not looked:
+                path = again.popleft() if again else next(pending, None)
+                if path is None:
+                    return None
+                looked.append((path, _size(path)))
+            return looked[0]
+
+        def start(worker: _Worker) -> None:
+            """The options for this call, first in its task pipe."""
+            try:
+                worker.tasks.send(options)
+            except OSError:  # it died: its result pipe says so (it holds nothing yet)
+                worker.closed = True
+
+        def replace(worker: _Worker) -> None:
+            """A fresh process in place of ``worker``, which is stopped; the
+            files it held but had not started are given again."""
+            pool.remove(worker)
+            worker.stop()
+            again.extendleft(reversed([path for path, _ in worker.held]))
+            fresh = _Worker(self.context)
+            pool.append(fresh)
+            start(fresh)
+
+        def feed() -> None:
+            """Hand out files while a worker takes the next one (the least
+            loaded), each worker's in one write."""
+            while True:
+                while (head := upcoming()) is not None:
+                    path, size = head
+                    taker = min((w for w in pool if w.takes(size)), key=lambda w: len(w.held), default=None)
+                    if taker is None:
+                        break
+                    taker.queue(path, size)
+                    looked.clear()
+                broke = False
+                for worker in [w for w in pool if w.unsent]:
+                    refused = worker.send()
+                    if refused:  # it died: idle, replaced now; else its pipe tells, below
+                        again.extendleft(reversed(refused))
+                        broke = True
+                        if worker.held:
+                            worker.closed = True  # takes no more
+                        else:
+                            replace(worker)
+                if not broke:
+                    return
+
+        for worker in pool:
+            start(worker)
+        try:
+            feed()
+            while not stop.is_set():
+                # A closed worker (its task pipe broke) is read until its result
+                # pipe says it is gone, even with nothing in hand: then replaced.
+                busy = {w.conn: w for w in pool if w.held or w.closed}
+                if not busy:
+                    break
+                deadline = min((w.started for w in busy.values() if w.held), default=time.monotonic() + 1.0) + limit
+                ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
+                for conn in ready:
+                    worker = busy[conn]
+                    found = worker.read()
+                    if found is None:  # gone
+                        if not worker.held:  # it died after its last answer: no file lost
+                            replace(worker)
+                            feed()
+                            continue
+                        path, _ = worker.held.popleft()
+                        failed = _failed(path, f"extraction process died ({worker.death()}); "
+                                               "not retried until the file changes")
+                        replace(worker)
+                        feed()
+                        yield failed, 0
+                        continue
+                    for _ in found:
+                        worker.done()
+                    if found:
+                        feed()  # before handing the results on: the worker goes on meanwhile
+                    for data in found:
+                        yield data, len(data)
+                now = time.monotonic()
+                for worker in list(pool):
+                    if worker.held and worker.conn not in ready and now - worker.started >= limit:
+                        if worker.answered():  # it answered meanwhile (this thread waited on the writer): read next
+                            continue
+                        path, _ = worker.held.popleft()
+                        replace(worker)
+                        feed()
+                        yield _failed(path, f"timed out after {options.timeout_seconds} s "
+                                            "(stopped); not retried until the file changes"), 0
+        finally:
+            self.close()
+
+
+def _close(workers: list[_Worker]) -> None:
+    """Tell ``workers`` to leave, give them a second, then stop and reap them."""
+    for worker in workers:
+        try:
+            worker.tasks.send(None)
+        except OSError:
+            pass
+    for worker in workers:
+        worker.process.join(timeout=1)
+        worker.stop()
 
 
 def _size(path: str) -> int:
@@ -270,104 +520,3 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:  # the worker reports why
         return 0
-
-
-def _dispatch(paths: Iterable[str], options: IngestOptions, workers: int, limit: float,
-              stop: threading.Event) -> Iterator[tuple[Extracted | bytes, int]]:
-    """The workers' loop (in the results thread): hand out files, receive,
-    stop the ones over ``limit``, replace the dead. Yields each result as
-    the worker sent it (pickled bytes; the caller's thread unpickles) or a
-    failure made here, with its size as sent, in bytes.
-
-    Each worker holds a few small files at once (:meth:`_Worker.takes`):
-    it starts its next one as soon as it has sent a result, without
-    waiting for this thread, which shares the GIL with the writer's and may
-    answer late. A worker stopped or dead fails only the file it was
-    reading; the ones it had not started are given again, first."""
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    pending = iter(paths)
-    again: collections.deque[str] = collections.deque()  # taken back from a stopped or dead worker
-    looked: list[tuple[str, int]] = []  # the next file and its size, not yet given
-    pool = [_Worker(context, options) for _ in range(max(1, workers))]
-
-    def upcoming() -> tuple[str, int] | None:
-        if not looked:
-            path = again.popleft() if again else next(pending, None)
-            if path is None:
-                return None
-            looked.append((path, _size(path)))
-        return looked[0]
-
-    def replace(worker: _Worker) -> None:
-        """A fresh process in place of ``worker``, which is stopped; the
-        files it held but had not started are given again."""
-        pool.remove(worker)
-        worker.stop()
-        again.extendleft(reversed([path for path, _ in worker.held]))
-        pool.append(_Worker(context, options))
-
-    def feed() -> None:
-        """Hand out files while a worker takes the next one (the least loaded)."""
-        while (head := upcoming()) is not None:
-            path, size = head
-            taker = min((w for w in pool if w.takes(size)), key=lambda w: len(w.held), default=None)
-            if taker is None:
-                return
-            try:
-                taker.give(path, size)
-            except OSError:  # it died: idle, replaced now; else its pipe tells, below
-                if taker.held:
-                    taker.closed = True  # takes no more
-                else:
-                    replace(taker)
-                continue
-            looked.clear()
-
-    try:
-        feed()
-        while not stop.is_set():
-            # A closed worker (its task pipe broke) is read until its result
-            # pipe says it is gone, even with nothing in hand: then replaced.
-            busy = {w.conn: w for w in pool if w.held or w.closed}
-            if not busy:
-                break
-            deadline = min((w.started for w in busy.values() if w.held), default=time.monotonic() + 1.0) + limit
-            ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
-            for conn in ready:
-                worker = busy[conn]
-                try:
-                    data = conn.recv_bytes()  # what conn.recv() unpickles, in the caller's thread
-                except (EOFError, OSError):
-                    if not worker.held:  # it died after its last answer: no file lost
-                        replace(worker)
-                        feed()
-                        continue
-                    path, _ = worker.held.popleft()
-                    failed = _failed(path, f"extraction process died ({worker.death()}); "
-                                           "not retried until the file changes")
-                    replace(worker)
-                    feed()
-                    yield failed, 0
-                    continue
-                worker.done()
-                feed()  # before handing the result on: the worker goes on meanwhile
-                yield data, len(data)
-            now = time.monotonic()
-            for worker in list(pool):
-                if worker.held and worker.conn not in ready and now - worker.started >= limit:
-                    if worker.conn.poll():  # it answered meanwhile (this thread waited on the writer): read next
-                        continue
-                    path, _ = worker.held.popleft()
-                    replace(worker)
-                    feed()
-                    yield _failed(path, f"timed out after {options.timeout_seconds} s "
-                                        "(stopped); not retried until the file changes"), 0
-    finally:
-        for worker in pool:
-            try:
-                worker.tasks.send(None)
-            except OSError:
-                pass
-        for worker in pool:
-            worker.process.join(timeout=1)
-            worker.stop()
