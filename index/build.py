@@ -154,6 +154,9 @@ class Indexer:
         with _write_lock(self.location):
             # The workers first: they start up (fork, set-up) while this
             # process opens the index and walks the folders, instead of after.
+            # outdated() above imported the backend's writer, whose analysis
+            # they run: forked after it, they do not import it again (its
+            # 73 modules cost a worker 40-55 ms of CPU on its first file).
             self._pool = WorkerPool(self.workers) if self.workers > 0 else None
             try:
                 # What is alive now (modules, the parsers' tables) lives for

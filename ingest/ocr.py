@@ -35,9 +35,23 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from foiasearch.ingest.document import LOW_OCR_CONFIDENCE
+
+
+class _Numpy:
+    """numpy, imported when the OCR first uses it: its import was a fifth of
+    an indexing run's start-up (0.1 of 0.5 s of CPU, before the extraction
+    workers fork), and a PDF with a text layer never needs it."""
+
+    def __getattr__(self, name: str):
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _Numpy()
+
 
 # Chosen by word overlap with the Lucy Parsons references (bench/ocr_overlap.py
 # --variants before after dpi200 dpi250 dpi300, see docs/EXTRACTION.md):

@@ -1,0 +1,103 @@
+"""The extraction pool (index.pool.WorkerPool): started before the indexer
+opens its index, given its options with the files, results read a few at a
+time from a worker's pipe; and the OCR's numpy left out of a run that does
+no OCR."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+
+from foiasearch.index import build, pool
+from foiasearch.index.build import Indexer
+from foiasearch.index.location import IndexLocation
+from foiasearch.index.pool import WorkerPool
+from foiasearch.ingest.options import IngestOptions
+from tests.builders import write_html
+from tests.conftest import REPO
+from tests.test_pdf_passwords import OWNER_PW, USER_PW, write_encrypted
+
+
+def test_a_pool_works_with_the_options_it_is_given_after_it_started(tmp_path):
+    """The workers are forked before the options are known (the indexer
+    changes them after its walk): each extract call's options reach them."""
+    locked = str(write_encrypted(tmp_path / "locked.pdf", "Detainer memo about wombats", USER_PW, OWNER_PW))
+    with WorkerPool(2) as workers:
+        assert len(multiprocessing.active_children()) == 2  # forked when made, before any file
+        found = list(workers.extract([locked], IngestOptions(ocr=False, passwords=(USER_PW,))))
+    assert [item.result.status for item in found] == ["ok"]
+    assert "wombats" in found[0].result.documents[0].pages[0].text
+    with WorkerPool(1) as workers:
+        found = list(workers.extract([locked], IngestOptions(ocr=False)))
+    assert found[0].result.reason == "encrypted: password required"
+    assert not multiprocessing.active_children()
+
+
+def test_keep_stops_the_workers_a_short_run_does_not_need(tmp_path):
+    paths = [str(write_html(tmp_path / f"p{n}.html", f"P{n}", "Opt out.")) for n in range(2)]
+    with WorkerPool(3) as workers:
+        workers.keep(2)
+        assert len(multiprocessing.active_children()) == 2
+        assert sorted(i.path for i in workers.extract(paths, IngestOptions(ocr=False))) == sorted(paths)
+    assert not multiprocessing.active_children()
+
+
+def test_results_are_read_whole_however_the_pipe_cuts_them():
+    """Two results and part of a third in the pipe: one read gives the two,
+    the next the third once the rest of it has come."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    worker = pool._Worker.__new__(pool._Worker)
+    worker.conn, worker.inbox = reader, bytearray()
+    pool._write(writer.fileno(), b"first")  # as a worker writes them
+    pool._write(writer.fileno(), b"x" * 20_000)
+    third = pool._LENGTH.pack(5) + b"third"
+    os.write(writer.fileno(), third[:6])
+    assert worker.read() == [b"first", b"x" * 20_000]
+    assert worker.answered()  # part of the next is here
+    os.write(writer.fileno(), third[6:])
+    assert worker.read() == [b"third"] and not worker.answered()
+    writer.close()
+    assert worker.read() is None  # the worker is gone
+    reader.close()
+
+
+def test_the_workers_are_running_before_the_index_is_opened(tmp_path, monkeypatch):
+    """They start up while the indexer opens its writer and store and walks
+    the folders; every file still gets its outcome."""
+    for n in range(4):
+        write_html(tmp_path / "corpus" / f"p{n}.html", f"P{n}", "Opt out of Secure Communities.")
+    seen = []
+    opened = build.open_writer
+
+    def open_writer(location, *args, **kwargs):
+        seen.append(len(multiprocessing.active_children()))
+        return opened(location, *args, **kwargs)
+
+    monkeypatch.setattr(build, "open_writer", open_writer)
+    location = IndexLocation(tmp_path / "ix")
+    summary = Indexer(location, IngestOptions(ocr=False, ocr_cache_dir=location.ocr_cache_dir), workers=2).run(
+        [tmp_path / "corpus"])
+    assert seen == [2]
+    assert (summary.seen, summary.indexed) == (4, 4)
+    assert not multiprocessing.active_children()
+
+
+def test_an_indexer_with_nothing_to_extract_leaves_no_worker_behind(tmp_path):
+    write_html(tmp_path / "corpus" / "p.html", "P", "Opt out.")
+    location = IndexLocation(tmp_path / "ix")
+    options = IngestOptions(ocr=False, ocr_cache_dir=location.ocr_cache_dir)
+    assert Indexer(location, options, workers=2).run([tmp_path / "corpus"]).indexed == 1
+    assert Indexer(location, options, workers=2).run([tmp_path / "corpus"]).unchanged == 1
+    assert not multiprocessing.active_children()
+
+
+def test_indexing_imports_no_numpy_until_a_page_is_ocred():
+    """numpy (the OCR's images) was a fifth of an index run's start-up."""
+    code = ("import sys, foiasearch.cli, foiasearch.index.build, foiasearch.ingest.ocr as ocr\n"
+            "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+            "assert ocr.parse_pgm(b'P5 2 1 255 ' + bytes([0, 255])).tolist() == [[0, 255]]\n"
+            "assert 'numpy' in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
