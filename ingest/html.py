@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import lxml.etree
@@ -116,7 +117,6 @@ def document_from_html(raw: bytes | str, kind: str = "post") -> Document:
 
 
 _LEAD_MIN_WORDS = 10
-_HEADINGS = lxml.etree.XPath("//h1|//h2")  # compiled once: tree.xpath() compiles per call
 _NOT_LEAD = re.compile(r"byline|author|date|time|meta|credit|caption", re.I)
 _BYLINE = re.compile(r"(?i)(by|von|par|por|posted|published)\b")
 
@@ -141,16 +141,17 @@ def lead_paragraph(tree: lxml.html.HtmlElement, title: str) -> str:
     key = _words_key(title)
     if not key:
         return ""
-    for heading in _HEADINGS(tree):
+    # //h1|//h2, in document order: one walk that lxml filters in C
+    for heading in tree.getroottree().getroot().iter("h1", "h2"):
         if _words_key(heading.text_content()) != key:
             continue
-        for sibling in list(heading.itersiblings())[:3]:
+        for sibling in islice(heading.itersiblings(), 3):
             if not isinstance(sibling.tag, str) or sibling.tag in ("h1", "h2", "h3"):
                 break
-            if sibling.tag != "p":
-                continue
+            if sibling.tag != "p" or _NOT_LEAD.search(sibling.get("class") or ""):
+                continue  # (a byline's class spares reading its text)
             text = clean_text(" ".join(sibling.text_content().split()))
-            if _NOT_LEAD.search(sibling.get("class") or "") or _BYLINE.match(text):
+            if _BYLINE.match(text):
                 continue
             if len(text.split()) >= _LEAD_MIN_WORDS:
                 return text

@@ -12,13 +12,15 @@ import html
 import re
 from typing import Iterable
 
-_SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def squash(text: str | None) -> str:
     """One line: entities decoded, runs of whitespace (incl. NBSP) -> one space."""
-    return _SPACES.sub(" ", html.unescape(text or "")).strip()
+    # str.split and re's \s agree on what whitespace is (tests/test_textnorm.py):
+    # the same as re.sub(r"\s+", " ", ...).strip(), 3-4x faster on a title or a
+    # tag (about 20 calls per page's metadata, issue 18)
+    return " ".join(html.unescape(text or "").split())
 
 
 # What an ASCII text that needs no cleaning lacks: runs of spaces, spaces at

@@ -1,18 +1,23 @@
 """Issue 18, reading a post: the quicker ways give exactly what the plain
 ways gave (exemption scans skipped where no citation can start, an ASCII
-text that needs no cleaning returned as it is, the page's ``<a rel>`` links
-read once for tags and bylines, a small file read once)."""
+text that needs no cleaning returned as it is, whitespace squashed by
+str.split, the page's ``<a rel>`` links read once for tags and bylines, the
+metadata's elements found in one walk, a small file read once)."""
 
 from __future__ import annotations
+
+import html as html_module
+import re
 
 import lxml.html
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from foiasearch.ingest import foia, html, registry
-from foiasearch.ingest.htmlmeta import _REL_LINKS, page_meta, rel_author
+from foiasearch.ingest.html import parse_html
+from foiasearch.ingest.htmlmeta import _LDJSON, _REL_LINKS, elements_by_tag, page_meta, rel_author, slug
 from foiasearch.ingest.options import IngestOptions
-from foiasearch.ingest.textnorm import clean_text
+from foiasearch.ingest.textnorm import clean_text, squash
 from tests.test_ingest_fast_paths import _eager_spans
 from tests.test_textnorm import _by_regex
 
@@ -102,3 +107,37 @@ def test_bytes_that_are_not_a_page_fail_as_a_file_did():
         html.ingest_bytes(b"")
     with pytest.raises(html.IngestError, match="not HTML: binary content"):
         html.ingest_bytes(b"<p>\x00\x01")
+
+
+_WHITESPACE = " \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u2029\u202f\u3000\u200b\ufeff"
+
+
+@given(st.text(alphabet=_WHITESPACE + "ab&;#x3", max_size=40))
+@settings(max_examples=1000, deadline=None)
+def test_squash_is_the_regex_squash(text):
+    assert squash(text) == re.sub(r"\s+", " ", html_module.unescape(text)).strip()
+
+
+_PARTS = ['<script type="application/LD+JSON">{}</script>', "<script>x()</script>", '<script type="text/ld+json">',
+          "</script>", "<title>T</title>", "<h1>H</h1>", "<h2>S</h2>", '<link rel="canonical" href="/c">',
+          '<link rel="x">', '<link href="/h">', '<time datetime="2024-03-05">d</time>', "<time>t</time>",
+          '<meta name="a" content="b">', "<div>", "</div>", "<p>", "text", "<svg><title>s</title></svg>",
+          "<!-- <title>c</title> -->"]
+
+
+@given(st.lists(st.sampled_from(_PARTS), max_size=16))
+@settings(max_examples=300, deadline=None)
+def test_elements_walked_once_are_those_each_xpath_finds(parts):
+    tree = parse_html("<html><head>" + "".join(parts[:3]) + "</head><body>" + "".join(parts[3:]) + "</body></html>")
+    walked = elements_by_tag(tree)
+    for tag in walked:
+        assert walked[tag] == tree.xpath(f"//{tag}")
+    assert [s for s in walked["script"] if "ld+json" in (s.get("type") or "").translate(_LDJSON)] == \
+        tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]')
+    assert list(tree.iter("h1", "h2")) == tree.xpath("//h1|//h2")  # lead_paragraph's headings
+
+
+def test_a_slug_is_made_once_per_term():
+    slug.cache_clear()
+    assert [slug("Gas leak"), slug("Gas leak"), slug("Amazon.com")] == ["gas-leak", "gas-leak", "amazon-com"]
+    assert slug.cache_info().hits == 1
