@@ -330,6 +330,7 @@ class WorkerPool:
     def __init__(self, workers: int) -> None:
         self.context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         self.workers = [_Worker(self.context) for _ in range(max(1, workers))]
+        self._running: tuple[threading.Event, threading.Thread] | None = None  # extract's results thread
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -344,7 +345,12 @@ class WorkerPool:
             _close([self.workers.pop()])
 
     def close(self) -> None:
-        """Tell every worker to leave, then stop and reap them all."""
+        """Stop the results thread of an extraction left unfinished (its
+        caller raised), tell every worker to leave, then stop and reap them."""
+        if self._running is not None and self._running[1] is not threading.current_thread():
+            stop, thread = self._running
+            stop.set()
+            thread.join()
         workers, self.workers = self.workers, []
         _close(workers)
 
@@ -377,6 +383,7 @@ class WorkerPool:
                 results.put(_DONE)
 
         thread = threading.Thread(target=pump, name="extraction-results", daemon=True)
+        self._running = (stop, thread)
         thread.start()
         try:
             while True:

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 
 from foiasearch.index import build, pool
 from foiasearch.index.build import Indexer
@@ -42,6 +43,19 @@ def test_keep_stops_the_workers_a_short_run_does_not_need(tmp_path):
         assert len(multiprocessing.active_children()) == 2
         assert sorted(i.path for i in workers.extract(paths, IngestOptions(ocr=False))) == sorted(paths)
     assert not multiprocessing.active_children()
+
+
+def test_closing_a_pool_in_the_middle_of_an_extraction_stops_its_thread(tmp_path):
+    """The indexer closes its pool when it raises while reading results:
+    the results thread and the workers end then, not at the process's exit."""
+    paths = [str(write_html(tmp_path / f"p{n}.html", f"P{n}", "Opt out. " * 50)) for n in range(8)]
+    workers = WorkerPool(2)
+    results = workers.extract(paths, IngestOptions(ocr=False))
+    assert next(results).result.status == "ok"
+    workers.close()
+    assert not any(thread.name == "extraction-results" for thread in threading.enumerate())
+    assert not multiprocessing.active_children()
+    results.close()
 
 
 def test_results_are_read_whole_however_the_pipe_cuts_them():
