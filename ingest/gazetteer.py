@@ -95,23 +95,25 @@ _ASCII_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})".replace(r"[^\W_]", "[A-Za-
 
 
 # An ASCII text whose every character but letters, digits and "&" is made a
-# space splits on spaces into _TOKEN's tokens, unless an "&" touches another
-# token character ("AT&T": three tokens); a token that ends in "(a)"
-# ("287(g)") is joined again.
+# space splits on spaces into _TOKEN's tokens, unless an
+# "&" touches another token character ("AT&T": three tokens); a token that
+# ends in "(a)" ("287(g)") is joined again.
 _SPACED = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum() and chr(c) != "&"})
 # Both written to start with their literal character: re skips to it.
-_AMPERSAND_JOINED = re.compile(r"&(?:(?<=[A-Za-z0-9&]&)|(?=[A-Za-z0-9&]))")
-_LETTER_IN_PARENTHESES = re.compile(r"\((?<=[A-Za-z0-9]\()[a-z0-9]\)")
+_AMPERSAND_JOINED = re.compile(r"&(?:(?<=[^\W_]&)|(?<=&&)|(?=[^\W_]|&))")
+_LETTER_IN_PARENTHESES = re.compile(r"\((?<=[^\W_]\()[a-z0-9]\)")
 
 
 def _spaced_words(text: str) -> tuple[list[str], list[int], list[int]] | None:
-    """``_words(text)`` by ``str.translate`` and ``str.split``, or None where
-    that would cut other tokens (see _SPACED). Half the time of
-    ``re.split`` on a post (65 us instead of 160: re tries its pattern at
-    every character).
+    """``_words(text)`` before initials are joined, by ``str.translate``
+    and ``str.split``; or None for a text past ASCII, or where that would
+    cut other tokens (see _SPACED). Half the time of ``re.split`` on a
+    post (80 us instead of 160: re tries its pattern at every character).
+    (numpy finds the offsets in a quarter of the time of the running sums
+    below, but a worker that reads no scan imports no numpy: 0.1 s.)
 
-    >>> _spaced_words("ICE's 287(g)"), _spaced_words("AT&T")
-    ((['ICE', 's', '287(g)'], [0, 4, 6], [3, 5, 12]), None)
+    >>> _spaced_words("ICE's 287(g) Act"), _spaced_words("AT&T")
+    ((['ICE', 's', '287(g)', 'Act'], [0, 4, 6, 13], [3, 5, 12, 16]), None)
     """
     if not text.isascii() or "&" in text and _AMPERSAND_JOINED.search(text):
         return None
@@ -119,35 +121,58 @@ def _spaced_words(text: str) -> tuple[list[str], list[int], list[int]] | None:
     # A part starts after the parts before it and a space after each.
     starts = list(compress(map(add, accumulate(map(len, parts), initial=0), count()), parts))
     words = list(filter(None, parts))
+    ends = list(map(add, starts, map(len, words)))
     # "287(g)" was cut into "287" and "g": join them again (last first, so
     # that the indexes before stay).
     for m in reversed(list(_LETTER_IN_PARENTHESES.finditer(text))) if "(" in text else ():
         i = bisect_left(starts, m.start())  # the letter's token is the one after the "("
         words[i - 1] += m.group()
-        del words[i], starts[i]
-    return words, starts, list(map(add, starts, map(len, words)))
+        ends[i - 1] = m.end()
+        del words[i], starts[i], ends[i]
+    return words, starts, ends
 
 
 def _words(text: str) -> tuple[list[str], list[int], list[int]]:
     """``_token_stream(text)`` as three lists: words, starts and ends.
 
-    Most texts have no initials to join: their tokens and offsets then come
-    from ``_spaced_words`` or one ``re.split`` and running sums of its parts'
-    lengths, with no step in Python per token (a third of the gazetteer's
-    time before).
+    The tokens and offsets come from ``_spaced_words`` or one ``re.split``
+    and running sums of its parts' lengths, with no step in Python per
+    token (a third of the gazetteer's time before); then runs of initials
+    are joined (``_join_initials``).
 
     >>> _words("ICE's I-247"), _words("U.S. ICE")
     ((['ICE', 's', 'I', '247'], [0, 4, 6, 8], [3, 5, 7, 11]), (['US', 'ICE'], [0, 5], [3, 8]))
     """
-    if _INITIALS.search(text) is None:
-        spaced = _spaced_words(text)
-        if spaced is not None:
-            return spaced
+    spaced = _spaced_words(text)
+    if spaced is not None:
+        words, starts, ends = spaced
+    else:
         parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)  # gap, token, ..., gap
         offsets = list(accumulate(map(len, parts), initial=0))
-        return parts[1::2], offsets[1:-1:2], offsets[2::2]
-    spans = _token_stream(text)
-    return [w for _, _, w in spans], [s for s, _, _ in spans], [e for _, e, _ in spans]
+        words, starts, ends = parts[1::2], offsets[1:-1:2], offsets[2::2]
+    if _INITIALS.search(text) is not None:
+        _join_initials(text, words, starts, ends)
+    return words, starts, ends
+
+
+def _join_initials(text: str, words: list[str], starts: list[int], ends: list[int]) -> None:
+    """Join in place the runs of initials of the tokens, as ``_token_stream``
+    does: a one-letter capital token joins the one before it when that is
+    one too and only a dot (and a space) is between them. Only the tokens
+    that are capitals are looked at in Python (``_token_stream`` stepped
+    through every token: a quarter of the actors' time on a FOIA release).
+
+    >>> tokens = (["U", "S", "ICE", "J", "R"], [0, 2, 5, 9, 12], [1, 3, 8, 10, 13])
+    >>> _join_initials("U.S. ICE J. R.", *tokens); tokens
+    (['US', 'ICE', 'JR'], [0, 5, 9], [3, 8, 13])
+    """
+    single = [i for i in compress(count(), map(str.isupper, words)) if len(words[i]) == 1]
+    joined = [i for i, before in zip(single[1:], single) if before == i - 1
+              and _INITIAL_GAP.fullmatch(text, ends[i - 1], starts[i])]
+    for i in reversed(joined):  # the last first: a run's end moves to its first letter
+        words[i - 1] += words[i]
+        ends[i - 1] = ends[i]
+        del words[i], starts[i], ends[i]
 
 
 def _alias_key(alias: str, fold: bool) -> tuple[str, ...]:
@@ -164,6 +189,7 @@ class Gazetteer:
     def __post_init__(self) -> None:
         self._index: tuple[dict, dict, frozenset, frozenset] | None = None
         self._first: tuple[frozenset, frozenset, frozenset, frozenset] | None = None
+        self._second: tuple[dict[str, frozenset], dict[str, frozenset]] | None = None
         self._surnames: dict[str, Entry] | None = None
 
     def _compile(self) -> tuple[dict, dict, frozenset, frozenset]:
@@ -193,6 +219,19 @@ class Gazetteer:
                            frozenset(k[0] for k in exact if len(k) == 1))
         return self._first
 
+    def _second_words(self) -> tuple[dict[str, frozenset], dict[str, frozenset]]:
+        """First word -> the second words of the aliases it starts, folded
+        and exact."""
+        if self._second is None:
+            _, _, fprefix, eprefix = self._compile()
+            second: tuple[dict[str, set], dict[str, set]] = ({}, {})
+            for table, prefixes in zip(second, (fprefix, eprefix)):
+                for key in prefixes:
+                    if len(key) == 2:
+                        table.setdefault(key[0], set()).add(key[1])
+            self._second = tuple({word: frozenset(s) for word, s in table.items()} for table in second)
+        return self._second
+
     def find(self, text: str, tokens: tuple[list[str], list[int], list[int]] | None = None,
              vocabulary: set[str] | None = None) -> list[Match]:
         """Non-overlapping gazetteer mentions in ``text``, in order, longest
@@ -207,9 +246,20 @@ class Gazetteer:
         # Where an alias may start: each distinct word is tested once, then
         # the tokens are picked out by set membership (most start none); both
         # steps in C (map, compress), not one Python step per word.
-        distinct = list(set(words) if vocabulary is None else vocabulary)
-        openers = {*efirst.intersection(distinct),
-                   *compress(distinct, map(ffirst.__contains__, map(str.casefold, distinct)))}
+        vocabulary = set(words) if vocabulary is None else vocabulary
+        distinct = list(vocabulary)
+        distinct_folded = list(map(str.casefold, distinct))
+        openers = {*efirst.intersection(distinct), *compress(distinct, map(ffirst.__contains__, distinct_folded))}
+        # Of those words, the ones that are an alias alone or whose aliases
+        # go on with a word the text has: half a post's, a fifth of a
+        # release's (a test per distinct word, not per token).
+        fsecond, esecond = self._second_words()
+        folded_vocabulary = set(distinct_folded)
+        nothing: frozenset[str] = frozenset()
+        openers = {word for word in openers
+                   if word in ealone or word.casefold() in falone
+                   or not fsecond.get(word.casefold(), nothing).isdisjoint(folded_vocabulary)
+                   or not esecond.get(word, nothing).isdisjoint(vocabulary)}
         if not openers:
             return []
         at = list(compress(count(), map(openers.__contains__, words)))
