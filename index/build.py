@@ -28,9 +28,10 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
 
 from foiasearch.ingest.document import Document
 from foiasearch.ingest.options import IngestOptions
@@ -164,13 +165,14 @@ class Indexer:
                 # skips it (each collection took 0.2-0.7 s before, for 315 files).
                 # No collection first: it found 23 objects for 28 ms of CPU.
                 gc.freeze()
-                self.writer = open_writer(self.location)
                 self.store = self.location.open_store()
+                self.writer = None  # opened after the walk (_run_frozen), while the workers read
                 try:
                     summary = self._run_frozen(roots)
                 finally:
                     self.store.close()
-                    self.writer.close()
+                    if self.writer is not None:
+                        self.writer.close()
             finally:
                 gc.unfreeze()
                 if self._pool is not None:
@@ -196,29 +198,47 @@ class Indexer:
         to_extract: list[str] = []
         displays: dict[str, str] = {}
         seen_abs: set[str] = set()
-        for path, problem in files:
-            absolute = os.path.abspath(path)
-            if absolute in seen_abs:  # the same file reached twice (overlapping args)
-                summary.seen -= 1
-                total -= 1
-                continue
-            seen_abs.add(absolute)
-            display = printable(str(path))
-            displays[absolute] = display
-            if problem is not None:  # not a file to read: its outcome is known now
-                outcome, reason = (SKIPPED, "") if problem == LOOP else (FAILED, problem)
-            else:
-                known = self._check_unchanged(absolute, display)
-                if known is None:
-                    to_extract.append(absolute)
+        # The pool reads the files to extract as the walk finds them, once
+        # there are as many as workers and cores (with fewer, the options
+        # change below, before the pool starts): the workers no longer wait
+        # for the walk and the manifest's look-ups (0.04 s of CPU at 2,000
+        # files, 0.46 s at 20,000) nor for the writer to open.
+        found: SimpleQueue[str | None] = SimpleQueue()
+        enough = max(os.cpu_count() or 1, self.workers)
+        extracting: Iterator[Extracted] | None = None
+        try:
+            for path, problem in files:
+                absolute = os.path.abspath(path)
+                if absolute in seen_abs:  # the same file reached twice (overlapping args)
+                    summary.seen -= 1
+                    total -= 1
                     continue
-                outcome, reason = known
-            done += 1
-            summary.add(outcome)
-            if outcome == FAILED:
-                summary.failed.append((display, reason))
-            self.progress(done, total, display, outcome)
+                seen_abs.add(absolute)
+                display = printable(str(path))
+                displays[absolute] = display
+                if problem is not None:  # not a file to read: its outcome is known now
+                    outcome, reason = (SKIPPED, "") if problem == LOOP else (FAILED, problem)
+                else:
+                    known = self._check_unchanged(absolute, display)
+                    if known is None:
+                        to_extract.append(absolute)
+                        if extracting is not None:
+                            found.put(absolute)
+                        elif self._pool is not None and len(to_extract) >= enough:
+                            for waiting in to_extract:
+                                found.put(waiting)
+                            extracting = self._pool.extract(iter(found.get, None), self.options)
+                        continue
+                    outcome, reason = known
+                done += 1
+                summary.add(outcome)
+                if outcome == FAILED:
+                    summary.failed.append((display, reason))
+                self.progress(done, total, display, outcome)
+        finally:
+            found.put(None)  # the end of the pool's files, also when the walk raised
         self._commit_store()
+        self.writer = open_writer(self.location)
 
         # Few files, several cores: let one file's scanned pages be OCRed in
         # parallel instead of leaving cores idle (one tesseract per core),
@@ -227,7 +247,7 @@ class Indexer:
         if to_extract and len(to_extract) < cores and self.options.ocr_jobs == 1:
             jobs = max(1, cores // len(to_extract))
             self.options = dataclasses.replace(self.options, ocr_jobs=jobs, pdf_jobs=jobs)
-        for item in self._extract_all(to_extract):
+        for item in extracting or self._extract_all(to_extract):
             outcome, reason = self._apply(item, displays[item.path], summary)
             done += 1
             summary.add(outcome)

@@ -356,14 +356,17 @@ class WorkerPool:
 
     def extract(self, paths: Iterable[str], options: IngestOptions, time_limit: float | None = None,
                 window: int | None = None) -> Iterator[Extracted]:
-        """Extract every path; yields one Extracted per path, in the order
-        they finish. ``time_limit`` defaults to the options'
-        ``timeout_seconds`` plus a grace period for the worker's own alarm.
-        The pool is closed when this ends: one call per pool.
+        """Extract every path; the Extracted of each, in the order they
+        finish. ``time_limit`` defaults to the options' ``timeout_seconds``
+        plus a grace period for the worker's own alarm. The pool is closed
+        when the extraction ends: one call per pool.
 
-        A thread of this process receives the results and hands out the next
-        files while the caller is busy (committing the index, for one): the
-        workers never wait for the writer, up to ``window`` results ahead.
+        The files are handed out from now on, before the first result is
+        asked for, as ``paths`` yields them: the indexer gives its files as
+        its walk finds them. A thread of this process receives the results
+        and hands out the next files while the caller is busy (committing
+        the index, for one): the workers never wait for the writer, up to
+        ``window`` results ahead.
         """
         limit = (options.timeout_seconds + KILL_GRACE_SECONDS) if time_limit is None else time_limit
         stop = threading.Event()
@@ -385,17 +388,7 @@ class WorkerPool:
         thread = threading.Thread(target=pump, name="extraction-results", daemon=True)
         self._running = (stop, thread)
         thread.start()
-        try:
-            while True:
-                item = results.get()
-                if item is _DONE:
-                    break
-                if isinstance(item, _Raised):
-                    raise item.error
-                yield ForkingPickler.loads(item) if type(item) is bytes else item
-        finally:
-            stop.set()
-            thread.join()
+        return _received(results, stop, thread)
 
     def _dispatch(self, paths: Iterable[str], options: IngestOptions, limit: float,
                   stop: threading.Event) -> Iterator[tuple[Extracted | bytes, int]]:
@@ -508,6 +501,22 @@ class WorkerPool:
                                             "(stopped); not retried until the file changes"), 0
         finally:
             self.close()
+
+
+def _received(results: _Window, stop: threading.Event, thread: threading.Thread) -> Iterator[Extracted]:
+    """The results ``thread`` puts in the window, unpickled here (the
+    caller's thread); the thread is stopped when this ends."""
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                break
+            if isinstance(item, _Raised):
+                raise item.error
+            yield ForkingPickler.loads(item) if type(item) is bytes else item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _close(workers: list[_Worker]) -> None:

@@ -115,3 +115,36 @@ def test_indexing_imports_no_numpy_until_a_page_is_ocred():
             "assert 'numpy' in sys.modules\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _pool_started_when_the_writer_opened(tmp_path, monkeypatch, files: int) -> tuple[list[bool], object]:
+    for n in range(files):
+        write_html(tmp_path / "corpus" / f"p{n}.html", f"P{n}", "Opt out of Secure Communities.")
+    location = IndexLocation(tmp_path / "ix")
+    indexer = Indexer(location, IngestOptions(ocr=False, ocr_cache_dir=location.ocr_cache_dir), workers=2)
+    started = []
+    opened = build.open_writer
+
+    def open_writer(where, *args, **kwargs):
+        started.append(indexer._pool._running is not None)
+        return opened(where, *args, **kwargs)
+
+    monkeypatch.setattr(build, "open_writer", open_writer)
+    return started, indexer.run([tmp_path / "corpus"])
+
+
+def test_the_workers_read_the_files_the_walk_finds_before_it_ends(tmp_path, monkeypatch):
+    """With as many files as cores and workers, the pool reads them as the
+    walk finds them, before the writer opens; every file gets its outcome."""
+    files = max(os.cpu_count() or 1, 2) + 3
+    started, summary = _pool_started_when_the_writer_opened(tmp_path, monkeypatch, files)
+    assert started == [True]
+    assert (summary.seen, summary.indexed, summary.failed) == (files, files, [])
+    assert not multiprocessing.active_children()
+
+
+def test_fewer_files_than_cores_wait_for_the_end_of_the_walk(tmp_path, monkeypatch):
+    """Fewer files than cores: the options change after the walk (a PDF's
+    pages over several processes), so the pool starts only then."""
+    started, summary = _pool_started_when_the_writer_opened(tmp_path, monkeypatch, 1)
+    assert started == [False] and summary.indexed == 1
