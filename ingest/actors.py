@@ -653,12 +653,20 @@ class _Extractor:
 
     def _lower_case_words(self) -> set[str]:
         """The words ``\\b[a-z]{3,}\\b`` finds in the text. Those are the
-        gazetteer's tokens of three lower-case letters or more, unless an
-        underscore (a word character that no token holds) or a letter in
-        brackets (joined to a token) is in the text."""
-        if "_" in self.text or "(" in self.text:
+        gazetteer's tokens of three lower-case letters or more (of
+        "abc(d)", "abc"), unless an underscore (a word character that no
+        token holds) is in the text. (A FOIA release has "(b)(6)": the
+        pattern cost a tenth of its actor time.)
+
+        >>> sorted(_Extractor("Asset forfeiture (b)(6), 287(g) abc(d)", default_gazetteer())._lower_case_words())
+        ['abc', 'forfeiture']
+        """
+        if "_" in self.text:
             return set(re.findall(r"\b[a-z]{3,}\b", self.text))
-        return {w for w in self.vocabulary if len(w) > 2 and w.islower() and w.isalpha() and w.isascii()}
+        words = self.vocabulary
+        if "(" in self.text:  # a letter in brackets is joined to the token before it
+            words = {w.partition("(")[0] for w in words}
+        return {w for w in words if len(w) > 2 and w.islower() and w.isalpha() and w.isascii()}
 
     def _people(self) -> None:
         text = self.text
