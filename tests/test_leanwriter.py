@@ -1,7 +1,9 @@
 """The lean segment writer (index.whoosh.leanwriter) writes the same
 segment files as Whoosh's own writer, byte for byte, for the records the
 indexer makes (posts and multi-page releases), analysed in a worker or not,
-with the posting pool small enough to spill sorted runs to disk."""
+with the posting pool small enough to spill sorted runs to disk. Both leave
+posting blocks under MIN_COMPRESSED bytes uncompressed; indexes whose every
+block is compressed (written before) read the same."""
 
 from __future__ import annotations
 
@@ -55,7 +57,8 @@ def test_same_segment_files_as_whoosh(tmp_path, prepared, limitmb):
     analysed = {name for record in records for name, value in record.items() if isinstance(value, Analyzed)}
     assert {"content", "title", "tag", "url"} <= analysed and "path" not in analysed if prepared else not analysed
     try:
-        leanwriter.checked_postings(True)  # Whoosh's own postings writer, as it ships
+        # Whoosh's own postings writer, as it ships but for its blocks' compression (index.whoosh.leanwriter._write_block)
+        leanwriter.checked_postings(True)
         whoosh_files = _segment_files(tmp_path / "whoosh", SegmentWriter, _records(False), limitmb)
     finally:
         leanwriter.checked_postings(False)
@@ -274,3 +277,67 @@ def test_another_codec_takes_whooshs_writer_throughout(tmp_path):
         for reader in readers:
             reader.close()
     assert writer.docnum == 10  # nine documents kept and the one added
+
+
+def _postings(ix) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
+    """(field, term) -> [(docnum, weight, value)] of every posting of ``ix``, read through Whoosh's matchers."""
+    found = {}
+    with ix.reader() as reader:
+        for fieldname, btext in reader.all_terms():
+            matcher = reader.postings(fieldname, btext)
+            items = []
+            while matcher.is_active():
+                items.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            found[fieldname, btext] = items
+    return found
+
+
+def _block_compressions(ix) -> dict[tuple[str, bytes], set[int]]:
+    """(field, term) -> the compression levels its posting blocks record."""
+    found = {}
+    with ix.reader() as reader:
+        for fieldname, btext in reader.all_terms():
+            matcher = reader.postings(fieldname, btext)
+            levels = found.setdefault((fieldname, btext), set())
+            while True:
+                levels.add(matcher._compression)
+                if matcher._lastblock:
+                    break
+                matcher._next_block()
+    return found
+
+
+@pytest.mark.parametrize("writer_class", [LeanSegmentWriter, SegmentWriter])
+def test_small_blocks_are_left_uncompressed_and_read_as_before(tmp_path, writer_class, monkeypatch):
+    """A block's data under MIN_COMPRESSED bytes is written as it is (its
+    info says so), a larger one compressed; the postings read back are those
+    of an index whose every block is compressed (Whoosh's writer as it
+    ships: the indexes written before), and both search alike."""
+    from whoosh.codec import whoosh3
+    from whoosh.qparser import QueryParser
+
+    records = _records(False)[:40] + _block_records()[:150]
+    written = {}
+    for name, write_block in (("every", leanwriter._whoosh_write_block), ("small", whoosh3.W3PostingsWriter._write_block)):
+        monkeypatch.setattr(whoosh3.W3PostingsWriter, "_write_block", write_block)
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = index.create_in(str(folder), build_schema())
+        writer = (writer_class if name == "small" else SegmentWriter)(ix)
+        for record in records:
+            writer.add_document(**record)
+        writer.commit()
+        written[name] = ix
+    levels = _block_compressions(written["small"])
+    assert {0} in levels.values() and {3} in levels.values()
+    assert set().union(*_block_compressions(written["every"]).values()) == {3}
+    assert _postings(written["small"]) == _postings(written["every"])
+    for text in ("detainer", "title:(opt out)", '"word3 county"', "tag:ice"):
+        results = []
+        for ix in written.values():
+            with ix.searcher() as searcher:
+                hits = searcher.search(QueryParser("content", ix.schema).parse(text), limit=None)
+                results.append([(hit["id"], round(hit.score, 6)) for hit in hits])
+        assert results[0] == results[1] and results[0], text
+
