@@ -102,17 +102,21 @@ def differences(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
 
 
 def _analysis_differences(path: str, old: dict | None, new: dict | None) -> list[str]:
-    """One line per analysed field (part, record, field) whose text or
-    posting items differ, or that only one side analysed."""
+    """One line per field (part, record, field) both sides analysed whose
+    text or posting items differ, or record that only one side analysed. A
+    field that only one side made ready in the worker is no difference: the
+    writer analyses it otherwise (session 9 made every field ready there)."""
     if old == new:
         return []
     if old is None or new is None:
         return [f"{path}: analysis only in {'after' if new is not None else 'before'}"]
     flat = [{(part, page, name): value for part, records in side.items()
              for page, fields in records.items() for name, value in fields.items()} for side in (old, new)]
+    records = [{(part, page) for part, page, _ in side} for side in flat]
     return [f"{path}: analysis of {part or 'document'} record {page} field {name} differs"
             for part, page, name in sorted(flat[0].keys() | flat[1].keys())
-            if flat[0].get((part, page, name)) != flat[1].get((part, page, name))]
+            if flat[0].get((part, page, name)) != flat[1].get((part, page, name))
+            and ((part, page, name) in flat[0].keys() & flat[1].keys() or (part, page) not in records[0] & records[1])]
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ class IndexWriter(Protocol):
 
 
 # "name" -> "module:class" (the class takes an IndexLocation), and the
-# backend's optional prepare(IngestResult) run in extraction workers.
+# backend's prepare(IngestResult, paths) run in extraction workers.
 WRITERS = {"whoosh": "foiasearch.index.whoosh.writer:WhooshWriter",
            "postgresql": "foiasearch.index.postgres.writer:PostgresWriter"}
 DEFAULT_BACKEND = "whoosh"
@@ -85,8 +85,11 @@ def outdated(location: IndexLocation, backend: str | None = None) -> bool:
     return bool(check and check(location))
 
 
-def prepare(result: IngestResult, backend: str = DEFAULT_BACKEND) -> dict[str, dict[int, Any]] | None:
+def prepare(result: IngestResult, backend: str = DEFAULT_BACKEND,
+            paths: list[str] | None = None) -> dict[str, dict[int, Any]] | None:
     """Work a backend can do in the extraction worker, per document part
-    (Whoosh: analyse the text, the largest cost of writing a record), handed
-    back to :meth:`IndexWriter.replace` as ``prepared``; None if nothing."""
-    return _writer_class(backend).prepare(result)
+    (Whoosh: analyse the text, the largest cost of writing a record, and
+    encode every other field), handed back to :meth:`IndexWriter.replace`
+    as ``prepared``; None if nothing. ``paths``: where the indexer will
+    record the documents (default: their own ``paths``)."""
+    return _writer_class(backend).prepare(result, paths)

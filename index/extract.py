@@ -134,11 +134,14 @@ def extract(path: str, options: IngestOptions) -> Extracted:
         signal.signal(signal.SIGALRM, previous)
     if not path.isprintable():
         result = without_file_name_bytes(result)
-    # The backend's own preparation (Whoosh: analysis); options.extra["backend"] set by index.build.
-    backend = options.extra.get("backend", DEFAULT_BACKEND)
-    analyzed = prepare(result, backend) if result.status == "ok" else None
+    backend = options.extra.get("backend", DEFAULT_BACKEND)  # set by index.build
     at, packed = now(), None
     if result.status == "ok" and backend == DEFAULT_BACKEND:  # its store is index.store's
         stamp(result, sha, at)
         packed = {doc.part: pack(doc) for doc in result.documents}
+    # The backend's own preparation (Whoosh: analysis, and the documents' ids
+    # among the fields it encodes: after stamp), for the documents at the
+    # path the indexer records (index.build's display path: the path it
+    # gave, made printable), which a writer checks before it relies on it.
+    analyzed = prepare(result, backend, [printable(path)]) if result.status == "ok" else None
     return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed, at, packed)

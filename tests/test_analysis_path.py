@@ -67,3 +67,26 @@ def test_other_keyword_analyzers_take_whooshs_path():
     assert [(t, f) for t, f, _, _ in analyze(field, "ICE dhs ICE")] == [(b"ice", 2), (b"dhs", 1)]
     assert _comma_keywords(build_schema()["bates"].analyzer) is False  # as printed
     assert _comma_keywords(build_schema()["tag"].analyzer) is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["id", "rtype", "parent", "url"]),
+       st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), min_size=1, max_size=10))
+def test_same_items_as_whoosh_for_ids(name, pieces):
+    """Ids, record types and URLs (ID fields: the whole value, one term),
+    made ready in the workers too (index.whoosh.writer.prepare)."""
+    field = build_schema()[name]
+    text = "".join(pieces)
+    assert analyze(field, text) == list(field.index(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.tuples(st.just("page"), st.integers(min_value=-2**31, max_value=2**31 - 1)),
+                 st.tuples(st.just("date"), st.datetimes())))
+def test_same_items_as_whoosh_for_numbers_and_dates(name_value):
+    """Page numbers and dates, kept per value: the same items each time."""
+    name, value = name_value
+    field = build_schema()[name]
+    assert analyze(field, value) == list(field.index(value))
+    assert analyze(field, value) == list(field.index(value))
+    assert analyze(build_schema()[name], value) == list(field.index(value))  # another schema's field object

@@ -112,7 +112,7 @@ class PostgresWriter:
         self.completed = False  # a run's last commit went through (commit(background_merge=False))
 
     @staticmethod
-    def prepare(result: IngestResult) -> None:
+    def prepare(result: IngestResult, paths: list[str] | None = None) -> None:
         """Nothing to do in extraction workers: PostgreSQL analyses the text."""
         return None
 

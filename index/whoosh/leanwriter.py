@@ -132,21 +132,25 @@ class LeanSegmentWriter(SegmentWriter):
                     continue
                 field = schema[fieldname]
                 length = 0
-                if field.indexed:
-                    # A value analysed in a worker (index.whoosh.schema.Analyzed), whatever the field.
-                    items = value.items if value.__class__ is Analyzed else list(field.index(value))
-                    if items:
-                        # What PostingPool.add does one posting at a time, by columns.
-                        texts, freqs, weights, values = zip(*items)
-                        # float: as Whoosh's boost of 1.0 makes them
-                        pool.add_items(fieldname, docnum, texts, map(float, weights), values)
-                        if field.scorable:
-                            length = sum(freqs)
-                            self._lengths.setdefault(fieldname, {})[docnum] = _stored_length(length)
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                if value.__class__ is Analyzed:  # made ready in a worker (index.whoosh.schema.Analyzed)
+                    ready = value
+                else:
+                    ready = Analyzed(list(field.index(value)) if field.indexed else [],
+                                     value if field.stored else None,
+                                     field.to_column_value(value) if field.column_type else None)
+                texts = ready.texts
+                if texts and field.indexed:
+                    # What PostingPool.add does one posting at a time, by columns.
+                    # Weights that are the frequencies go in as those ints (index.whoosh.schema.Analyzed).
+                    weights = ready.weights
+                    pool.add_items(fieldname, docnum, texts, ready.freqs if weights is None else weights, ready.values)
+                    if field.scorable:
+                        length = sum(ready.freqs)
+                        self._lengths.setdefault(fieldname, {})[docnum] = _stored_length(length)
+                perdocwriter.add_field(fieldname, field, ready.stored, length)
                 column = field.column_type
                 if column:
-                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+                    perdocwriter.add_column_value(fieldname, column, ready.column)
         except Exception:
             perdocwriter.cancel_doc()
             raise
@@ -310,8 +314,9 @@ def _block(docnums, weights, values, length_of, fixed, compression: int, last: b
     lengths = [length for length in map(length_of, docnums) if length]
     minlength, maxlength = (min(lengths), max(lengths)) if lengths else (None, 0)
     maxweight = max(weights)
-    if not maxweight > 0:
-        maxweight = 0  # as Whoosh's running maximum, which starts at 0
+    # float: a weight may be its int frequency (index.whoosh.schema.Analyzed); 0 is
+    # Whoosh's running maximum, which starts at the int 0
+    maxweight = float(maxweight) if maxweight > 0 else 0
     info = dumps((count, docnums[-1], maxweight, compression, length_to_byte(minlength),
                   length_to_byte(maxlength)), 2)
     size = len(info) + len(data)

@@ -14,7 +14,7 @@ from operator import sub
 from pickle import dumps
 
 from whoosh import fields, formats
-from whoosh.analysis import KeywordAnalyzer, StandardAnalyzer
+from whoosh.analysis import IDTokenizer, KeywordAnalyzer, StandardAnalyzer
 from whoosh.system import pack_uint
 
 from foiasearch.index.facet_registry import FACET_NAMES
@@ -29,17 +29,57 @@ NAME_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)
 
 
 class Analyzed:
-    """Text already analysed into Whoosh posting items, in a worker process.
+    """A record's field made ready in a worker process: its postings as
+    columns (terms, frequencies, weights as floats or None when each is its
+    frequency, encoded values), the value to store (``stored``, for a stored
+    field) and its column value (``column``, for a field with a column).
 
     Analysis (tokenising and stemming) is most of the cost of adding a
-    document; doing it in the extraction pool leaves the single writer
-    process only the postings to write.
+    document, and the encoding of ids, numbers and dates the rest of the
+    per-field work; doing them in the extraction pool leaves the single
+    writer process only the postings to append. Columns rather than a
+    tuple per posting, and no weights where they are the frequencies (a
+    field without a boost): fewer objects to pickle in the worker and to
+    unpickle in the writer, which adds them to its pool by columns (the
+    frequencies then as the weights: small ints are shared objects).
+
+    >>> ready = Analyzed([(b"opt", 1, 1.0, b"a"), (b"out", 2, 2.0, b"b")], stored="Opt out")
+    >>> ready.texts, ready.weights, ready.items[1]
+    ((b'opt', b'out'), None, (b'out', 2, 2.0, b'b'))
+    >>> Analyzed([(b"opt", 1, 2.0, b"a")]).weights
+    (2.0,)
     """
 
-    __slots__ = ("items",)
+    __slots__ = ("texts", "freqs", "weights", "values", "stored", "column")
 
-    def __init__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
-        self.items = items
+    def __init__(self, items: list[tuple[bytes, int, float, bytes]], stored: object = None,
+                 column: object = None) -> None:
+        if items:
+            texts, freqs, weights, values = zip(*items)
+            self.texts, self.freqs, self.values = texts, freqs, values
+            weights = tuple(map(float, weights))  # float: as Whoosh's boost of 1.0 makes them
+            self.weights = None if weights == freqs else weights
+        else:
+            self.texts = self.freqs = self.values = ()
+            self.weights = None
+        self.stored, self.column = stored, column
+
+    @property
+    def items(self) -> list[tuple[bytes, int, float, bytes]]:
+        """One (term, frequency, weight, value) tuple per posting, as Whoosh's ``FieldType.index``."""
+        weights = map(float, self.freqs) if self.weights is None else self.weights
+        return list(zip(self.texts, self.freqs, weights, self.values))
+
+    def __reduce__(self):
+        return from_columns, (self.texts, self.freqs, self.weights, self.values, self.stored, self.column)
+
+
+def from_columns(texts: tuple, freqs: tuple, weights: tuple, values: tuple, stored: object, column: object) -> Analyzed:
+    """An :class:`Analyzed` from its columns (unpickling, and index.whoosh.writer.with_prepared)."""
+    ready = Analyzed.__new__(Analyzed)
+    ready.texts, ready.freqs, ready.weights, ready.values, ready.stored, ready.column = (
+        texts, freqs, weights, values, stored, column)
+    return ready
 
 
 class PreAnalyzedText(fields.TEXT):
@@ -59,13 +99,19 @@ class PreAnalyzedText(fields.TEXT):
         return super().index(value, **kwargs)
 
 
-def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float, bytes]]:
-    """Posting items for ``text`` as ``field`` would index it.
+def analyze(field: fields.FieldType, text) -> list[tuple[bytes, int, float, bytes]]:
+    """Posting items for ``text`` (a number or date for those fields) as ``field`` would index it.
 
     >>> field = build_schema()["content"]
     >>> analyze(field, "Detainers and detainer") == list(fields.TEXT.index(field, "Detainers and detainer"))
     True
     """
+    if type(field.format) is formats.Existence:
+        if type(field) is fields.ID and type(field.analyzer) is IDTokenizer and isinstance(text, str):
+            # The whole value, one term: ids, record types, URLs.
+            return [(text.encode("utf-8"), 1, field.format.field_boost, b"")]
+        if isinstance(field, fields.NUMERIC):  # page numbers and dates (DATETIME): a tier of terms each
+            return _numeric_items(field, text)
     if isinstance(field, fields.TEXT) and field.analyzer is TEXT_ANALYZER and type(field.format) is formats.Positions:
         return _positions_items(field, text)  # content, and the title and subject (index.whoosh.writer.prepare)
     if isinstance(field, PreAnalyzedText):
@@ -75,6 +121,30 @@ def analyze(field: fields.FieldType, text: str) -> list[tuple[bytes, int, float,
         if lowercase is not None:  # the facets and Bates numbers (_keyword, build_schema)
             return _keyword_items(text, lowercase, field.format.field_boost)
     return list(field.index(text))
+
+
+_NUMERIC_LIMIT = 50_000  # values kept per field (bounded memory in every worker)
+_NUMERIC_FIELDS = 16  # fields whose values are kept
+_numeric: dict[int, tuple[object, dict]] = {}  # id(field) -> (field, value -> items)
+
+
+def _numeric_items(field: fields.NUMERIC, value) -> list[tuple[bytes, int, float, bytes]]:
+    """Whoosh's items for a NUMERIC or DATETIME ``value`` (eight tiers of
+    terms, each made with shifts and struct packing: a page number or a
+    date recurs), kept per value. An Existence posting has no value bytes,
+    so items shared between records write what new ones would. Each entry
+    holds its field, so the id stays its own."""
+    known = _numeric.get(id(field))
+    if known is None:
+        if len(_numeric) >= _NUMERIC_FIELDS:  # schemas built again and again (tests): not kept
+            return list(field.index(value))
+        known = _numeric[id(field)] = (field, {})
+    items = known[1].get(value)
+    if items is None:
+        items = list(field.index(value))
+        if len(known[1]) < _NUMERIC_LIMIT:
+            known[1][value] = items
+    return items
 
 
 # Whoosh's analyzers of comma-separated keywords (lower-cased, or as printed)
