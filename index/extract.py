@@ -141,7 +141,8 @@ def extract(path: str, options: IngestOptions) -> Extracted:
         packed = {doc.part: pack(doc) for doc in result.documents}
     # The backend's own preparation (Whoosh: analysis, and the documents' ids
     # among the fields it encodes: after stamp), for the documents at the
-    # path the indexer records (index.build's display path: the path it
-    # gave, made printable), which a writer checks before it relies on it.
+    # path this worker was given (the indexer gives absolute paths, made
+    # printable here); the writer checks it against the path it records
+    # and analyses the path field again where they differ.
     analyzed = prepare(result, backend, [printable(path)]) if result.status == "ok" else None
     return Extracted(path, sha, stat.st_size, stat.st_mtime_ns, result, analyzed, at, packed)

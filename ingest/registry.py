@@ -53,20 +53,26 @@ def read_head(path: Path) -> bytes:
         return handle.read(SNIFF_BYTES)
 
 
-def read_start(path: Path) -> tuple[bytes, bool]:
-    """``(bytes, whole)``: the whole file when it has at most WHOLE_BYTES
-    (``whole`` is then True), else its first SNIFF_BYTES.
+def read_start(path: Path) -> tuple[bytes, str | None, bool]:
+    """``(bytes, format, whole)``: the file's first SNIFF_BYTES and the format
+    they show (:func:`sniff_format`); an HTML page of at most WHOLE_BYTES is
+    read whole from the same handle (``whole`` is then True: its ingester
+    takes the bytes instead of opening the file again). Other files are
+    not read past their head here: a PDF's parser reads it itself, and a
+    file that is skipped is never read whole.
 
     >>> import tempfile
-    >>> with tempfile.NamedTemporaryFile() as handle:
+    >>> with tempfile.NamedTemporaryFile(suffix=".html") as handle:
     ...     _ = handle.write(b"<p>x</p>"); handle.flush()
     ...     read_start(Path(handle.name))
-    (b'<p>x</p>', True)
+    (b'<p>x</p>', 'html', True)
     """
     with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size <= WHOLE_BYTES:
-            return handle.read(), True
-        return handle.read(SNIFF_BYTES), False
+        head = handle.read(SNIFF_BYTES)
+        fmt = sniff_format(head, path.name) if head else None
+        if fmt == "html" and os.fstat(handle.fileno()).st_size <= WHOLE_BYTES:
+            return head + handle.read(), fmt, True
+        return head, fmt, False
 
 
 def ingest_file(path: Path, options: IngestOptions | None = None) -> IngestResult:
@@ -77,12 +83,11 @@ def ingest_file(path: Path, options: IngestOptions | None = None) -> IngestResul
     """
     options = options or IngestOptions()
     try:
-        start, whole = read_start(path)
+        start, fmt, whole = read_start(path)
     except OSError as exc:
         return IngestResult("failed", reason=f"unreadable: {exc.strerror or exc}")
     if not start:
         return IngestResult("failed", reason="empty file")
-    fmt = sniff_format(start[:SNIFF_BYTES], path.name)
     if fmt is None:
         if Path(path.name).suffix.lower() in _PDF_EXTENSIONS:
             return IngestResult("failed", reason="not a valid PDF (no %PDF header)")

@@ -93,13 +93,25 @@ def test_a_page_read_whole_by_the_sniffer_is_the_page_read_again(tmp_path, monke
     raw = PAGE.encode()
     path.write_bytes(raw)
     monkeypatch.setattr(registry, "WHOLE_BYTES", whole_bytes)  # 100: sniffed from its head, then read again
-    start, whole = registry.read_start(path)
-    assert whole == (whole_bytes > len(raw))
+    start, fmt, whole = registry.read_start(path)
+    assert fmt == "html" and whole == (whole_bytes > len(raw))
     assert start == (raw if whole else raw[:registry.SNIFF_BYTES])
     result = registry.ingest_file(path, IngestOptions())
     assert result.status == "ok"
     assert result.documents == html.ingest(path, IngestOptions()).documents
     assert result.documents[0].title == "Cook County ends detainers"
+
+
+def test_a_small_file_that_is_not_a_page_is_read_no_further_than_its_head(tmp_path):
+    """Only an HTML page is read whole: a PDF's parser reads the file itself,
+    and a skipped file (an image) is never read past the sniffer's bytes."""
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + b"x" * (2 * registry.SNIFF_BYTES))
+    image = tmp_path / "photo.jpg"
+    image.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * (2 * registry.SNIFF_BYTES))
+    for path, fmt in ((pdf, "pdf"), (image, None)):
+        start, found, whole = registry.read_start(path)
+        assert (found, whole, len(start)) == (fmt, False, registry.SNIFF_BYTES)
 
 
 def test_bytes_that_are_not_a_page_fail_as_a_file_did():

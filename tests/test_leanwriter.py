@@ -335,6 +335,21 @@ def test_small_blocks_are_left_uncompressed_and_read_as_before(tmp_path, writer_
     assert {0} in levels.values() and {3} in levels.values()
     assert set().union(*_block_compressions(written["every"]).values()) == {3}
     assert _postings(written["small"]) == _postings(written["every"])
+    # ... and through the search side's own block reader (search.whoosh.postings), which parses
+    # an uncompressed block's bytes itself
+    from foiasearch.search.whoosh.postings import posting_blocks, posting_ids, posting_values
+
+    def blockwise(ix):
+        found = {}
+        with ix.reader() as reader:
+            for fieldname, btext in reader.all_terms():
+                blocks = [(list(ids), list(weights)) for ids, weights in posting_blocks(reader.postings(fieldname, btext))]
+                ids = [list(block) for block in posting_ids(reader.postings(fieldname, btext))]
+                values = [(list(i), v if v is None else list(v)) for i, v in posting_values(reader.postings(fieldname, btext))]
+                found[(fieldname, btext)] = (blocks, ids, values)
+        return found
+
+    assert blockwise(written["small"]) == blockwise(written["every"])
     for text in ("detainer", "title:(opt out)", '"word3 county"', "tag:ice"):
         results = []
         for ix in written.values():

@@ -10,11 +10,12 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 from foiasearch.index import build, pool
 from foiasearch.index.build import Indexer
 from foiasearch.index.location import IndexLocation
-from foiasearch.index.pool import WorkerPool
+from foiasearch.index.pool import WorkerPool, extract_in_workers
 from foiasearch.ingest.options import IngestOptions
 from tests.builders import write_html
 from tests.conftest import REPO
@@ -148,3 +149,35 @@ def test_fewer_files_than_cores_wait_for_the_end_of_the_walk(tmp_path, monkeypat
     pages over several processes), so the pool starts only then."""
     started, summary = _pool_started_when_the_writer_opened(tmp_path, monkeypatch, 1)
     assert started == [False] and summary.indexed == 1
+
+
+def test_a_ready_frame_starts_the_clock_and_is_not_a_result():
+    """A worker writes an empty frame once set up: read() gives no result
+    for it, and the time limit of its first file counts from then."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    worker = pool._Worker.__new__(pool._Worker)
+    worker.conn, worker.inbox, worker.started = reader, bytearray(), 0.0
+    pool._write(writer.fileno(), b"")
+    pool._write(writer.fileno(), b"first")
+    assert worker.read() == [b"first"]
+    assert worker.started > 0.0
+    writer.close()
+    reader.close()
+
+
+def test_files_queued_while_the_walk_is_slow_are_sent_and_not_timed_out(tmp_path):
+    """The indexer's walk hands files out as it finds them and may pause
+    (hashing unchanged files): files already queued to a worker are sent to
+    it before the pool waits for the walk, and their time limit starts when
+    they are sent, so none is stopped for the walk's pause."""
+    paths = [str(write_html(tmp_path / f"w{n}.html", f"W{n}", "Opt out.")) for n in range(3)]
+
+    def slow_walk():
+        yield from paths[:2]
+        time.sleep(3.0)  # longer than the time limit
+        yield paths[2]
+
+    outcomes = {e.path: e.result for e in extract_in_workers(slow_walk(), IngestOptions(ocr=False), workers=2,
+                                                              time_limit=2.0)}
+    assert sorted(outcomes) == sorted(paths)
+    assert all(result.status == "ok" for result in outcomes.values()), outcomes

@@ -141,10 +141,10 @@ def _numeric_items(field: fields.NUMERIC, value) -> list[tuple[bytes, int, float
         known = _numeric[id(field)] = (field, {})
     items = known[1].get(value)
     if items is None:
-        items = list(field.index(value))
+        items = tuple(field.index(value))
         if len(known[1]) < _NUMERIC_LIMIT:
             known[1][value] = items
-    return items
+    return list(items)  # a list of its own: a caller that changed it would change every later record's
 
 
 # Whoosh's analyzers of comma-separated keywords (lower-cased, or as printed)
