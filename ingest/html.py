@@ -70,9 +70,7 @@ def accepts(head: bytes, name: str) -> bool:
 def ingest(path: Path, options: IngestOptions) -> IngestResult:
     """One page -> ``IngestResult("ok", [Document(kind="post", ...)])``."""
     size = path.stat().st_size
-    if size == 0:
-        raise IngestError("empty file")
-    if size > MAX_BYTES:
+    if size > MAX_BYTES:  # before reading it (ingest_bytes checks the rest)
         raise IngestError(f"HTML page too large ({size // 2**20} MB > {MAX_BYTES // 2**20} MB)")
     return ingest_bytes(path.read_bytes())
 
